@@ -1,0 +1,64 @@
+//! The command-line surface: clap types only, no logic.
+//!
+//! `///` comments are the help text. Every subcommand listed here works; new ones are
+//! added together with their `commands/<name>.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Keeps a pool of Claude Code sessions in tmux working across several accounts.
+#[derive(Debug, Parser)]
+#[command(name = "ccfail", version, about, long_about = None, after_long_help = crate::exit::table_text())]
+pub struct Cli {
+    /// Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// More log lines on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show accounts, sessions, the last swap and the state file at a glance.
+    Status(StatusArgs),
+    /// Check the config, tmux, the claude binary, account homes, shared links and the state file.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print one JSON document (schema in the README) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Repair what is safe to repair: create missing shared links and their targets.
+    #[arg(long)]
+    pub fix: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,112 @@
+//! The exit-code table: the one place where ccfail decides what number a run ends with.
+//!
+//! systemd units list the benign codes in `SuccessExitStatus=`, scripts branch on them,
+//! and the README and the man page print this table. Codes are never reused for another
+//! meaning; later subcommands take numbers from the ranges reserved below. Nothing
+//! outside `main.rs` calls `std::process::exit`.
+
+use std::fmt;
+
+/// How a run ended, as a number for the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything asked for was done.
+    Ok,
+    /// Something failed; the message says what and where.
+    Error,
+    /// The command line was wrong (clap's own code).
+    Usage,
+    /// The configuration file could not be read or is invalid.
+    ConfigInvalid,
+    /// The state lock was held by another run past the wait; nothing was done.
+    Busy,
+    /// `doctor` found problems that are still there.
+    ProblemsFound,
+}
+
+impl ExitCode {
+    /// Every code, in table order.
+    pub const ALL: [ExitCode; 6] = [
+        ExitCode::Ok,
+        ExitCode::Error,
+        ExitCode::Usage,
+        ExitCode::ConfigInvalid,
+        ExitCode::Busy,
+        ExitCode::ProblemsFound,
+    ];
+
+    pub fn code(self) -> u8 {
+        match self {
+            ExitCode::Ok => 0,
+            ExitCode::Error => 1,
+            ExitCode::Usage => 2,
+            ExitCode::ConfigInvalid => 3,
+            ExitCode::Busy => 4,
+            ExitCode::ProblemsFound => 5,
+        }
+    }
+
+    /// What the code means, one line, for `--help`, the README and the man page.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Ok => "success",
+            ExitCode::Error => "error: the message names the file or session and what to do",
+            ExitCode::Usage => "usage: the command line was not understood",
+            ExitCode::ConfigInvalid => "the configuration is invalid (every problem is listed)",
+            ExitCode::Busy => "skipped: another ccfail run held the state lock (benign for timers)",
+            ExitCode::ProblemsFound => "doctor found problems that remain",
+        }
+    }
+
+    /// Whether a systemd timer run ending with this code is a success.
+    pub fn benign(self) -> bool {
+        matches!(self, ExitCode::Ok | ExitCode::Busy)
+    }
+}
+
+impl fmt::Display for ExitCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code.code())
+    }
+}
+
+/// Ranges kept free for the subcommands still to come, so their codes never collide.
+pub const RESERVED_RANGES: &str = "10-19 quota-check and swap, 20-29 dispatch, watch-once and janitor";
+
+/// The table as plain text, for `--help` and the man page.
+pub fn table_text() -> String {
+    let mut out = String::from("Exit codes:\n");
+    for code in ExitCode::ALL {
+        out.push_str(&format!("  {:>2}  {}\n", code.code(), code.meaning()));
+    }
+    out.push_str(&format!("  reserved: {RESERVED_RANGES}\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_usage_matches_clap() {
+        let codes: HashSet<u8> = ExitCode::ALL.iter().map(|c| c.code()).collect();
+        assert_eq!(codes.len(), ExitCode::ALL.len());
+        // clap exits with 2 on a usage error; the table must say the same.
+        assert_eq!(ExitCode::Usage.code(), 2);
+    }
+
+    #[test]
+    fn table_lists_every_code() {
+        let text = table_text();
+        for code in ExitCode::ALL {
+            assert!(text.contains(code.meaning()), "{text}");
+        }
+    }
+}

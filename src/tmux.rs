@@ -1,0 +1,406 @@
+//! The tmux layer: the only place ccfail spawns tmux.
+//!
+//! One call observes the whole server (every session and pane with what ccfail needs to
+//! decide), one more captures the text of all the panes a run needs. Everything else is
+//! a small verb (create, kill, respawn, send text, wait). Failures are typed so callers
+//! can tell "no server" and "no such session" from "tmux crashed", and "tmux not found"
+//! says how to install it. This module knows nothing of Claude Code or of the pool.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+/// How many tmux processes this process has spawned; benchmarks and tests read it.
+static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+
+/// The marker line printed before each pane's text in a batched capture.
+const CAPTURE_MARKER: &str = "\u{27e6}ccfail-capture\u{27e7}";
+
+#[derive(Debug, Error)]
+pub enum TmuxError {
+    #[error(
+        "tmux not found (tried {binary:?}); install it (Debian/Ubuntu: apt-get install tmux; Fedora: dnf install tmux; macOS: brew install tmux) or set tmux.binary in the config"
+    )]
+    Missing { binary: PathBuf },
+    #[error("no tmux server is running{}", socket_suffix(.socket))]
+    NoServer { socket: Option<PathBuf> },
+    #[error("no tmux session named {0:?}")]
+    NoSuchSession(String),
+    #[error("no tmux pane {0}")]
+    NoSuchPane(String),
+    #[error("timed out after {waited:?} waiting for pane {target}")]
+    Timeout { target: String, waited: Duration, last_screen: String },
+    #[error("tmux {args} failed ({status}): {stderr}")]
+    Failed { args: String, status: String, stderr: String },
+    #[error("could not run tmux ({binary:?})")]
+    Io {
+        binary: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn socket_suffix(socket: &Option<PathBuf>) -> String {
+    match socket {
+        Some(path) => format!(" on socket {}", path.display()),
+        None => " on the default socket".to_owned(),
+    }
+}
+
+/// One pane as `list-panes -a` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pane {
+    pub session: String,
+    pub window_index: u32,
+    pub pane_index: u32,
+    /// tmux's stable id, such as `%3`: the target ccfail uses for pane verbs.
+    pub pane_id: String,
+    /// The pid of the process tmux started in the pane (normally the shell).
+    pub pid: u32,
+    pub current_command: String,
+    pub current_path: String,
+    pub dead: bool,
+    /// Last activity in the pane's window, seconds since the epoch.
+    pub activity: i64,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What one observe call saw.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Observation {
+    pub server_running: bool,
+    pub panes: Vec<Pane>,
+}
+
+impl Observation {
+    /// The first pane of a session (window and pane index order), if the session exists.
+    pub fn session_pane(&self, session: &str) -> Option<&Pane> {
+        self.panes.iter().filter(|p| p.session == session).min_by_key(|p| (p.window_index, p.pane_index))
+    }
+
+    pub fn has_session(&self, session: &str) -> bool {
+        self.panes.iter().any(|p| p.session == session)
+    }
+
+    pub fn pane_by_id(&self, pane_id: &str) -> Option<&Pane> {
+        self.panes.iter().find(|p| p.pane_id == pane_id)
+    }
+}
+
+/// What to create with [`Tmux::new_session`].
+#[derive(Debug, Clone, Default)]
+pub struct NewSession<'a> {
+    pub name: &'a str,
+    pub cwd: Option<&'a Path>,
+    pub env: Vec<(String, String)>,
+    /// A shell command to run instead of the default shell.
+    pub command: Option<&'a str>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A handle on one tmux server.
+#[derive(Debug, Clone)]
+pub struct Tmux {
+    binary: PathBuf,
+    socket: Option<PathBuf>,
+    enter_delay: Duration,
+}
+
+const LIST_FORMAT: &str = "#{session_name}\t#{window_index}\t#{pane_index}\t#{pane_id}\t#{pane_pid}\t#{pane_current_command}\t#{pane_dead}\t#{window_activity}\t#{pane_width}\t#{pane_height}\t#{pane_current_path}";
+
+impl Tmux {
+    pub fn new(binary: impl Into<PathBuf>, socket: Option<PathBuf>, enter_delay: Duration) -> Tmux {
+        Tmux { binary: binary.into(), socket, enter_delay }
+    }
+
+    pub fn socket(&self) -> Option<&Path> {
+        self.socket.as_deref()
+    }
+
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
+
+    /// How many tmux processes this process has spawned so far.
+    pub fn spawned() -> usize {
+        SPAWNED.load(Ordering::Relaxed)
+    }
+
+    /// `tmux -V`: proves the binary runs, without needing a server.
+    pub fn version(&self) -> Result<String, TmuxError> {
+        let out = self.run_raw(&["-V"])?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        } else {
+            Err(self.classify(&["-V"], &out))
+        }
+    }
+
+    /// Every session and pane of the server, in one tmux call. No server is not an
+    /// error here: it is an observation (`server_running: false`).
+    pub fn observe(&self) -> Result<Observation, TmuxError> {
+        let args = ["list-panes", "-a", "-F", LIST_FORMAT];
+        match self.run(&args) {
+            Ok(stdout) => {
+                Ok(Observation { server_running: true, panes: stdout.lines().filter_map(parse_pane_line).collect() })
+            }
+            Err(TmuxError::NoServer { .. }) => Ok(Observation { server_running: false, panes: Vec::new() }),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The text of several panes in one tmux call (`capture-pane -p -J`, wrapped lines
+    /// joined). `scrollback` extra lines above the visible screen are included. A pane
+    /// that vanished since the observe is dropped and the rest captured again.
+    pub fn capture(&self, pane_ids: &[&str], scrollback: u32) -> Result<BTreeMap<String, String>, TmuxError> {
+        let mut wanted: Vec<&str> = pane_ids.to_vec();
+        loop {
+            if wanted.is_empty() {
+                return Ok(BTreeMap::new());
+            }
+            let start = format!("-{scrollback}");
+            let marker = format!("{CAPTURE_MARKER}#{{pane_id}}");
+            let mut args: Vec<&str> = Vec::new();
+            for (i, id) in wanted.iter().enumerate() {
+                if i > 0 {
+                    args.push(";");
+                }
+                args.extend(["display-message", "-p", "-t", id, "--", &marker]);
+                args.extend([";", "capture-pane", "-p", "-J", "-t", id]);
+                if scrollback > 0 {
+                    args.extend(["-S", &start]);
+                }
+            }
+            match self.run(&args) {
+                Ok(stdout) => return Ok(split_captures(&stdout)),
+                Err(TmuxError::NoSuchPane(gone)) if wanted.contains(&gone.as_str()) => wanted.retain(|id| *id != gone),
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// The visible text of one pane.
+    pub fn capture_one(&self, target: &str) -> Result<String, TmuxError> {
+        self.run(&["capture-pane", "-p", "-J", "-t", target])
+    }
+
+    pub fn has_session(&self, name: &str) -> Result<bool, TmuxError> {
+        match self.run(&["has-session", "-t", &exact(name)]) {
+            Ok(_) => Ok(true),
+            Err(TmuxError::NoSuchSession(_) | TmuxError::NoServer { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Creates a detached session (starting the server if needed).
+    pub fn new_session(&self, spec: &NewSession<'_>) -> Result<(), TmuxError> {
+        let width = if spec.width == 0 { 200 } else { spec.width }.to_string();
+        let height = if spec.height == 0 { 50 } else { spec.height }.to_string();
+        let mut args: Vec<String> =
+            ["new-session", "-d", "-s", spec.name, "-x", &width, "-y", &height].map(str::to_owned).to_vec();
+        if let Some(cwd) = spec.cwd {
+            args.extend(["-c".to_owned(), cwd.display().to_string()]);
+        }
+        for (key, value) in &spec.env {
+            args.extend(["-e".to_owned(), format!("{key}={value}")]);
+        }
+        if let Some(command) = spec.command {
+            args.push(command.to_owned());
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(&refs).map(drop)
+    }
+
+    pub fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
+        self.run(&["kill-session", "-t", &exact(name)]).map(drop)
+    }
+
+    /// Restarts the pane's process (`respawn-pane -k`), optionally in another dir.
+    pub fn respawn_pane(&self, target: &str, cwd: Option<&Path>, command: Option<&str>) -> Result<(), TmuxError> {
+        let cwd_text = cwd.map(|c| c.display().to_string());
+        let mut args = vec!["respawn-pane", "-k", "-t", target];
+        if let Some(cwd) = &cwd_text {
+            args.extend(["-c", cwd]);
+        }
+        if let Some(command) = command {
+            args.push(command);
+        }
+        self.run(&args).map(drop)
+    }
+
+    /// Types `text` into the pane exactly as given (`send-keys -l`): no key names are
+    /// interpreted, so a task title can never press keys.
+    pub fn send_literal(&self, target: &str, text: &str) -> Result<(), TmuxError> {
+        self.run(&["send-keys", "-t", target, "-l", "--", text]).map(drop)
+    }
+
+    /// Presses named keys such as `Enter` or `Escape`.
+    pub fn send_keys(&self, target: &str, keys: &[&str]) -> Result<(), TmuxError> {
+        let mut args = vec!["send-keys", "-t", target];
+        args.extend_from_slice(keys);
+        self.run(&args).map(drop)
+    }
+
+    /// Types a line literally, waits the configured delay (so the client has taken the
+    /// text before the key arrives), then presses Enter.
+    pub fn send_line(&self, target: &str, text: &str) -> Result<(), TmuxError> {
+        self.send_literal(target, text)?;
+        std::thread::sleep(self.enter_delay);
+        self.send_keys(target, &["Enter"])
+    }
+
+    /// Polls the pane until `matches` accepts its text, or the timeout passes.
+    pub fn wait_for(
+        &self,
+        target: &str,
+        timeout: Duration,
+        matches: impl Fn(&str) -> bool,
+    ) -> Result<String, TmuxError> {
+        let started = Instant::now();
+        loop {
+            let screen = self.capture_one(target)?;
+            if matches(&screen) {
+                return Ok(screen);
+            }
+            if started.elapsed() >= timeout {
+                return Err(TmuxError::Timeout {
+                    target: target.to_owned(),
+                    waited: started.elapsed(),
+                    last_screen: screen,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops the whole server; for tests and the demo's clean-up.
+    pub fn kill_server(&self) -> Result<(), TmuxError> {
+        match self.run(&["kill-server"]) {
+            Ok(_) | Err(TmuxError::NoServer { .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String, TmuxError> {
+        let out = self.run_raw(args)?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(self.classify(args, &out))
+        }
+    }
+
+    fn run_raw(&self, args: &[&str]) -> Result<Output, TmuxError> {
+        let mut command = Command::new(&self.binary);
+        if let Some(socket) = &self.socket {
+            command.arg("-S").arg(socket);
+        }
+        command.args(args).stdin(Stdio::null());
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        command.output().map_err(|source| match source.kind() {
+            io::ErrorKind::NotFound => TmuxError::Missing { binary: self.binary.clone() },
+            _ => TmuxError::Io { binary: self.binary.clone(), source },
+        })
+    }
+
+    fn classify(&self, args: &[&str], out: &Output) -> TmuxError {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        let lower = stderr.to_lowercase();
+        if lower.starts_with("no server running")
+            || lower.starts_with("error connecting to")
+            || lower.contains("server exited unexpectedly")
+        {
+            return TmuxError::NoServer { socket: self.socket.clone() };
+        }
+        if let Some(rest) = lower.strip_prefix("can't find pane: ").or_else(|| lower.strip_prefix("can't find pane ")) {
+            return TmuxError::NoSuchPane(rest.trim().to_owned());
+        }
+        if lower.starts_with("can't find session") || lower.starts_with("session not found") {
+            let name = stderr.rsplit(':').next().unwrap_or_default().trim().trim_start_matches('=').to_owned();
+            return TmuxError::NoSuchSession(name);
+        }
+        TmuxError::Failed { args: args.join(" "), status: out.status.to_string(), stderr }
+    }
+}
+
+/// `=name` makes tmux match the session name exactly, never as a prefix.
+fn exact(name: &str) -> String {
+    format!("={name}")
+}
+
+fn parse_pane_line(line: &str) -> Option<Pane> {
+    let mut fields = line.splitn(11, '\t');
+    let session = fields.next()?.to_owned();
+    let window_index = fields.next()?.parse().ok()?;
+    let pane_index = fields.next()?.parse().ok()?;
+    let pane_id = fields.next()?.to_owned();
+    let pid = fields.next()?.parse().unwrap_or(0);
+    let current_command = fields.next()?.to_owned();
+    let dead = fields.next()? == "1";
+    let activity = fields.next()?.parse().unwrap_or(0);
+    let width = fields.next()?.parse().unwrap_or(0);
+    let height = fields.next()?.parse().unwrap_or(0);
+    let current_path = fields.next().unwrap_or_default().to_owned();
+    Some(Pane {
+        session,
+        window_index,
+        pane_index,
+        pane_id,
+        pid,
+        current_command,
+        current_path,
+        dead,
+        activity,
+        width,
+        height,
+    })
+}
+
+fn split_captures(stdout: &str) -> BTreeMap<String, String> {
+    let mut captures = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in stdout.split_inclusive('\n') {
+        if let Some(id) = line.strip_prefix(CAPTURE_MARKER) {
+            if let Some((id, text)) = current.take() {
+                captures.insert(id, text);
+            }
+            current = Some((id.trim_end().to_owned(), String::new()));
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push_str(line);
+        }
+    }
+    if let Some((id, text)) = current {
+        captures.insert(id, text);
+    }
+    captures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_list_panes_line() {
+        let pane = parse_pane_line("pool-1\t0\t0\t%3\t4242\tclaude\t0\t1795240000\t200\t50\t/home/op/work").unwrap();
+        assert_eq!(pane.session, "pool-1");
+        assert_eq!(pane.pane_id, "%3");
+        assert_eq!(pane.pid, 4242);
+        assert!(!pane.dead);
+        assert_eq!(pane.current_path, "/home/op/work");
+    }
+
+    #[test]
+    fn splits_a_batched_capture() {
+        let text = format!("{CAPTURE_MARKER}%1\nline a\n\n{CAPTURE_MARKER}%2\nline b\n");
+        let captures = split_captures(&text);
+        assert_eq!(captures["%1"], "line a\n\n");
+        assert_eq!(captures["%2"], "line b\n");
+    }
+}
