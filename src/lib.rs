@@ -6,7 +6,9 @@
 
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod exit;
+pub mod names;
 pub mod paths;
 pub mod tmux;
 

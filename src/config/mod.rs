@@ -1,0 +1,282 @@
+//! The configuration: its types, their defaults, and loading a file into a validated
+//! [`Config`].
+//!
+//! All YAML handling lives in [`yaml`]; semantic rules (unique names, pool ranges, tmux
+//! target names) live in [`validate`]. Loading never stops at the first problem: every
+//! problem in the file is collected, each naming its key and line, and returned at once
+//! as [`ConfigError::Invalid`]. Later subsystems add their own sections here.
+
+mod duration;
+mod validate;
+mod yaml;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use duration::HumanDuration;
+
+use crate::paths::Env;
+
+/// A validated configuration: paths are expanded and absolute, names are usable as tmux
+/// targets, ranges are sane.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Config {
+    pub accounts: Vec<Account>,
+    pub claude: ClaudeConfig,
+    pub tmux: TmuxConfig,
+    pub pool: PoolConfig,
+    pub projects: ProjectsConfig,
+    pub state: StateConfig,
+}
+
+/// One Anthropic account: a Claude Code config dir (`CLAUDE_CONFIG_DIR`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Account {
+    /// Short name used on the command line (`ccfail swap --to NAME`) and in state.
+    pub name: String,
+    /// The account's Claude Code config dir.
+    pub home: PathBuf,
+    /// Lower is preferred when choosing where to swap.
+    pub priority: i64,
+    /// Optional soft limits: usage at which ccfail swaps before the hard limit.
+    pub limits: SoftLimits,
+}
+
+/// Soft caps per account; unset means no proactive limit of that kind.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct SoftLimits {
+    pub five_hour_messages: Option<u64>,
+    pub five_hour_tokens: Option<u64>,
+    pub weekly_messages: Option<u64>,
+    pub weekly_tokens: Option<u64>,
+}
+
+/// How Claude Code is started and which of its dirs are shared between accounts.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ClaudeConfig {
+    /// The `claude` executable (a name looked up in `$PATH`, or a path).
+    pub binary: String,
+    /// Arguments added to every start, e.g. `--dangerously-skip-permissions`.
+    pub args: Vec<String>,
+    /// Optional symlink (e.g. `~/.claude`) that ccfail points at the active account's
+    /// home, for tools that do not set `CLAUDE_CONFIG_DIR`.
+    pub active_link: Option<PathBuf>,
+    pub shared: SharedDirs,
+}
+
+impl Default for ClaudeConfig {
+    fn default() -> Self {
+        ClaudeConfig { binary: "claude".to_owned(), args: Vec::new(), active_link: None, shared: SharedDirs::default() }
+    }
+}
+
+/// The dirs every account home links to one shared place, so `claude --resume <id>`
+/// finds a conversation under any account.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SharedDirs {
+    /// Where the shared dirs live; unset means ccfail does not manage shared links.
+    pub root: Option<PathBuf>,
+    /// Entries of each account home that are links to `root/<entry>`.
+    pub entries: Vec<String>,
+}
+
+impl Default for SharedDirs {
+    fn default() -> Self {
+        SharedDirs { root: None, entries: DEFAULT_SHARED_ENTRIES.iter().map(|e| (*e).to_owned()).collect() }
+    }
+}
+
+pub const DEFAULT_SHARED_ENTRIES: [&str; 3] = ["projects", "session-env", "file-history"];
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TmuxConfig {
+    pub binary: String,
+    /// A private server socket (`tmux -S`); unset means the user's default server.
+    pub socket: Option<PathBuf>,
+    /// Pause between typing text into a pane and pressing Enter.
+    pub enter_delay: HumanDuration,
+}
+
+impl Default for TmuxConfig {
+    fn default() -> Self {
+        TmuxConfig { binary: "tmux".to_owned(), socket: None, enter_delay: HumanDuration::from_millis(500) }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PoolConfig {
+    pub autonomous: AutonomousPool,
+    pub dedicated: Vec<DedicatedSession>,
+}
+
+/// The numbered sessions ccfail owns: `prefix + N`, N in `[start_index, start_index + max)`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AutonomousPool {
+    pub prefix: String,
+    pub start_index: u32,
+    /// How many sessions to keep running Claude at least.
+    pub min: u32,
+    /// How many names the pool may use.
+    pub max: u32,
+    /// Where pool sessions start; unset means the home directory.
+    pub workdir: Option<PathBuf>,
+    /// Capabilities of every pool session, matched against a task's `tags`.
+    pub tags: Vec<String>,
+}
+
+impl Default for AutonomousPool {
+    fn default() -> Self {
+        AutonomousPool { prefix: "pool-".to_owned(), start_index: 1, min: 0, max: 0, workdir: None, tags: Vec::new() }
+    }
+}
+
+impl AutonomousPool {
+    /// The session names of the pool, in index order.
+    pub fn names(&self) -> impl Iterator<Item = String> + '_ {
+        (self.start_index..self.start_index.saturating_add(self.max)).map(|n| format!("{}{n}", self.prefix))
+    }
+
+    /// Whether `name` is `prefix + N` with N inside the range.
+    pub fn contains(&self, name: &str) -> bool {
+        name.strip_prefix(self.prefix.as_str())
+            .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<u32>().ok())
+            .is_some_and(|n| n >= self.start_index && n - self.start_index < self.max)
+    }
+}
+
+/// An operator's own session: relaunched on a swap, never dispatched to or killed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct DedicatedSession {
+    pub name: String,
+    pub project: PathBuf,
+}
+
+/// Where task queues (`<project>/.agent-queue/`) are found.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ProjectsConfig {
+    /// Projects named one by one.
+    pub list: Vec<ProjectEntry>,
+    /// Directories whose children that hold `.agent-queue/` are projects.
+    pub scan: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ProjectEntry {
+    pub path: PathBuf,
+    /// Among tasks of equal priority, lower project priority goes first.
+    pub priority: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct StateConfig {
+    /// Unset: `$STATE_DIRECTORY`, else `$XDG_STATE_HOME/ccfail`, else `~/.local/state/ccfail`.
+    pub dir: Option<PathBuf>,
+    /// How long a run waits for the state lock before exiting "busy, skipped".
+    pub lock_wait: HumanDuration,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig { dir: None, lock_wait: HumanDuration::from_secs(5) }
+    }
+}
+
+impl Config {
+    pub fn account(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    /// Loads and validates `file`, expanding `~` and `$VARS` with `env`.
+    pub fn load(file: &Path, env: &Env) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|source| ConfigError::Unreadable { file: file.to_path_buf(), source })?;
+        Config::from_yaml(&text, file, env)
+    }
+
+    pub fn from_yaml(text: &str, file: &Path, env: &Env) -> Result<Config, ConfigError> {
+        let parsed = yaml::parse(text);
+        let mut problems = parsed.problems;
+        let mut config = parsed.config;
+        if parsed.readable {
+            problems.extend(validate::expand_and_validate(&mut config, env));
+        }
+        if problems.is_empty() {
+            return Ok(config);
+        }
+        for problem in &mut problems {
+            if problem.line.is_none() {
+                problem.line = parsed.lines.line_of(&problem.key);
+            }
+        }
+        problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.key.clone()));
+        Err(ConfigError::Invalid { file: file.to_path_buf(), problems })
+    }
+}
+
+/// One thing wrong with the config file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigProblem {
+    /// The key, as `accounts[1].home`; empty for the whole document.
+    pub key: String,
+    /// 1-based line in the file, when known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl ConfigProblem {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> ConfigProblem {
+        ConfigProblem { key: key.into(), line: None, message: message.into() }
+    }
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.key.is_empty()) {
+            (Some(line), false) => write!(f, "line {line}: {}: {}", self.key, self.message),
+            (Some(line), true) => write!(f, "line {line}: {}", self.message),
+            (None, false) => write!(f, "{}: {}", self.key, self.message),
+            (None, true) => write!(f, "{}", self.message),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("config file {} not found{}", file.display(), source_hint(*from))]
+    NotFound { file: PathBuf, from: &'static str },
+    #[error("could not read config file {}", file.display())]
+    Unreadable {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {} is invalid ({} problem{}):\n{}", file.display(), problems.len(), if problems.len() == 1 { "" } else { "s" }, list(problems))]
+    Invalid { file: PathBuf, problems: Vec<ConfigProblem> },
+}
+
+fn source_hint(from: &str) -> String {
+    format!(" (chosen by {from}; copy examples/config.yaml there, or pass --config PATH)")
+}
+
+fn list(problems: &[ConfigProblem]) -> String {
+    problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,171 @@
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn env() -> Env {
+    Env::from_pairs([("HOME", "/home/op"), ("POOL_ROOT", "/srv/pool")])
+}
+
+fn load(text: &str) -> Result<Config, Vec<ConfigProblem>> {
+    Config::from_yaml(text, Path::new("test.yaml"), &env()).map_err(|err| match err {
+        ConfigError::Invalid { problems, .. } => problems,
+        other => panic!("unexpected error {other}"),
+    })
+}
+
+const MINIMAL: &str = "accounts:\n  - name: a\n    home: ~/acct/a\n";
+
+#[test]
+fn minimal_config_gets_the_documented_defaults() {
+    let config = load(MINIMAL).unwrap();
+    assert_eq!(config.accounts[0].home, PathBuf::from("/home/op/acct/a"));
+    assert_eq!(config.claude.binary, "claude");
+    assert_eq!(config.claude.shared.entries, ["projects", "session-env", "file-history"]);
+    assert_eq!(config.tmux.enter_delay.get(), std::time::Duration::from_millis(500));
+    assert_eq!(config.state.lock_wait.get(), std::time::Duration::from_secs(5));
+    assert_eq!(config.pool.autonomous.prefix, "pool-");
+}
+
+#[test]
+fn unknown_key_names_line_and_suggests() {
+    let problems =
+        load("accounts:\n  - name: a\n    home: /a\n    priorty: 2\ntmux:\n  sockett: /tmp/s\n").unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems[0].key, "accounts[0].priorty");
+    assert_eq!(problems[0].line, Some(4));
+    assert!(problems[0].message.contains("did you mean \"priority\""), "{}", problems[0].message);
+    assert_eq!(problems[1].key, "tmux.sockett");
+    assert_eq!(problems[1].line, Some(6));
+    assert!(problems[1].message.contains("did you mean \"socket\""));
+}
+
+#[test]
+fn unknown_section_is_reported_with_suggestion() {
+    let problems = load(&format!("{MINIMAL}pools:\n  dedicated: []\n")).unwrap_err();
+    assert_eq!(problems[0].key, "pools");
+    assert_eq!(problems[0].line, Some(4));
+    assert!(problems[0].message.contains("did you mean \"pool\""));
+}
+
+#[test]
+fn wrong_type_and_bad_duration_are_both_reported() {
+    let text = format!("{MINIMAL}pool:\n  autonomous:\n    max: many\nstate:\n  lock_wait: 5 minutes\n");
+    let problems = load(&text).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems[0].key, "pool.autonomous.max");
+    assert_eq!(problems[0].line, Some(6));
+    assert!(problems[0].message.contains("invalid type"), "{}", problems[0].message);
+    assert_eq!(problems[1].key, "state.lock_wait");
+    assert_eq!(problems[1].line, Some(8));
+    assert!(problems[1].message.contains("unknown unit") || problems[1].message.contains("not a duration"));
+}
+
+#[test]
+fn bare_number_duration_asks_for_a_unit() {
+    let problems = load(&format!("{MINIMAL}tmux:\n  enter_delay: 500\n")).unwrap_err();
+    assert!(problems[0].message.contains("has no unit"), "{}", problems[0].message);
+}
+
+#[test]
+fn duplicate_accounts_are_refused() {
+    let text = "accounts:\n  - name: a\n    home: /h/a\n  - name: a\n    home: /h/a/\n";
+    let problems = load(text).unwrap_err();
+    let keys: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(keys, [("accounts[1].name", Some(4)), ("accounts[1].home", Some(5))]);
+    assert!(problems[0].message.contains("already the name of accounts[0]"));
+    assert!(problems[1].message.contains("already the home of accounts[0]"));
+}
+
+#[test]
+fn dedicated_name_colliding_with_the_pool_is_refused() {
+    let text = format!(
+        "{MINIMAL}pool:\n  autonomous:\n    prefix: w\n    start_index: 1\n    max: 3\n  dedicated:\n    - name: w2\n      project: /p\n    - name: w4\n      project: /p\n"
+    );
+    let problems = load(&text).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].key, "pool.dedicated[0].name");
+    assert_eq!(problems[0].line, Some(10));
+    assert!(problems[0].message.contains("also a pool session name"));
+}
+
+#[test]
+fn names_unusable_as_tmux_targets_are_refused() {
+    let text = format!(
+        "{MINIMAL}pool:\n  autonomous:\n    prefix: 'w.'\n    max: 1\n  dedicated:\n    - name: 'my:session'\n      project: /p\n"
+    );
+    let problems = load(&text).unwrap_err();
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["pool.autonomous.prefix", "pool.dedicated[0].name"]);
+}
+
+#[test]
+fn pool_range_must_be_sane() {
+    let text = format!("{MINIMAL}pool:\n  autonomous:\n    start_index: 4294967295\n    max: 2000\n    min: 3000\n");
+    let keys: Vec<_> = load(&text).unwrap_err().into_iter().map(|p| p.key).collect();
+    assert!(keys.contains(&"pool.autonomous.max".to_owned()));
+    assert!(keys.contains(&"pool.autonomous.start_index".to_owned()));
+    assert!(keys.contains(&"pool.autonomous.min".to_owned()));
+}
+
+#[test]
+fn paths_expand_home_and_variables_and_must_be_absolute() {
+    let text = "accounts:\n  - name: a\n    home: $POOL_ROOT/a\n  - name: b\n    home: ${POOL_ROOT}/b\n  - name: c\n    home: relative/c\n  - name: d\n    home: $NOPE/d\n";
+    let problems = load(text).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems[0].key, "accounts[2].home");
+    assert!(problems[0].message.contains("absolute"));
+    assert_eq!(problems[1].key, "accounts[3].home");
+    assert!(problems[1].message.contains("$NOPE"));
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let text = "accounts:\n  - name: a\n    hom: /a\n  - name: a b\n    home: /b\ntmux:\n  enter_delay: soon\nstate:\n  lockwait: 5s\n";
+    let problems = load(text).unwrap_err();
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["accounts[0]", "accounts[0].hom", "accounts[1].name", "tmux.enter_delay", "state.lockwait"],
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn syntax_error_names_the_line() {
+    let problems = load("accounts:\n  - name: a\n   home: /x\n").unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].message.contains("not valid YAML"));
+    assert_eq!(problems[0].line, Some(3));
+}
+
+#[test]
+fn top_level_must_be_a_mapping_and_accounts_a_list() {
+    assert!(load("- a\n- b\n").unwrap_err()[0].message.contains("mapping"));
+    assert!(load("accounts: a\n").unwrap_err()[0].message.contains("list of accounts"));
+}
+
+#[test]
+fn empty_file_asks_for_an_account() {
+    let problems = load("").unwrap_err();
+    assert_eq!(problems[0].key, "accounts");
+}
+
+#[test]
+fn shipped_example_config_is_valid() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.yaml");
+    let env = Env::from_pairs([("HOME", "/home/op")]);
+    let config = Config::load(Path::new(file), &env).unwrap_or_else(|err| panic!("{err}"));
+    assert!(config.accounts.len() >= 2);
+}
+
+#[test]
+fn pool_names_cover_the_range() {
+    let config =
+        load(&format!("{MINIMAL}pool:\n  autonomous:\n    prefix: p\n    start_index: 3\n    max: 2\n")).unwrap();
+    let names: Vec<_> = config.pool.autonomous.names().collect();
+    assert_eq!(names, ["p3", "p4"]);
+    assert!(config.pool.autonomous.contains("p4"));
+    assert!(!config.pool.autonomous.contains("p5"));
+    assert!(!config.pool.autonomous.contains("p"));
+    assert!(!config.pool.autonomous.contains("p03x"));
+}

@@ -1,0 +1,243 @@
+//! Semantic rules of the config, applied after the YAML is read: path expansion
+//! (`~`, `$VAR`, `${VAR}`), absolute paths, unique accounts, a sane pool range, names
+//! usable as tmux targets. Every rule adds a problem and goes on; none stops the others.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::{Config, ConfigProblem};
+use crate::names::{is_safe_component, is_tmux_session_name};
+use crate::paths::Env;
+
+/// The largest pool ccfail accepts; more sessions than this is a typo, not a plan.
+pub const MAX_POOL: u32 = 1000;
+/// The longest lock wait that still lets timers fire on their cadence.
+const MAX_LOCK_WAIT_SECS: u64 = 600;
+
+pub fn expand_and_validate(config: &mut Config, env: &Env) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    let mut expand = |key: String, path: &mut PathBuf| match expand_path(path, env) {
+        // A missing path is reported by the rule that needs it.
+        Ok(expanded) if expanded.as_os_str().is_empty() => {}
+        Ok(expanded) if expanded.is_absolute() => *path = expanded,
+        Ok(expanded) => problems.push(ConfigProblem::new(
+            key,
+            format!("{} must be an absolute path (or start with ~ or $HOME)", expanded.display()),
+        )),
+        Err(message) => problems.push(ConfigProblem::new(key, message)),
+    };
+
+    for (i, account) in config.accounts.iter_mut().enumerate() {
+        expand(format!("accounts[{i}].home"), &mut account.home);
+    }
+    if let Some(link) = config.claude.active_link.as_mut() {
+        expand("claude.active_link".to_owned(), link);
+    }
+    if let Some(root) = config.claude.shared.root.as_mut() {
+        expand("claude.shared.root".to_owned(), root);
+    }
+    if let Some(socket) = config.tmux.socket.as_mut() {
+        expand("tmux.socket".to_owned(), socket);
+    }
+    if let Some(workdir) = config.pool.autonomous.workdir.as_mut() {
+        expand("pool.autonomous.workdir".to_owned(), workdir);
+    }
+    for (i, dedicated) in config.pool.dedicated.iter_mut().enumerate() {
+        expand(format!("pool.dedicated[{i}].project"), &mut dedicated.project);
+    }
+    for (i, project) in config.projects.list.iter_mut().enumerate() {
+        expand(format!("projects.list[{i}].path"), &mut project.path);
+    }
+    for (i, dir) in config.projects.scan.iter_mut().enumerate() {
+        expand(format!("projects.scan[{i}]"), dir);
+    }
+    if let Some(dir) = config.state.dir.as_mut() {
+        expand("state.dir".to_owned(), dir);
+    }
+
+    check_accounts(config, &mut problems);
+    check_claude(config, &mut problems);
+    check_pool(config, &mut problems);
+    check_projects(config, &mut problems);
+    if config.state.lock_wait.get().as_secs() > MAX_LOCK_WAIT_SECS {
+        problems.push(ConfigProblem::new(
+            "state.lock_wait",
+            format!(
+                "{} is longer than {MAX_LOCK_WAIT_SECS}s: timer runs would pile up behind a held lock",
+                config.state.lock_wait
+            ),
+        ));
+    }
+    if config.tmux.binary.trim().is_empty() {
+        problems.push(ConfigProblem::new("tmux.binary", "must name the tmux executable"));
+    }
+    problems
+}
+
+fn check_accounts(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    if config.accounts.is_empty() {
+        problems.push(ConfigProblem::new("accounts", "at least one account is needed (name and home)"));
+    }
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut homes: HashMap<PathBuf, usize> = HashMap::new();
+    for (i, account) in config.accounts.iter().enumerate() {
+        if account.name.is_empty() {
+            problems.push(ConfigProblem::new(format!("accounts[{i}]"), "missing name"));
+        } else if !is_safe_component(&account.name) {
+            problems.push(ConfigProblem::new(
+                format!("accounts[{i}].name"),
+                format!("{:?} may only use letters, digits, '.', '_' and '-'", account.name),
+            ));
+        } else if let Some(first) = names.insert(&account.name, i) {
+            problems.push(ConfigProblem::new(
+                format!("accounts[{i}].name"),
+                format!("{:?} is already the name of accounts[{first}]", account.name),
+            ));
+        }
+        if account.home.as_os_str().is_empty() {
+            problems
+                .push(ConfigProblem::new(format!("accounts[{i}]"), "missing home (the account's Claude config dir)"));
+        } else if let Some(first) = homes.insert(normalize(&account.home), i) {
+            problems.push(ConfigProblem::new(
+                format!("accounts[{i}].home"),
+                format!("{} is already the home of accounts[{first}]", account.home.display()),
+            ));
+        }
+    }
+}
+
+fn check_claude(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    if config.claude.binary.trim().is_empty() {
+        problems.push(ConfigProblem::new("claude.binary", "must name the claude executable"));
+    }
+    let mut seen = HashSet::new();
+    for (i, entry) in config.claude.shared.entries.iter().enumerate() {
+        let key = format!("claude.shared.entries[{i}]");
+        if !is_safe_component(entry) {
+            problems.push(ConfigProblem::new(
+                key,
+                format!("{entry:?} must be one entry of the account home, such as projects"),
+            ));
+        } else if !seen.insert(entry) {
+            problems.push(ConfigProblem::new(key, format!("{entry:?} is listed twice")));
+        }
+    }
+    if let Some(link) = &config.claude.active_link
+        && config.accounts.iter().any(|a| normalize(&a.home) == normalize(link))
+    {
+        problems.push(ConfigProblem::new(
+            "claude.active_link",
+            format!("{} is an account home; the active link must be a separate path such as ~/.claude", link.display()),
+        ));
+    }
+}
+
+fn check_pool(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    let pool = &config.pool.autonomous;
+    if !pool.prefix.is_empty() && !is_tmux_session_name(&pool.prefix) {
+        problems.push(ConfigProblem::new(
+            "pool.autonomous.prefix",
+            format!("{:?} may only use letters, digits, '_' and '-' (tmux rewrites '.' and ':')", pool.prefix),
+        ));
+    }
+    if pool.prefix.is_empty() && pool.max > 0 {
+        problems.push(ConfigProblem::new("pool.autonomous.prefix", "must not be empty when max > 0"));
+    }
+    if pool.max > MAX_POOL {
+        problems
+            .push(ConfigProblem::new("pool.autonomous.max", format!("{} is more than {MAX_POOL} sessions", pool.max)));
+    }
+    if pool.start_index.checked_add(pool.max).is_none() {
+        problems.push(ConfigProblem::new("pool.autonomous.start_index", "start_index + max overflows"));
+    }
+    if pool.min > pool.max {
+        problems
+            .push(ConfigProblem::new("pool.autonomous.min", format!("{} is more than max ({})", pool.min, pool.max)));
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, dedicated) in config.pool.dedicated.iter().enumerate() {
+        let key = format!("pool.dedicated[{i}].name");
+        if dedicated.name.is_empty() {
+            problems.push(ConfigProblem::new(format!("pool.dedicated[{i}]"), "missing name"));
+            continue;
+        }
+        if !is_tmux_session_name(&dedicated.name) {
+            problems.push(ConfigProblem::new(
+                key.clone(),
+                format!("{:?} may only use letters, digits, '_' and '-' (tmux rewrites '.' and ':')", dedicated.name),
+            ));
+        }
+        if pool.contains(&dedicated.name) {
+            problems.push(ConfigProblem::new(
+                key.clone(),
+                format!(
+                    "{:?} is also a pool session name ({}N for N in {}..{}); rename it or move the pool range",
+                    dedicated.name,
+                    pool.prefix,
+                    pool.start_index,
+                    pool.start_index.saturating_add(pool.max)
+                ),
+            ));
+        }
+        if let Some(first) = seen.insert(&dedicated.name, i) {
+            problems.push(ConfigProblem::new(key, format!("{:?} is already pool.dedicated[{first}]", dedicated.name)));
+        }
+        if dedicated.project.as_os_str().is_empty() {
+            problems.push(ConfigProblem::new(format!("pool.dedicated[{i}]"), "missing project (the session's folder)"));
+        }
+    }
+}
+
+fn check_projects(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    for (i, project) in config.projects.list.iter().enumerate() {
+        if project.path.as_os_str().is_empty() {
+            problems.push(ConfigProblem::new(format!("projects.list[{i}]"), "missing path"));
+        } else if let Some(first) = seen.insert(normalize(&project.path), i) {
+            problems.push(ConfigProblem::new(
+                format!("projects.list[{i}].path"),
+                format!("{} is already projects.list[{first}]", project.path.display()),
+            ));
+        }
+    }
+}
+
+/// A path without trailing slashes or `.` components, for comparing homes.
+fn normalize(path: &Path) -> PathBuf {
+    path.components().collect()
+}
+
+/// Expands a leading `~` or `~/` and every `$VAR` / `${VAR}`.
+pub fn expand_path(path: &Path, env: &Env) -> Result<PathBuf, String> {
+    let Some(text) = path.to_str() else {
+        return Ok(path.to_path_buf());
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    if rest == "~" || rest.starts_with("~/") {
+        let home = env.get("HOME").ok_or_else(|| format!("{text:?} starts with ~ but $HOME is not set"))?;
+        out.push_str(home);
+        rest = &rest[1..];
+    }
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
+            let end = braced.find('}').ok_or_else(|| format!("{text:?}: unclosed ${{"))?;
+            (&braced[..end], end + 2)
+        } else {
+            let len = after.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+            (&after[..len], len)
+        };
+        if name.is_empty() {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        let value = env.get(name).ok_or_else(|| format!("{text:?} uses ${name}, which is not set"))?;
+        out.push_str(value);
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    Ok(PathBuf::from(out))
+}
