@@ -64,7 +64,7 @@ impl fmt::Display for HumanDuration {
         if millis == 0 {
             return write!(f, "0s");
         }
-        if millis % 1000 != 0 {
+        if !millis.is_multiple_of(1000) {
             return write!(f, "{millis}ms");
         }
         let mut secs = self.0.as_secs();

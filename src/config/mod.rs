@@ -258,7 +258,7 @@ impl fmt::Display for ConfigProblem {
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("config file {} not found{}", file.display(), source_hint(*from))]
+    #[error("config file {} not found{}", file.display(), source_hint(from))]
     NotFound { file: PathBuf, from: &'static str },
     #[error("could not read config file {}", file.display())]
     Unreadable {
