@@ -4,19 +4,60 @@
 //! input into a validated [`ctx::Ctx`] once, runs the subcommand, prints an error once
 //! and maps it to the exit-code table. See DESIGN.md for the shape of every command.
 
+pub mod accounts;
 pub mod cli;
+pub mod client;
 pub mod clock;
+pub mod commands;
 pub mod config;
+pub mod ctx;
 pub mod exit;
+pub mod log;
 pub mod names;
 pub mod paths;
+pub mod process;
+pub mod render;
+pub mod state;
 pub mod tmux;
 
+use anyhow::Result;
+
+use cli::{Cli, Command};
+use ctx::{Ctx, Inputs};
 use exit::ExitCode;
+use log::Logger;
+use paths::Env;
 
 /// Runs one invocation and returns the code the process exits with.
-pub fn main_with(cli: cli::Cli) -> ExitCode {
-    let _ = cli;
-    eprintln!("ccfail: error: the subcommands are being built");
-    ExitCode::Error
+pub fn main_with(cli: Cli) -> ExitCode {
+    let logger = Logger::new(cli.verbose, cli.quiet, std::env::var_os("JOURNAL_STREAM").is_some());
+    match run(&cli, Env::from_process()) {
+        Ok(code) => code,
+        Err(err) => report_error(&logger, &err),
+    }
+}
+
+fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
+    let inputs = Inputs::from_cli(cli, env)?;
+    match &cli.command {
+        Command::Doctor(args) => commands::doctor::run(&inputs, args),
+        Command::Status(args) => commands::status::run(&Ctx::load(inputs)?, args),
+    }
+}
+
+/// The one error printer: the error, its causes, and the exit code it maps to.
+fn report_error(logger: &Logger, err: &anyhow::Error) -> ExitCode {
+    if err.downcast_ref::<render::ClosedPipe>().is_some() {
+        return ExitCode::Ok;
+    }
+    if let Some(state::StateError::Busy { .. }) = err.downcast_ref::<state::StateError>() {
+        logger.warn(&format!("skipped: {err}"));
+        return ExitCode::Busy;
+    }
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        message.push_str(&format!("\n  caused by: {cause}"));
+    }
+    logger.error(&message);
+    if err.downcast_ref::<config::ConfigError>().is_some() { ExitCode::ConfigInvalid } else { ExitCode::Error }
 }

@@ -1,0 +1,114 @@
+//! What Claude Code itself writes that ccfail reads: the per-process state file
+//! `<config dir>/sessions/<pid>.json` and the transcript location.
+//!
+//! The state file is the client's own word on whether it is busy, idle or waiting, and
+//! gives its session id without reading the screen; it is the first signal everywhere.
+//! The format follows the captures in `shared/fixtures/claude-code/`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::process;
+
+/// `sessions/<pid>.json` as the client writes it; unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientState {
+    pub pid: u32,
+    pub session_id: String,
+    #[serde(default)]
+    pub cwd: String,
+    /// `busy`, `idle` or `waiting`.
+    #[serde(default)]
+    pub status: String,
+    /// With `waiting`: `permission prompt`, `dialog open`, …
+    #[serde(default)]
+    pub waiting_for: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<u64>,
+}
+
+/// A client state file found under an account home.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunningClient {
+    pub account: String,
+    pub file: PathBuf,
+    pub state: ClientState,
+}
+
+/// Every client state file under `home/sessions/` whose process is still alive. Files
+/// left by a crashed client (the client removes its file only on a clean exit) are
+/// skipped, as are files that do not parse.
+pub fn running_clients(account: &str, home: &Path) -> Vec<RunningClient> {
+    let Ok(entries) = fs::read_dir(home.join("sessions")) else {
+        return Vec::new();
+    };
+    let mut clients: Vec<RunningClient> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .filter_map(|file| {
+            let state: ClientState = serde_json::from_slice(&fs::read(&file).ok()?).ok()?;
+            process::is_alive(state.pid).then(|| RunningClient { account: account.to_owned(), file, state })
+        })
+        .collect();
+    clients.sort_by_key(|c| c.state.pid);
+    clients
+}
+
+/// The client running inside the pane whose first process is `pane_pid`.
+pub fn client_in_pane(clients: &[RunningClient], pane_pid: u32) -> Option<&RunningClient> {
+    clients.iter().find(|c| process::descends_from(c.state.pid, pane_pid))
+}
+
+/// The transcript folder name of a working dir: every character outside
+/// `[A-Za-z0-9]` becomes `-`.
+pub fn project_slug(cwd: &str) -> String {
+    cwd.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claude-code/transcripts");
+
+    #[test]
+    fn reads_the_real_client_state_files() {
+        let busy: ClientState = serde_json::from_str(
+            &fs::read_to_string(format!("{FIXTURES}/tui_key_slow_working_2.session-state.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(busy.status, "busy");
+        assert_eq!(busy.session_id, "48091773-0cb4-4fd0-abec-b6d3054cfda3");
+        let waiting: ClientState = serde_json::from_str(
+            &fs::read_to_string(format!("{FIXTURES}/tui_key_tool_permission.session-state.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(waiting.status, "waiting");
+        assert_eq!(waiting.waiting_for.as_deref(), Some("permission prompt"));
+    }
+
+    #[test]
+    fn slug_matches_the_client() {
+        assert_eq!(project_slug("/home/op01/work"), "-home-op01-work");
+        assert_eq!(project_slug("/srv/my_app.v2"), "-srv-my-app-v2");
+    }
+
+    #[test]
+    fn stale_files_of_dead_processes_are_skipped() {
+        let home = tempfile::tempdir().unwrap();
+        fs::create_dir_all(home.path().join("sessions")).unwrap();
+        let me = std::process::id();
+        let live = format!("{{\"pid\":{me},\"sessionId\":\"s1\",\"cwd\":\"/w\",\"status\":\"idle\"}}");
+        fs::write(home.path().join(format!("sessions/{me}.json")), live).unwrap();
+        fs::write(home.path().join("sessions/999999999.json"), "{\"pid\":999999999,\"sessionId\":\"s2\"}").unwrap();
+        fs::write(home.path().join("sessions/garbage.json"), "{").unwrap();
+        let clients = running_clients("a", home.path());
+        assert_eq!(clients.len(), 1);
+        assert_eq!(clients[0].state.session_id, "s1");
+        assert!(client_in_pane(&clients, me).is_some());
+    }
+}

@@ -1,0 +1,283 @@
+//! `ccfail status`: accounts, sessions, the last swap, the partial-swap latch and the
+//! state file at a glance; `--json` for scripts (schema in the README).
+//!
+//! Read-only: it never takes the state lock (so it answers while a swap holds it) and
+//! works before any state exists, when tmux has no server, and when tmux is missing.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::accounts::{self, ActiveSource};
+use crate::cli::StatusArgs;
+use crate::client::{self, RunningClient};
+use crate::ctx::Ctx;
+use crate::exit::ExitCode;
+use crate::render;
+use crate::state::{PartialSwapLatch, SessionKind, SessionState, State, SwapRecord};
+use crate::tmux::Observation;
+
+/// Bumped only when a field changes meaning or disappears; new fields may be added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub schema: u32,
+    pub now: DateTime<Utc>,
+    pub config_file: PathBuf,
+    pub state_file: PathBuf,
+    pub state_error: Option<String>,
+    pub active_account: Option<String>,
+    pub active_source: Option<ActiveSource>,
+    pub accounts: Vec<AccountReport>,
+    pub tmux: TmuxReport,
+    pub sessions: Vec<SessionReport>,
+    pub last_swap: Option<SwapRecord>,
+    pub partial_swap_latch: Option<PartialSwapLatch>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountReport {
+    pub name: String,
+    pub priority: i64,
+    pub home: PathBuf,
+    pub home_exists: bool,
+    pub credentials: bool,
+    pub active: bool,
+    pub drained_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TmuxReport {
+    pub binary: PathBuf,
+    pub socket: Option<PathBuf>,
+    pub server_running: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionReport {
+    pub name: String,
+    pub kind: SessionKind,
+    /// The tmux session exists.
+    pub alive: bool,
+    pub pane_id: Option<String>,
+    /// What runs in the pane (`claude`, `bash`, …).
+    pub pane_command: Option<String>,
+    pub pane_dead: bool,
+    /// The Claude Code client in the pane, from its own `sessions/<pid>.json`.
+    pub client: Option<ClientReport>,
+    /// What ccfail's state says of the session.
+    pub state: Option<SessionState>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientReport {
+    pub pid: u32,
+    pub session_id: String,
+    /// `busy`, `idle` or `waiting`.
+    pub status: String,
+    pub waiting_for: Option<String>,
+    /// The account whose home holds the client's state file.
+    pub account: String,
+    pub cwd: String,
+}
+
+pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode> {
+    let report = observe(ctx);
+    if args.json {
+        render::print_json(&report)?;
+    } else {
+        render::print(&human(&report))?;
+    }
+    Ok(if report.state_error.is_some() { ExitCode::Error } else { ExitCode::Ok })
+}
+
+pub fn observe(ctx: &Ctx) -> StatusReport {
+    let config = &ctx.config;
+    let (state, state_error) = match ctx.state.read() {
+        Ok(state) => (Some(state), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    let active = accounts::active_account(config, state.as_ref());
+    let active_name = active.map(|(account, _)| account.name.clone());
+
+    let accounts = config
+        .accounts
+        .iter()
+        .map(|account| AccountReport {
+            name: account.name.clone(),
+            priority: account.priority,
+            home: account.home.clone(),
+            home_exists: account.home.is_dir(),
+            credentials: accounts::credentials_present(&account.home),
+            active: active_name.as_deref() == Some(account.name.as_str()),
+            drained_until: state.as_ref().and_then(|s| s.accounts.get(&account.name)).and_then(|a| a.drained_until),
+        })
+        .collect();
+
+    let (observation, tmux_error) = match ctx.tmux.observe() {
+        Ok(observation) => (observation, None),
+        Err(err) => (Observation::default(), Some(err.to_string())),
+    };
+    let clients: Vec<RunningClient> =
+        config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
+    let sessions = session_names(ctx)
+        .into_iter()
+        .map(|(name, kind)| session_report(name, kind, &observation, &clients, state.as_ref()))
+        .collect();
+
+    StatusReport {
+        schema: SCHEMA_VERSION,
+        now: ctx.now(),
+        config_file: ctx.inputs.config_file.clone(),
+        state_file: ctx.state.paths().state_file(),
+        state_error,
+        active_account: active_name,
+        active_source: active.map(|(_, source)| source),
+        accounts,
+        tmux: TmuxReport {
+            binary: ctx.tmux.binary().to_path_buf(),
+            socket: ctx.tmux.socket().map(PathBuf::from),
+            server_running: observation.server_running,
+            error: tmux_error,
+        },
+        sessions,
+        last_swap: state.as_ref().and_then(|s| s.swap.last.clone()),
+        partial_swap_latch: state.as_ref().and_then(|s| s.swap.partial_latch.clone()),
+    }
+}
+
+/// The pool's names in index order, then the dedicated sessions in config order.
+fn session_names(ctx: &Ctx) -> Vec<(String, SessionKind)> {
+    let pool = ctx.config.pool.autonomous.names().map(|name| (name, SessionKind::Pool));
+    let dedicated = ctx.config.pool.dedicated.iter().map(|d| (d.name.clone(), SessionKind::Dedicated));
+    pool.chain(dedicated).collect()
+}
+
+fn session_report(
+    name: String,
+    kind: SessionKind,
+    observation: &Observation,
+    clients: &[RunningClient],
+    state: Option<&State>,
+) -> SessionReport {
+    let pane = observation.session_pane(&name);
+    let client = pane.and_then(|pane| client::client_in_pane(clients, pane.pid)).map(|c| ClientReport {
+        pid: c.state.pid,
+        session_id: c.state.session_id.clone(),
+        status: c.state.status.clone(),
+        waiting_for: c.state.waiting_for.clone(),
+        account: c.account.clone(),
+        cwd: c.state.cwd.clone(),
+    });
+    SessionReport {
+        state: state.and_then(|s| s.sessions.get(&name)).cloned(),
+        alive: pane.is_some(),
+        pane_id: pane.map(|p| p.pane_id.clone()),
+        pane_command: pane.map(|p| p.current_command.clone()),
+        pane_dead: pane.is_some_and(|p| p.dead),
+        client,
+        kind,
+        name,
+    }
+}
+
+fn human(report: &StatusReport) -> String {
+    let now = report.now;
+    let mut out = String::new();
+    if let Some(latch) = &report.partial_swap_latch {
+        out.push_str(&format!(
+            "!! PARTIAL-SWAP LATCH SET {}: {}\n!! every swap is refused until an operator checks the links and clears it\n\n",
+            render::when(latch.set_at, now),
+            latch.reason
+        ));
+    }
+
+    let mut accounts = render::table(&["", "account", "priority", "home", "logged in", "drained until"]);
+    for account in &report.accounts {
+        accounts.add_row(vec![
+            if account.active { "*".to_owned() } else { String::new() },
+            account.name.clone(),
+            account.priority.to_string(),
+            format!("{}{}", account.home.display(), if account.home_exists { "" } else { " (missing)" }),
+            yes_no(account.credentials).to_owned(),
+            account.drained_until.filter(|t| *t > now).map(|t| render::when(t, now)).unwrap_or_else(|| "-".to_owned()),
+        ]);
+    }
+    let active = match (&report.active_account, report.active_source) {
+        (Some(name), Some(ActiveSource::State)) => format!("active: {name}"),
+        (Some(name), Some(ActiveSource::ActiveLink)) => format!("active: {name} (from the active link)"),
+        (Some(name), _) => format!("active: {name} (none recorded yet: the preferred account)"),
+        (None, _) => "active: none".to_owned(),
+    };
+    out.push_str(&format!("Accounts ({active})\n{accounts}\n\n"));
+
+    let mut sessions = render::table(&["session", "kind", "tmux", "in pane", "claude", "account", "task"]);
+    for session in &report.sessions {
+        let tmux = match (session.alive, session.pane_dead) {
+            (false, _) => "absent",
+            (true, true) => "dead pane",
+            (true, false) => "alive",
+        };
+        let claude = match &session.client {
+            Some(c) => match &c.waiting_for {
+                Some(what) => format!("{} ({what})", c.status),
+                None => c.status.clone(),
+            },
+            None => "-".to_owned(),
+        };
+        sessions.add_row(vec![
+            session.name.clone(),
+            kind_word(session.kind).to_owned(),
+            tmux.to_owned(),
+            session.pane_command.clone().unwrap_or_else(|| "-".to_owned()),
+            claude,
+            session.client.as_ref().map(|c| c.account.clone()).unwrap_or_else(|| "-".to_owned()),
+            session.state.as_ref().and_then(|s| s.task.clone()).unwrap_or_else(|| "-".to_owned()),
+        ]);
+    }
+    if report.sessions.is_empty() {
+        out.push_str("Sessions: none configured (pool.autonomous.max is 0 and no dedicated sessions)\n");
+    } else {
+        out.push_str(&format!("Sessions\n{sessions}\n"));
+    }
+
+    let server = match (&report.tmux.error, report.tmux.server_running) {
+        (Some(err), _) => format!("unavailable: {err}"),
+        (None, true) => "running".to_owned(),
+        (None, false) => "no server running".to_owned(),
+    };
+    let socket =
+        report.tmux.socket.as_ref().map(|s| s.display().to_string()).unwrap_or_else(|| "default socket".to_owned());
+    out.push_str(&format!("tmux:       {server} ({socket})\n"));
+    match &report.last_swap {
+        Some(swap) => out.push_str(&format!(
+            "last swap:  {} -> {} {} ({})\n",
+            swap.from,
+            swap.to,
+            render::when(swap.at, now),
+            swap.reason
+        )),
+        None => out.push_str("last swap:  none\n"),
+    }
+    out.push_str(&format!("config:     {}\n", report.config_file.display()));
+    out.push_str(&format!("state:      {}\n", report.state_file.display()));
+    if let Some(err) = &report.state_error {
+        out.push_str(&format!("!! state file problem: {err}\n"));
+    }
+    out
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn kind_word(kind: SessionKind) -> &'static str {
+    match kind {
+        SessionKind::Pool => "pool",
+        SessionKind::Dedicated => "dedicated",
+    }
+}

@@ -1,0 +1,75 @@
+//! The validated context every command runs in, built once from the raw input.
+//!
+//! [`Inputs`] is what can be known without reading the config (environment snapshot,
+//! config path, clock, logger); [`Ctx`] adds the loaded config, the state store and the
+//! tmux handle. Commands receive one of them and never read the environment.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::cli::Cli;
+use crate::clock::Clock;
+use crate::config::{Config, ConfigError};
+use crate::log::Logger;
+use crate::paths::{self, ConfigSource, Env, StatePaths, StateSource};
+use crate::state::StateStore;
+use crate::tmux::Tmux;
+
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub env: Env,
+    pub config_file: PathBuf,
+    pub config_source: ConfigSource,
+    pub clock: Clock,
+    pub log: Logger,
+}
+
+impl Inputs {
+    pub fn from_cli(cli: &Cli, env: Env) -> Result<Inputs> {
+        let (config_file, config_source) = paths::config_path(cli.config.as_deref(), &env)?;
+        let clock = Clock::from_env_value(env.get("CCFAIL_NOW"))?;
+        let log = Logger::new(cli.verbose, cli.quiet, env.get("JOURNAL_STREAM").is_some());
+        Ok(Inputs { env, config_file, config_source, clock, log })
+    }
+
+    /// Reads and validates the config file.
+    pub fn load_config(&self) -> Result<Config, ConfigError> {
+        if !self.config_file.exists() {
+            return Err(ConfigError::NotFound { file: self.config_file.clone(), from: self.config_source.describe() });
+        }
+        Config::load(&self.config_file, &self.env)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub inputs: Inputs,
+    pub config: Config,
+    pub state: StateStore,
+    pub state_source: StateSource,
+    pub tmux: Tmux,
+}
+
+impl Ctx {
+    pub fn load(inputs: Inputs) -> Result<Ctx> {
+        let config = inputs.load_config()?;
+        Ctx::with_config(inputs, config)
+    }
+
+    pub fn with_config(inputs: Inputs, config: Config) -> Result<Ctx> {
+        let (state_dir, state_source) =
+            paths::state_dir(config.state.dir.as_deref(), &inputs.env).context("could not choose the state dir")?;
+        let state = StateStore::new(StatePaths::new(state_dir), config.state.lock_wait.get());
+        let tmux = Tmux::new(&config.tmux.binary, config.tmux.socket.clone(), config.tmux.enter_delay.get());
+        Ok(Ctx { inputs, config, state, state_source, tmux })
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inputs.clock.now()
+    }
+
+    pub fn log(&self) -> &Logger {
+        &self.inputs.log
+    }
+}

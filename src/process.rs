@@ -1,0 +1,65 @@
+//! What ccfail reads of other processes, from `/proc`: parents, liveness, environment.
+//!
+//! Used to tie a Claude Code client (its `sessions/<pid>.json`) to the tmux pane it runs
+//! in, and to show which `CLAUDE_CONFIG_DIR` a running client was started with.
+
+use std::fs;
+
+/// The parent pid of `pid`, from `/proc/<pid>/stat`.
+pub fn parent_of(pid: u32) -> Option<u32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces or ')': skip to the last ')'.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+pub fn is_alive(pid: u32) -> bool {
+    pid != 0 && fs::metadata(format!("/proc/{pid}")).is_ok()
+}
+
+/// Whether `ancestor` is `pid` itself or one of its ancestors.
+pub fn descends_from(pid: u32, ancestor: u32) -> bool {
+    let mut current = pid;
+    for _ in 0..64 {
+        if current == ancestor {
+            return true;
+        }
+        match parent_of(current) {
+            Some(parent) if parent != 0 && parent != current => current = parent,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// One variable of a process's environment, when it is ours to read.
+pub fn env_var(pid: u32, name: &str) -> Option<String> {
+    let environ = fs::read(format!("/proc/{pid}/environ")).ok()?;
+    environ.split(|b| *b == 0).find_map(|entry| {
+        let entry = std::str::from_utf8(entry).ok()?;
+        let (key, value) = entry.split_once('=')?;
+        (key == name).then(|| value.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_descends_from_its_parent() {
+        let me = std::process::id();
+        let parent = parent_of(me).expect("parent pid");
+        assert!(descends_from(me, parent));
+        assert!(descends_from(me, me));
+        assert!(!descends_from(parent, me));
+        assert!(is_alive(me));
+        assert!(!is_alive(0));
+    }
+
+    #[test]
+    fn reads_own_environment() {
+        assert!(env_var(std::process::id(), "PATH").is_some());
+        assert_eq!(env_var(std::process::id(), "CCFAIL_SURELY_UNSET_VARIABLE"), None);
+    }
+}

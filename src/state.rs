@@ -1,0 +1,416 @@
+//! The state file: ccfail's whole memory between one-shot runs.
+//!
+//! `state.json` in the state dir, `state.lock` beside it. Every read-modify-write holds
+//! an exclusive `flock` on the lock file (never on `state.json`, which is replaced by
+//! rename) for the whole cycle. Writes go to a temp file in the same dir, are synced,
+//! renamed over `state.json`, and the dir is synced, so a crash leaves the old or the
+//! new file, never a torn one. Files are `0600`. A file that does not parse, or carries
+//! a version this build does not know, is an error that names it and keeps a copy
+//! aside: state is never silently reset. Waiting for the lock is bounded; past the wait
+//! the run is "busy, skipped". This module stores; it decides nothing.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::paths::StatePaths;
+
+/// The state format this build reads and writes.
+pub const STATE_VERSION: u32 = 1;
+/// Entries of [`State::history`] kept; older ones are dropped on write.
+pub const HISTORY_LIMIT: usize = 200;
+
+/// Everything ccfail remembers. New fields get `#[serde(default)]` so older files load;
+/// a change that older builds would misread bumps [`STATE_VERSION`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    pub version: u32,
+    /// Who was active since when, oldest first; the last entry is the active account.
+    /// Usage is attributed to accounts by this timeline.
+    pub timeline: Vec<ActiveSpan>,
+    pub accounts: BTreeMap<String, AccountState>,
+    pub swap: SwapState,
+    pub sessions: BTreeMap<String, SessionState>,
+    /// Recent events for `status`, newest last, at most [`HISTORY_LIMIT`].
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveSpan {
+    pub account: String,
+    pub since: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccountState {
+    /// The account is exhausted until then; no swap targets it before.
+    pub drained_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SwapState {
+    pub last: Option<SwapRecord>,
+    /// Set when a swap could neither finish nor roll back; every swap is refused until
+    /// an operator clears it.
+    pub partial_latch: Option<PartialSwapLatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapRecord {
+    pub from: String,
+    pub to: String,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialSwapLatch {
+    pub set_at: DateTime<Utc>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    Pool,
+    Dedicated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    #[default]
+    Idle,
+    Working,
+    Stalled,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub kind: SessionKind,
+    #[serde(default)]
+    pub status: SessionStatus,
+    /// The claimed task, as `project:id`.
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_dispatch: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub claude_session_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub detail: String,
+}
+
+impl State {
+    pub fn fresh() -> State {
+        State { version: STATE_VERSION, ..State::default() }
+    }
+
+    /// The active account, if one was ever recorded.
+    pub fn active_account(&self) -> Option<&ActiveSpan> {
+        self.timeline.last()
+    }
+
+    /// Records `account` as active from `since`, unless it already is.
+    pub fn set_active(&mut self, account: &str, since: DateTime<Utc>) {
+        if self.active_account().is_none_or(|span| span.account != account) {
+            self.timeline.push(ActiveSpan { account: account.to_owned(), since });
+        }
+    }
+
+    pub fn record(&mut self, at: DateTime<Utc>, event: &str, detail: impl Into<String>) {
+        self.history.push(HistoryEntry { at, event: event.to_owned(), detail: detail.into() });
+        if self.history.len() > HISTORY_LIMIT {
+            let excess = self.history.len() - HISTORY_LIMIT;
+            self.history.drain(..excess);
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum StateError {
+    #[error("state is busy: another ccfail run holds {} (waited {waited:?}); skipped", lock.display())]
+    Busy { lock: PathBuf, waited: Duration },
+    #[error("state file {} does not parse ({reason}); a copy is kept at {}. Repair it, or move it away to start from a fresh state", file.display(), kept.display())]
+    Corrupt { file: PathBuf, kept: PathBuf, reason: String },
+    #[error("state file {} has version {found}, this ccfail reads version {STATE_VERSION}; a copy is kept at {}. Run the ccfail that wrote it, or move it away to start fresh", file.display(), kept.display())]
+    UnknownVersion { file: PathBuf, kept: PathBuf, found: u64 },
+    #[error("could not {action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StateError + 'a {
+    move |source| StateError::Io { action, path: path.to_path_buf(), source }
+}
+
+/// The state file and its lock.
+#[derive(Debug, Clone)]
+pub struct StateStore {
+    paths: StatePaths,
+    lock_wait: Duration,
+}
+
+impl StateStore {
+    pub fn new(paths: StatePaths, lock_wait: Duration) -> StateStore {
+        StateStore { paths, lock_wait }
+    }
+
+    pub fn paths(&self) -> &StatePaths {
+        &self.paths
+    }
+
+    /// Reads the state without the lock: safe because writers replace the file by
+    /// rename, so a reader sees a whole old or a whole new file. For read-only
+    /// commands such as `status`, which must work while a swap holds the lock.
+    pub fn read(&self) -> Result<State, StateError> {
+        load_file(&self.paths.state_file())
+    }
+
+    /// Takes the exclusive lock, waiting at most the configured time.
+    pub fn lock(&self) -> Result<StateLock, StateError> {
+        let dir = &self.paths.dir;
+        if !dir.exists() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(io_error("create the state dir", dir))?;
+        }
+        let lock_path = self.paths.lock_file();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(io_error("open the state lock", &lock_path))?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match fs2::FileExt::try_lock_exclusive(&file) {
+                Ok(()) => return Ok(StateLock { file, paths: self.paths.clone() }),
+                Err(err)
+                    if err.kind() == io::ErrorKind::WouldBlock || err.raw_os_error() == Some(libc::EWOULDBLOCK) =>
+                {
+                    if started.elapsed() >= self.lock_wait {
+                        return Err(StateError::Busy { lock: lock_path, waited: started.elapsed() });
+                    }
+                    std::thread::sleep(pause.min(self.lock_wait.saturating_sub(started.elapsed())));
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(err) => return Err(io_error("lock", &lock_path)(err)),
+            }
+        }
+    }
+
+    /// One read-modify-write under the lock: load, let `change` edit, save.
+    pub fn update<T, E>(&self, change: impl FnOnce(&mut State) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StateError>,
+    {
+        let lock = self.lock()?;
+        let mut state = lock.load()?;
+        let out = change(&mut state)?;
+        lock.save(&state)?;
+        Ok(out)
+    }
+}
+
+/// Proof that this run holds the state lock; released when dropped.
+#[derive(Debug)]
+pub struct StateLock {
+    file: File,
+    paths: StatePaths,
+}
+
+impl StateLock {
+    pub fn load(&self) -> Result<State, StateError> {
+        load_file(&self.paths.state_file())
+    }
+
+    /// Replaces `state.json` atomically with `state`.
+    pub fn save(&self, state: &State) -> Result<(), StateError> {
+        let target = self.paths.state_file();
+        let mut text = serde_json::to_string_pretty(state).expect("state serializes to JSON");
+        text.push('\n');
+        write_atomically(&target, text.as_bytes())
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = fs2::FileExt::unlock(&self.file);
+    }
+}
+
+/// Writes `bytes` to `target` by temp file + fsync + rename + dir fsync, mode 0600.
+pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(io_error("create", &temp))?;
+        file.write_all(bytes).map_err(io_error("write", &temp))?;
+        file.sync_all().map_err(io_error("sync", &temp))?;
+        fs::rename(&temp, target).map_err(io_error("replace", target))?;
+        File::open(dir).and_then(|d| d.sync_all()).map_err(io_error("sync the dir", dir))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+fn load_file(path: &Path) -> Result<State, StateError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(State::fresh()),
+        Err(err) => return Err(io_error("read the state file", path)(err)),
+    };
+    let document: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(err) => return Err(corrupt(path, &bytes, err.to_string())),
+    };
+    let found = match document.get("version").and_then(serde_json::Value::as_u64) {
+        Some(version) => version,
+        None => return Err(corrupt(path, &bytes, "no \"version\" number".to_owned())),
+    };
+    if found != u64::from(STATE_VERSION) {
+        return Err(StateError::UnknownVersion { file: path.to_path_buf(), kept: keep_copy(path, &bytes), found });
+    }
+    serde_json::from_value(document).map_err(|err| corrupt(path, &bytes, err.to_string()))
+}
+
+fn corrupt(path: &Path, bytes: &[u8], reason: String) -> StateError {
+    StateError::Corrupt { file: path.to_path_buf(), kept: keep_copy(path, bytes), reason }
+}
+
+/// Copies a bad state file aside once per distinct content, so timer runs that keep
+/// finding it do not fill the dir with copies.
+fn keep_copy(path: &Path, bytes: &[u8]) -> PathBuf {
+    let digest =
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    let copy = path.with_file_name(format!(
+        "{}.bad-{digest:016x}",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    if !copy.exists() {
+        let _ = write_atomically(&copy, bytes);
+    }
+    copy
+}
+
+/// Whether a file's permissions let anyone but the owner read or write it.
+pub fn too_open(path: &Path) -> io::Result<Option<u32>> {
+    let mode = fs::metadata(path)?.permissions().mode() & 0o777;
+    Ok((mode & 0o077 != 0).then_some(mode))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &Path) -> StateStore {
+        StateStore::new(StatePaths::new(dir.join("state")), Duration::from_millis(200))
+    }
+
+    #[test]
+    fn missing_file_is_a_fresh_state_and_save_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        assert_eq!(store.read().unwrap(), State::fresh());
+        let at = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").unwrap().with_timezone(&Utc);
+        store
+            .update(|state| {
+                state.set_active("a", at);
+                state.record(at, "test", "one");
+                Ok::<_, StateError>(())
+            })
+            .unwrap();
+        let state = store.read().unwrap();
+        assert_eq!(state.active_account().unwrap().account, "a");
+        assert_eq!(state.history.len(), 1);
+        assert_eq!(too_open(&store.paths().state_file()).unwrap(), None, "state.json must be 0600");
+        assert_eq!(too_open(&store.paths().lock_file()).unwrap(), None, "state.lock must be 0600");
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error_that_keeps_a_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        fs::create_dir_all(&store.paths().dir).unwrap();
+        fs::write(store.paths().state_file(), "{\"version\": 1, \"timeline\": [").unwrap();
+        let err = store.read().unwrap_err();
+        let StateError::Corrupt { kept, .. } = &err else { panic!("{err}") };
+        assert_eq!(fs::read_to_string(kept).unwrap(), "{\"version\": 1, \"timeline\": [");
+        assert!(err.to_string().contains("state.json"), "{err}");
+        // The bad file itself is untouched, and a second run does not copy it again.
+        assert!(store.paths().state_file().exists());
+        store.read().unwrap_err();
+        assert_eq!(fs::read_dir(&store.paths().dir).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn future_version_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        fs::create_dir_all(&store.paths().dir).unwrap();
+        fs::write(store.paths().state_file(), "{\"version\": 7}").unwrap();
+        let err = store.update(|_| Ok::<_, StateError>(())).unwrap_err();
+        assert!(matches!(err, StateError::UnknownVersion { found: 7, .. }), "{err}");
+        assert_eq!(fs::read_to_string(store.paths().state_file()).unwrap(), "{\"version\": 7}");
+    }
+
+    #[test]
+    fn held_lock_makes_the_next_run_busy_within_the_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let _held = store.lock().unwrap();
+        // flock locks belong to the open file description, so a second open in the same
+        // process contends just like another process would.
+        let started = Instant::now();
+        let err = store.lock().unwrap_err();
+        assert!(matches!(err, StateError::Busy { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut state = State::fresh();
+        let at = Utc::now();
+        for i in 0..(HISTORY_LIMIT + 10) {
+            state.record(at, "e", i.to_string());
+        }
+        assert_eq!(state.history.len(), HISTORY_LIMIT);
+        assert_eq!(state.history[0].detail, "10");
+    }
+}
