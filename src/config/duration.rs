@@ -41,6 +41,9 @@ impl HumanDuration {
             let value: u64 = rest[..digits].parse().map_err(|_| format!("{text:?}: number too large"))?;
             rest = &rest[digits..];
             let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+            if unit_len == 0 {
+                return Err(format!("{text:?} is not a duration: write e.g. 30s, 5m, 2h, 1h30m, 500ms"));
+            }
             let unit = &rest[..unit_len];
             rest = &rest[unit_len..];
             let millis_per_unit: u64 = match unit {

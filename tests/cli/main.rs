@@ -1,0 +1,7 @@
+//! Integration tests: the real `ccfail` binary in a sealed environment (see `support`),
+//! driving a real tmux server on a private socket.
+
+mod bad_input;
+mod state_concurrency;
+mod status_doctor;
+mod support;

@@ -1,0 +1,167 @@
+//! The sealed environment every integration test runs in: a temp dir holding HOME, XDG
+//! dirs, the state dir, account homes, a shared root and a private tmux socket; a
+//! cleared process environment; a pinned clock. Nothing here can reach the real
+//! `~/.claude` or the default tmux server.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use ccfail::tmux::Tmux;
+use tempfile::TempDir;
+
+pub const NOW: &str = "2026-11-21T10:00:00Z";
+
+pub struct TestEnv {
+    _dir: TempDir,
+    pub root: PathBuf,
+}
+
+impl TestEnv {
+    /// Two account homes (`a` logged in, `b` too), a work dir, and a config that uses
+    /// them with a pool of two and one dedicated session.
+    pub fn new() -> TestEnv {
+        let dir = tempfile::Builder::new().prefix("ccfail-test-").tempdir().expect("temp dir");
+        let root = dir.path().to_path_buf();
+        for sub in ["home", "accounts/a", "accounts/b", "shared", "work", "state", "tmp"] {
+            fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        for account in ["a", "b"] {
+            fs::write(root.join(format!("accounts/{account}/.credentials.json")), "{}").unwrap();
+        }
+        let env = TestEnv { _dir: dir, root };
+        env.write_config(&env.default_config());
+        env
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.root.join("tmux.sock")
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.root.join("config.yaml")
+    }
+
+    pub fn default_config(&self) -> String {
+        let r = self.root.display();
+        format!(
+            "accounts:
+  - name: a
+    home: {r}/accounts/a
+  - name: b
+    home: {r}/accounts/b
+    priority: 1
+claude:
+  binary: /bin/true
+  shared:
+    root: {r}/shared
+tmux:
+  socket: {r}/tmux.sock
+  enter_delay: 50ms
+pool:
+  autonomous:
+    prefix: w
+    start_index: 1
+    max: 2
+    workdir: {r}/work
+  dedicated:
+    - name: main
+      project: {r}/work
+state:
+  dir: {r}/state
+  lock_wait: 500ms
+"
+        )
+    }
+
+    pub fn write_config(&self, text: &str) {
+        fs::write(self.config_file(), text).unwrap();
+    }
+
+    /// `ccfail` with the sealed environment and `--config` pointing at our file.
+    pub fn ccfail(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ccfail"));
+        command.arg("--config").arg(self.config_file()).args(args);
+        self.seal(&mut command);
+        Run(command.output().expect("run ccfail"))
+    }
+
+    /// Clears the environment and points every location into the temp dir.
+    pub fn seal(&self, command: &mut Command) {
+        command
+            .env_clear()
+            .env("HOME", self.path("home"))
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("XDG_CONFIG_HOME", self.path("home/.config"))
+            .env("XDG_STATE_HOME", self.path("home/.local/state"))
+            .env("TMUX_TMPDIR", self.path("tmp"))
+            .env("CCFAIL_NOW", NOW)
+            .env("LANG", "C.UTF-8")
+            .current_dir(&self.root);
+    }
+
+    pub fn tmux(&self) -> Tmux {
+        Tmux::new("tmux", Some(self.socket()), Duration::from_millis(50))
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let _ = self.tmux().kill_server();
+    }
+}
+
+/// A finished ccfail run, with assertions that print everything on failure.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    #[track_caller]
+    pub fn status(&self, expected: i32) -> &Run {
+        assert_eq!(self.code(), expected, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr());
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout().contains(needle),
+            "stdout lacks {needle:?}:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Run {
+        assert!(self.stderr().contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr());
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.0.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
+    }
+}
+
+/// Makes `path` a unix socket file that nothing listens on: what a crashed tmux
+/// server leaves behind.
+pub fn stale_socket(path: &Path) {
+    let listener = std::os::unix::net::UnixListener::bind(path).expect("bind");
+    drop(listener);
+}
