@@ -33,6 +33,9 @@ pub enum Command {
     Status(StatusArgs),
     /// Check the config, tmux, the claude binary, account homes, shared links and the state file.
     Doctor(DoctorArgs),
+    /// Write shell completions or man pages (for packagers; the repo commits them).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +53,27 @@ pub struct DoctorArgs {
     /// Repair what is safe to repair: create missing shared links and their targets.
     #[arg(long)]
     pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: Generate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Generate {
+    /// Completions for one shell, on stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Man pages: ccfail.1 and one page per subcommand.
+    Man {
+        /// Directory to write the pages into.
+        #[arg(long, value_name = "DIR", default_value = "man")]
+        out: PathBuf,
+    },
 }
 
 #[cfg(test)]

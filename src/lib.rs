@@ -38,10 +38,14 @@ pub fn main_with(cli: Cli) -> ExitCode {
 }
 
 fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
+    if let Command::Generate(args) = &cli.command {
+        return commands::generate::run(args);
+    }
     let inputs = Inputs::from_cli(cli, env)?;
     match &cli.command {
         Command::Doctor(args) => commands::doctor::run(&inputs, args),
         Command::Status(args) => commands::status::run(&Ctx::load(inputs)?, args),
+        Command::Generate(_) => unreachable!("handled before the context is built"),
     }
 }
 

@@ -5,4 +5,5 @@
 //! its job, so it cannot require a loaded one.
 
 pub mod doctor;
+pub mod generate;
 pub mod status;

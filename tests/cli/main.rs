@@ -2,6 +2,7 @@
 //! driving a real tmux server on a private socket.
 
 mod bad_input;
+mod generated;
 mod state_concurrency;
 mod status_doctor;
 mod support;

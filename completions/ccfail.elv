@@ -1,0 +1,120 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[ccfail] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'ccfail'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'ccfail'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'Show accounts, sessions, the last swap and the state file at a glance'
+            cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+            cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;status'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document (schema in the README) instead of tables'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;doctor'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand --fix 'Repair what is safe to repair: create missing shared links and their targets'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;generate'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand completions 'Completions for one shell, on stdout'
+            cand man 'Man pages: ccfail.1 and one page per subcommand'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;generate;completions'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;generate;man'= {
+            cand --out 'Directory to write the pages into'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;generate;help'= {
+            cand completions 'Completions for one shell, on stdout'
+            cand man 'Man pages: ccfail.1 and one page per subcommand'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;generate;help;completions'= {
+        }
+        &'ccfail;generate;help;man'= {
+        }
+        &'ccfail;generate;help;help'= {
+        }
+        &'ccfail;help'= {
+            cand status 'Show accounts, sessions, the last swap and the state file at a glance'
+            cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+            cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;help;status'= {
+        }
+        &'ccfail;help;doctor'= {
+        }
+        &'ccfail;help;generate'= {
+            cand completions 'Completions for one shell, on stdout'
+            cand man 'Man pages: ccfail.1 and one page per subcommand'
+        }
+        &'ccfail;help;generate;completions'= {
+        }
+        &'ccfail;help;generate;man'= {
+        }
+        &'ccfail;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

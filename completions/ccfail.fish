@@ -1,0 +1,71 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ccfail_global_optspecs
+    string join \n config= v/verbose q/quiet h/help V/version
+end
+
+function __fish_ccfail_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ccfail_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ccfail_using_subcommand
+    set -l cmd (__fish_ccfail_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ccfail -n "__fish_ccfail_needs_command" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_needs_command" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccfail -n "__fish_ccfail_needs_command" -s V -l version -d 'Print version'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "status" -d 'Show accounts, sessions, the last swap and the state file at a glance'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "doctor" -d 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand status" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand status" -l json -d 'Print one JSON document (schema in the README) instead of tables'
+complete -c ccfail -n "__fish_ccfail_using_subcommand status" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand status" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -l fix -d 'Repair what is safe to repair: create missing shared links and their targets'
+complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Completions for one shell, on stdout'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Man pages: ccfail.1 and one page per subcommand'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from completions" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from man" -l out -d 'Directory to write the pages into' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from man" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Completions for one shell, on stdout'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Man pages: ccfail.1 and one page per subcommand'
+complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor generate help" -f -a "status" -d 'Show accounts, sessions, the last swap and the state file at a glance'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor generate help" -f -a "doctor" -d 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Completions for one shell, on stdout'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: ccfail.1 and one page per subcommand'
