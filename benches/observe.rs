@@ -31,7 +31,7 @@ fn main() {
     }
 
     // One observe + one batched capture of every pane.
-    let (spawned, logged, batched) = measure(&log, || {
+    let (spawned, logged, batched) = measure(&tmux, &log, || {
         let observation = tmux.observe().expect("observe");
         let panes: Vec<&str> = observation.panes.iter().map(|p| p.pane_id.as_str()).collect();
         assert_eq!(panes.len(), SESSIONS);
@@ -39,7 +39,7 @@ fn main() {
         assert_eq!(captures.len(), SESSIONS);
     });
     // What a script does: ask for each session, then capture it.
-    let (naive_spawned, naive_logged, naive) = measure(&log, || {
+    let (naive_spawned, naive_logged, naive) = measure(&tmux, &log, || {
         for name in &names {
             assert!(tmux.has_session(name).expect("has-session"));
             tmux.capture_one(&format!("={name}:")).expect("capture-pane");
@@ -63,9 +63,9 @@ fn main() {
 
 /// Runs `round` ROUNDS times; returns processes per round (counter and wrapper log)
 /// and the median wall time.
-fn measure(log: &Path, round: impl Fn()) -> (usize, usize, Duration) {
+fn measure(tmux: &Tmux, log: &Path, round: impl Fn()) -> (usize, usize, Duration) {
     let mut times = Vec::with_capacity(ROUNDS);
-    let spawned_before = Tmux::spawned();
+    let spawned_before = tmux.spawned();
     let logged_before = log_lines(log);
     for _ in 0..ROUNDS {
         let started = Instant::now();
@@ -73,7 +73,7 @@ fn measure(log: &Path, round: impl Fn()) -> (usize, usize, Duration) {
         times.push(started.elapsed());
     }
     times.sort();
-    let spawned = (Tmux::spawned() - spawned_before) / ROUNDS;
+    let spawned = (tmux.spawned() - spawned_before) / ROUNDS;
     let logged = (log_lines(log) - logged_before) / ROUNDS;
     (spawned, logged, times[ROUNDS / 2])
 }

@@ -10,13 +10,11 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
-
-/// How many tmux processes this process has spawned; benchmarks and tests read it.
-static SPAWNED: AtomicUsize = AtomicUsize::new(0);
 
 /// The marker line printed before each pane's text in a batched capture.
 const CAPTURE_MARKER: &str = "\u{27e6}ccfail-capture\u{27e7}";
@@ -111,13 +109,15 @@ pub struct Tmux {
     binary: PathBuf,
     socket: Option<PathBuf>,
     enter_delay: Duration,
+    /// tmux processes spawned through this handle and its clones.
+    spawned: Arc<AtomicUsize>,
 }
 
 const LIST_FORMAT: &str = "#{session_name}\t#{window_index}\t#{pane_index}\t#{pane_id}\t#{pane_pid}\t#{pane_current_command}\t#{pane_dead}\t#{window_activity}\t#{pane_width}\t#{pane_height}\t#{pane_current_path}";
 
 impl Tmux {
     pub fn new(binary: impl Into<PathBuf>, socket: Option<PathBuf>, enter_delay: Duration) -> Tmux {
-        Tmux { binary: binary.into(), socket, enter_delay }
+        Tmux { binary: binary.into(), socket, enter_delay, spawned: Arc::default() }
     }
 
     pub fn socket(&self) -> Option<&Path> {
@@ -128,9 +128,10 @@ impl Tmux {
         &self.binary
     }
 
-    /// How many tmux processes this process has spawned so far.
-    pub fn spawned() -> usize {
-        SPAWNED.load(Ordering::Relaxed)
+    /// How many tmux processes this handle (and its clones) has spawned so far;
+    /// benchmarks and tests read it.
+    pub fn spawned(&self) -> usize {
+        self.spawned.load(Ordering::Relaxed)
     }
 
     /// `tmux -V`: proves the binary runs, without needing a server.
@@ -303,7 +304,7 @@ impl Tmux {
             command.arg("-S").arg(socket);
         }
         command.args(args).stdin(Stdio::null());
-        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        self.spawned.fetch_add(1, Ordering::Relaxed);
         command.output().map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => TmuxError::Missing { binary: self.binary.clone() },
             _ => TmuxError::Io { binary: self.binary.clone(), source },

@@ -6,3 +6,4 @@ mod generated;
 mod state_concurrency;
 mod status_doctor;
 mod support;
+mod tmux_layer;
