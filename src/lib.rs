@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod exit;
 pub mod paths;
+pub mod quota;
 pub mod tmux;
 
 use exit::ExitCode;
