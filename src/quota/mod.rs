@@ -6,4 +6,5 @@
 //! or asks the clock; gathering signals and deciding what to do about a hit belong to the
 //! commands that call these rules.
 
+pub mod patterns;
 pub mod reset;
