@@ -9,6 +9,7 @@ pub mod clock;
 pub mod exit;
 pub mod paths;
 pub mod quota;
+pub mod screen;
 pub mod tmux;
 
 use exit::ExitCode;
