@@ -7,13 +7,15 @@
 //! client wording is one row plus its example. Vetoes win over families within the same
 //! message: a 429 that is "not your usage limit" often goes on with limit-like words.
 //!
-//! Pure text in, classification out. Which message to look at (the latest exchange of a
+//! Pure text in, classification out ([`classify_screen`] reads a parsed [`Screen`]). Which message to look at (the latest exchange of a
 //! screen, a hook payload, a transcript record) is the caller's choice, and parsing the reset
 //! phrase into an instant is [`super::reset`]'s.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+use crate::screen::Screen;
 
 /// Whether a family means the account is out of quota now, or only getting close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,6 +310,21 @@ pub fn classify_messages<'a>(messages: impl IntoIterator<Item = &'a str>) -> Cla
         }
     }
     best
+}
+
+/// Classifies what a pane shows: the latest exchange's messages (see
+/// [`Screen::exchange_messages`]), then the footer for the client's usage warning only. A
+/// footer never carries the notice itself, so nothing in it can be a hit.
+pub fn classify_screen(screen: &Screen) -> Classification {
+    let messages = screen.exchange_messages();
+    let found = classify_messages(messages.iter().map(String::as_str));
+    if matches!(found, Classification::Hit(_) | Classification::Warning(_)) {
+        return found;
+    }
+    match classify_messages(screen.footer()) {
+        warning @ Classification::Warning(_) => warning,
+        _ => found,
+    }
 }
 
 fn rank(classification: &Classification) -> u8 {
@@ -609,6 +626,135 @@ mod tests {
             })
             .count();
         assert_eq!(hits, 1, "transcripts/tui_sub_max20x_rl_5h_plain.jsonl");
+    }
+
+    /// Every fixture screen, `.txt` and `.hist.txt`: what a quota check must conclude.
+    #[test]
+    fn fixture_screens_classify_as_expected() {
+        let hit_5h: Expected = ("hit", "hit_your_limit", Some("7am (UTC)"));
+        let hit_7d: Expected = ("hit", "hit_your_limit", Some("Nov 24, 7am (UTC)"));
+        let none: Expected = ("none", "", None);
+        let expected: &[(&str, Expected)] = &[
+            ("tui_key_dialog_apikey", none),
+            ("tui_key_dialog_trust", none),
+            ("tui_key_slow_done", none),
+            ("tui_key_slow_working_1", none),
+            ("tui_key_slow_working_2", none),
+            ("tui_key_tool_permission", none),
+            ("tui_resume_acct2_noshare", none),
+            ("tui_resume_acct3_symlink_dialog_trust", none),
+            ("tui_resume_acct3_symlink_loaded", none),
+            ("tui_sub_max20x_api_error", ("vetoed", "server_error", None)),
+            ("tui_sub_max20x_api_error_working", ("vetoed", "server_error", None)),
+            ("tui_sub_max20x_idle_fresh", none),
+            ("tui_sub_max20x_normal", none),
+            ("tui_sub_max20x_normal_after_exit", none),
+            ("tui_sub_max20x_normal_dialog_trust", none),
+            ("tui_sub_max20x_overloaded", ("vetoed", "overloaded", None)),
+            ("tui_sub_max20x_overloaded_working", ("vetoed", "overloaded", None)),
+            ("tui_sub_max20x_rl_5h_plain", hit_5h),
+            // the client exited after the notice; the account is still out of quota
+            ("tui_sub_max20x_rl_5h_plain_after_exit", hit_5h),
+            ("tui_sub_max20x_rl_7d_plain", hit_7d),
+            ("tui_sub_max20x_rl_api", ("vetoed", "not_your_usage_limit", None)),
+            // the Pro modal replaced the box: the notice above it still counts
+            ("tui_sub_pro_rl_5h_plain", hit_5h),
+            ("tui_sub_pro_rl_5h_plain_after_enter", hit_5h),
+            ("tui_sub_pro_rl_7d_plain_after_esc", hit_7d),
+        ];
+        let mut checked = 0;
+        for entry in std::fs::read_dir(format!("{FIXTURES}/screens")).expect("screens dir") {
+            let path = entry.expect("dir entry").path();
+            let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = file.trim_end_matches(".txt").trim_end_matches(".hist");
+            let (_, want) = expected
+                .iter()
+                .find(|(name, _)| *name == stem)
+                .unwrap_or_else(|| panic!("screens/{file} has no expected classification; add one"));
+            let screen = crate::screen::parse(&std::fs::read_to_string(&path).expect("fixture"));
+            assert_eq!(summary(&classify_screen(&screen)), owned(want), "screens/{file}");
+            checked += 1;
+        }
+        assert_eq!(checked, 2 * expected.len(), "every row has a .txt and a .hist.txt");
+
+        let after_limit = crate::screen::parse(&read_fixture("hooks/b_rl5h_after_limit.txt"));
+        assert_eq!(summary(&classify_screen(&after_limit)), owned(&("hit", "hit_your_limit", Some("8am (UTC)"))));
+    }
+
+    fn frame(width: usize, conversation: &[&str], footer: &str) -> String {
+        let rule = "─".repeat(width);
+        format!("{}\n\n{rule}\n❯\u{a0}\n{rule}\n{footer}\n\n\n", conversation.join("\n"))
+    }
+
+    #[test]
+    fn a_stale_limit_above_a_newer_successful_exchange_does_not_count() {
+        let stale = frame(
+            80,
+            &[
+                "❯ hello",
+                "  ⎿  You've hit your session limit · resets 7am (UTC)",
+                "     /login to switch to an API usage-billed account.",
+                "",
+                "✻ Churned for 0s",
+                "",
+                "❯ hello again",
+                "",
+                "● Hello from the mock Anthropic server (reply 6, mode normal).",
+            ],
+            "  ? for shortcuts",
+        );
+        assert_eq!(classify_screen(&crate::screen::parse(&stale)), Classification::None);
+        // …while the same notice as the latest exchange is a hit
+        let fresh =
+            frame(80, &["❯ hello", "  ⎿  You've hit your session limit · resets 7am (UTC)"], "  ? for shortcuts");
+        assert!(matches!(classify_screen(&crate::screen::parse(&fresh)), Classification::Hit(_)));
+    }
+
+    #[test]
+    fn a_limit_line_wrapped_in_a_narrow_pane_still_matches() {
+        let width = 30;
+        let notice = "  ⎿  You've hit your weekly limit · resets Nov 24, 7am (UTC)";
+        let want = owned(&("hit", "hit_your_limit", Some("Nov 24, 7am (UTC)")));
+        // `capture-pane -J`: tmux's rows joined back into the line the client wrote
+        let joined = frame(width, &["❯ hello", notice], "  ? for shortcuts");
+        assert_eq!(summary(&classify_screen(&crate::screen::parse(&joined))), want);
+        // without -J: rows cut at the pane edge, trailing spaces trimmed
+        let chars: Vec<char> = notice.chars().collect();
+        let rows: Vec<String> =
+            chars.chunks(width).map(|row| row.iter().collect::<String>().trim_end().to_owned()).collect();
+        let mut conversation = vec!["❯ hello"];
+        conversation.extend(rows.iter().map(String::as_str));
+        let wrapped = frame(width, &conversation, "  ? for shortcuts");
+        assert_eq!(summary(&classify_screen(&crate::screen::parse(&wrapped))), want);
+        // the client's own word-wrap at that width
+        let client = frame(
+            width,
+            &["❯ hello", "  ⎿  You've hit your weekly", "     limit · resets Nov 24, 7am", "     (UTC)"],
+            "  ? for shortcuts",
+        );
+        assert_eq!(summary(&classify_screen(&crate::screen::parse(&client))), want);
+    }
+
+    #[test]
+    fn a_usage_warning_in_the_footer_is_a_warning_and_a_footer_hit_is_ignored() {
+        let warned = frame(
+            80,
+            &["❯ hello", "", "● Hi."],
+            "  ? for shortcuts · ← for agents      Approaching usage limit · resets at 2am",
+        );
+        assert_eq!(
+            summary(&classify_screen(&crate::screen::parse(&warned))),
+            owned(&("warning", "approaching_limit", Some("at 2am")))
+        );
+        let odd = frame(80, &["❯ hello", "", "● Hi."], "You've hit your limit · resets 8pm");
+        assert_eq!(classify_screen(&crate::screen::parse(&odd)), Classification::None);
+        // a hit in the exchange outranks a warning in the footer
+        let both = frame(
+            80,
+            &["❯ hello", "  ⎿  You've hit your limit · resets 8pm (UTC)"],
+            "  Approaching usage limit · resets at 2am",
+        );
+        assert!(matches!(classify_screen(&crate::screen::parse(&both)), Classification::Hit(_)));
     }
 
     #[test]
