@@ -150,7 +150,9 @@ impl Screen {
     /// tells a line that tmux wrapped at the pane edge from one that simply ended.
     pub fn parse_with_width(text: &str, width: Option<usize>) -> Screen {
         let lines: Vec<String> = text.split('\n').map(|line| line.trim_end().to_owned()).collect();
-        let width = width.or_else(|| lines.iter().filter(|l| is_rule(l)).map(|l| l.chars().count()).max());
+        let width = width
+            .or_else(|| lines.iter().filter(|l| is_rule(l)).map(|l| l.chars().count()).max())
+            .filter(|w| *w >= MIN_RULE_CHARS);
         // A box with a newer frame below it (a dialog's rule, a new client's banner) belongs
         // to a client that has exited; the newer frame is what the pane shows now.
         let input_box = find_input_box(&lines)

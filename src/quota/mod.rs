@@ -8,3 +8,6 @@
 
 pub mod patterns;
 pub mod reset;
+
+pub use patterns::{Classification, Notice, classify, classify_messages, classify_screen};
+pub use reset::{ResetError, parse_reset};

@@ -7,9 +7,11 @@
 //! client wording is one row plus its example. Vetoes win over families within the same
 //! message: a 429 that is "not your usage limit" often goes on with limit-like words.
 //!
-//! Pure text in, classification out ([`classify_screen`] reads a parsed [`Screen`]). Which message to look at (the latest exchange of a
-//! screen, a hook payload, a transcript record) is the caller's choice, and parsing the reset
-//! phrase into an instant is [`super::reset`]'s.
+//! Pure text in, classification out; it must not read files, tmux, the environment or the
+//! clock. Which lines of a pane form the latest exchange is `screen`'s knowledge
+//! ([`classify_screen`] only consumes it); which signal to trust (hook payload, transcript
+//! record, pane) is the caller's choice; turning the reset phrase into an instant is
+//! [`super::reset`]'s.
 
 use std::sync::LazyLock;
 
@@ -122,7 +124,7 @@ pub static FAMILIES: &[Family] = &[
                 "Claude usage limit reached. Your limit will reset at 5pm (Europe/Warsaw).",
                 Some("at 5pm (Europe/Warsaw)"),
             ),
-            ("Claude usage limit reached. Your limit will reset at 11:30pm.", Some("at 11:30pm.")),
+            ("Claude usage limit reached. Your limit will reset at 11:30pm.", Some("at 11:30pm")),
         ],
     },
     Family {
@@ -285,7 +287,11 @@ pub fn classify(text: &str) -> Classification {
         let whole = caps.get(0).map_or("", |m| &text[m.start()..]);
         let notice = Notice {
             family: family.name,
-            reset_text: caps.name("reset").map(|m| m.as_str().trim().to_owned()).filter(|r| !r.is_empty()),
+            // A sentence's closing period is not part of the time ("…reset at 11:30pm.").
+            reset_text: caps
+                .name("reset")
+                .map(|m| m.as_str().trim().trim_end_matches('.').to_owned())
+                .filter(|r| !r.is_empty()),
             snippet: snippet(whole),
         };
         match family.kind {

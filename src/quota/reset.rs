@@ -82,11 +82,10 @@ pub fn parse_reset(text: &str, seen_at: DateTime<Utc>, default_zone: Option<Tz>)
         return parse_relative(&caps["amount"], seen_at);
     }
     for caps in CLOCK.captures_iter(text) {
-        let has_meridiem = caps.name("meridiem").is_some();
-        if !has_meridiem && caps.name("minute").is_none() {
+        if caps.name("meridiem").is_none() && caps.name("minute").is_none() {
             continue; // a bare number ("5-hour", "attempt 2") is not a time
         }
-        let time = clock_time(&caps, has_meridiem).ok_or_else(|| ResetError::Invalid(caps[0].trim().to_owned()))?;
+        let time = clock_time(&caps).ok_or_else(|| ResetError::Invalid(caps[0].trim().to_owned()))?;
         let zone = match caps.name("zone") {
             Some(name) => parse_zone(name.as_str())?,
             None => default_zone.unwrap_or(Tz::UTC),
@@ -111,11 +110,11 @@ fn parse_relative(amount: &str, seen_at: DateTime<Utc>) -> Result<DateTime<Utc>,
     let mut total = TimeDelta::zero();
     for part in RELATIVE_PART.captures_iter(amount) {
         let n: i64 = part["n"].parse().map_err(|_| ResetError::Invalid(amount.to_owned()))?;
-        let unit = part["unit"].to_ascii_lowercase();
-        let step = match unit.as_bytes()[0] {
-            b'd' => TimeDelta::try_days(n),
-            b'h' => TimeDelta::try_hours(n),
-            b'm' => TimeDelta::try_minutes(n),
+        // The regex admits only units spelled from these initials.
+        let step = match part["unit"].chars().next().map(|c| c.to_ascii_lowercase()) {
+            Some('d') => TimeDelta::try_days(n),
+            Some('h') => TimeDelta::try_hours(n),
+            Some('m') => TimeDelta::try_minutes(n),
             _ => TimeDelta::try_seconds(n),
         };
         total = step.and_then(|s| total.checked_add(&s)).ok_or_else(|| ResetError::Invalid(amount.to_owned()))?;
@@ -123,12 +122,13 @@ fn parse_relative(amount: &str, seen_at: DateTime<Utc>) -> Result<DateTime<Utc>,
     seen_at.checked_add_signed(total).ok_or_else(|| ResetError::Invalid(amount.to_owned()))
 }
 
-fn clock_time(caps: &regex::Captures<'_>, has_meridiem: bool) -> Option<NaiveTime> {
+/// `12am` is midnight and `12pm` noon; a 12-hour clock has no `0am` or `13pm`.
+fn clock_time(caps: &regex::Captures<'_>) -> Option<NaiveTime> {
     let hour: u32 = caps["hour"].parse().ok()?;
     let minute: u32 = caps.name("minute").map_or(Some(0), |m| m.as_str().parse().ok())?;
-    let hour = match caps.name("meridiem").map(|m| m.as_str().to_ascii_lowercase()) {
-        _ if has_meridiem && !(1..=12).contains(&hour) => return None,
-        Some(m) if m == "a" => hour % 12,
+    let hour = match caps.name("meridiem") {
+        Some(_) if !(1..=12).contains(&hour) => return None,
+        Some(meridiem) if meridiem.as_str().eq_ignore_ascii_case("a") => hour % 12,
         Some(_) => hour % 12 + 12,
         None => hour,
     };
