@@ -16,7 +16,9 @@ pub mod log;
 pub mod names;
 pub mod paths;
 pub mod process;
+pub mod quota;
 pub mod render;
+pub mod screen;
 pub mod state;
 pub mod tmux;
 
