@@ -25,6 +25,12 @@ _ccfail() {
             ccfail,help)
                 cmd="ccfail__subcmd__help"
                 ;;
+            ccfail,hook)
+                cmd="ccfail__subcmd__hook"
+                ;;
+            ccfail,hooks)
+                cmd="ccfail__subcmd__hooks"
+                ;;
             ccfail,status)
                 cmd="ccfail__subcmd__status"
                 ;;
@@ -55,6 +61,12 @@ _ccfail() {
             ccfail__subcmd__help,help)
                 cmd="ccfail__subcmd__help__subcmd__help"
                 ;;
+            ccfail__subcmd__help,hook)
+                cmd="ccfail__subcmd__help__subcmd__hook"
+                ;;
+            ccfail__subcmd__help,hooks)
+                cmd="ccfail__subcmd__help__subcmd__hooks"
+                ;;
             ccfail__subcmd__help,status)
                 cmd="ccfail__subcmd__help__subcmd__status"
                 ;;
@@ -64,6 +76,30 @@ _ccfail() {
             ccfail__subcmd__help__subcmd__generate,man)
                 cmd="ccfail__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            ccfail__subcmd__help__subcmd__hooks,install)
+                cmd="ccfail__subcmd__help__subcmd__hooks__subcmd__install"
+                ;;
+            ccfail__subcmd__help__subcmd__hooks,uninstall)
+                cmd="ccfail__subcmd__help__subcmd__hooks__subcmd__uninstall"
+                ;;
+            ccfail__subcmd__hooks,help)
+                cmd="ccfail__subcmd__hooks__subcmd__help"
+                ;;
+            ccfail__subcmd__hooks,install)
+                cmd="ccfail__subcmd__hooks__subcmd__install"
+                ;;
+            ccfail__subcmd__hooks,uninstall)
+                cmd="ccfail__subcmd__hooks__subcmd__uninstall"
+                ;;
+            ccfail__subcmd__hooks__subcmd__help,help)
+                cmd="ccfail__subcmd__hooks__subcmd__help__subcmd__help"
+                ;;
+            ccfail__subcmd__hooks__subcmd__help,install)
+                cmd="ccfail__subcmd__hooks__subcmd__help__subcmd__install"
+                ;;
+            ccfail__subcmd__hooks__subcmd__help,uninstall)
+                cmd="ccfail__subcmd__hooks__subcmd__help__subcmd__uninstall"
+                ;;
             *)
                 ;;
         esac
@@ -71,7 +107,7 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor generate help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor hook hooks generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +257,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor generate help"
+            opts="status doctor hook hooks generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +340,62 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__help__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__hooks)
+            opts="install uninstall"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__hooks__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__hooks__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -311,6 +403,138 @@ _ccfail() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hook)
+            opts="-v -q -h --spool --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --spool)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hooks)
+            opts="-v -q -h --config --verbose --quiet --help install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hooks__subcmd__help)
+            opts="install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hooks__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hooks__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hooks__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hooks__subcmd__install)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__hooks__subcmd__uninstall)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -29,6 +29,8 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --version 'Print version'
             cand status 'Show accounts, sessions, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+            cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
+            cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -52,6 +54,61 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --quiet 'Only errors on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'ccfail;hook'= {
+            cand --spool 'The events spool to append to [default: events.jsonl in the state dir]'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;hooks'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand install 'Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure, Notification and SessionEnd into each account''s settings.json, keeping every other key and hook. Running it twice changes nothing the second time'
+            cand uninstall 'Remove exactly the entries `hooks install` added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;hooks;install'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand --dry-run 'Show what would change and write nothing'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;hooks;uninstall'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand --dry-run 'Show what would change and write nothing'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;hooks;help'= {
+            cand install 'Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure, Notification and SessionEnd into each account''s settings.json, keeping every other key and hook. Running it twice changes nothing the second time'
+            cand uninstall 'Remove exactly the entries `hooks install` added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;hooks;help;install'= {
+        }
+        &'ccfail;hooks;help;uninstall'= {
+        }
+        &'ccfail;hooks;help;help'= {
         }
         &'ccfail;generate'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
@@ -98,12 +155,24 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help'= {
             cand status 'Show accounts, sessions, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+            cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
+            cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccfail;help;status'= {
         }
         &'ccfail;help;doctor'= {
+        }
+        &'ccfail;help;hook'= {
+        }
+        &'ccfail;help;hooks'= {
+            cand install 'Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure, Notification and SessionEnd into each account''s settings.json, keeping every other key and hook. Running it twice changes nothing the second time'
+            cand uninstall 'Remove exactly the entries `hooks install` added'
+        }
+        &'ccfail;help;hooks;install'= {
+        }
+        &'ccfail;help;hooks;uninstall'= {
         }
         &'ccfail;help;generate'= {
             cand completions 'Completions for one shell, on stdout'

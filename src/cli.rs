@@ -33,6 +33,14 @@ pub enum Command {
     Status(StatusArgs),
     /// Check the config, tmux, the claude binary, account homes, shared links and the state file.
     Doctor(DoctorArgs),
+    /// Record one Claude Code hook event (run by Claude Code; see `hooks install`).
+    ///
+    /// Reads the hook's JSON payload on stdin and appends one line to the events
+    /// spool. Never takes the state lock, prints nothing on stdout and exits 0 even on
+    /// bad input (problems go to stderr), so Claude Code is never disturbed.
+    Hook(HookArgs),
+    /// Install or remove ccfail's entries in every account's settings.json.
+    Hooks(HooksArgs),
     /// Write shell completions or man pages (for packagers; the repo commits them).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -53,6 +61,39 @@ pub struct DoctorArgs {
     /// Repair what is safe to repair: create missing shared links and their targets.
     #[arg(long)]
     pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The events spool to append to [default: events.jsonl in the state dir]
+    #[arg(long, value_name = "PATH")]
+    pub spool: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HooksArgs {
+    #[command(subcommand)]
+    pub action: HooksAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksAction {
+    /// Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure,
+    /// Notification and SessionEnd into each account's settings.json, keeping every
+    /// other key and hook. Running it twice changes nothing the second time.
+    Install(HooksChangeArgs),
+    /// Remove exactly the entries `hooks install` added.
+    Uninstall(HooksChangeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HooksChangeArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

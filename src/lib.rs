@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod ctx;
 pub mod exit;
+pub mod hooks;
 pub mod log;
 pub mod names;
 pub mod paths;
@@ -40,14 +41,17 @@ pub fn main_with(cli: Cli) -> ExitCode {
 }
 
 fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
-    if let Command::Generate(args) = &cli.command {
-        return commands::generate::run(args);
+    match &cli.command {
+        Command::Generate(args) => return commands::generate::run(args),
+        Command::Hook(args) => return Ok(commands::hook::run(args, &env, || Inputs::from_cli(cli, env.clone()))),
+        _ => {}
     }
     let inputs = Inputs::from_cli(cli, env)?;
     match &cli.command {
         Command::Doctor(args) => commands::doctor::run(&inputs, args),
         Command::Status(args) => commands::status::run(&Ctx::load(inputs)?, args),
-        Command::Generate(_) => unreachable!("handled before the context is built"),
+        Command::Hooks(args) => commands::hooks::run(&Ctx::load(inputs)?, args),
+        Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }
 

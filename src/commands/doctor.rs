@@ -1,8 +1,8 @@
 //! `ccfail doctor`: every problem of the setup at once, each with its fix.
 //!
 //! Checks the config, tmux (binary and socket), the claude binary, account homes and
-//! logins, the shared links of every account, the state file and the active link.
-//! `--fix` repairs only what cannot destroy anything: a missing shared link and its
+//! logins, ccfail's hooks in each account's settings.json, the shared links of every
+//! account, the state file and the active link. `--fix` repairs only what cannot destroy anything: a missing shared link and its
 //! target. Links that point elsewhere and real files in the way are reported, never
 //! changed. The exit code says whether problems remain.
 
@@ -17,6 +17,7 @@ use crate::cli::DoctorArgs;
 use crate::config::{Config, ConfigError};
 use crate::ctx::{Ctx, Inputs};
 use crate::exit::ExitCode;
+use crate::hooks;
 use crate::paths::Env;
 use crate::render;
 use crate::state;
@@ -131,8 +132,9 @@ fn config_findings(inputs: &Inputs, err: ConfigError, findings: &mut Findings) {
 fn examine_setup(ctx: &Ctx, fix: bool, findings: &mut Findings) {
     check_tmux(ctx, findings);
     check_claude_binary(&ctx.config, &ctx.inputs.env, findings);
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
     for account in &ctx.config.accounts {
-        check_account(&ctx.config, account, fix, findings);
+        check_account(&ctx.config, account, &spool, fix, findings);
     }
     check_state(ctx, findings);
     check_active_link(ctx, findings);
@@ -208,7 +210,42 @@ pub fn find_executable(binary: &str, env: &Env) -> Option<PathBuf> {
         .find(|p| executable(p))
 }
 
-fn check_account(config: &Config, account: &crate::config::Account, fix: bool, findings: &mut Findings) {
+fn check_hooks(account: &crate::config::Account, spool: &Path, findings: &mut Findings) {
+    let file = hooks::settings_file(&account.home);
+    let subject = format!("account {}: {}", account.name, file.display());
+    let settings = match std::fs::read_to_string(&file) {
+        Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(settings) => settings,
+            Err(err) => {
+                findings.problem("hooks", subject, format!("not valid JSON: {err}"), "fix the file by hand");
+                return;
+            }
+        },
+        Err(_) => serde_json::Value::Null,
+    };
+    let missing = hooks::missing_events(&settings);
+    let elsewhere: Vec<PathBuf> =
+        hooks::ccfail_commands(&settings).iter().filter_map(|c| hooks::hook_spool(c)).filter(|s| s != spool).collect();
+    if !missing.is_empty() {
+        findings.problem(
+            "hooks",
+            subject,
+            format!("no ccfail hook for {}: quota and idle detection fall back to the screen", missing.join(", ")),
+            "ccfail hooks install",
+        );
+    } else if let Some(other) = elsewhere.first() {
+        findings.problem(
+            "hooks",
+            subject,
+            format!("the hooks append to {}, not to this config's spool {}", other.display(), spool.display()),
+            "ccfail hooks install",
+        );
+    } else {
+        findings.add("hooks", subject, Verdict::Ok, "installed");
+    }
+}
+
+fn check_account(config: &Config, account: &crate::config::Account, spool: &Path, fix: bool, findings: &mut Findings) {
     let subject = format!("account {}", account.name);
     if !account.home.is_dir() {
         findings.problem(
@@ -229,6 +266,7 @@ fn check_account(config: &Config, account: &crate::config::Account, fix: bool, f
             format!("CLAUDE_CONFIG_DIR={} claude, then /login", account.home.display()),
         );
     }
+    check_hooks(account, spool, findings);
     let Some(root) = &config.claude.shared.root else { return };
     for entry in &config.claude.shared.entries {
         let link = account.home.join(entry);

@@ -1,9 +1,13 @@
 //! One module per subcommand, each with one entry point:
 //! `pub fn run(ctx: &Ctx, args: &XxxArgs) -> Result<ExitCode>`.
 //!
-//! `doctor` alone takes [`crate::ctx::Inputs`]: diagnosing a config that does not load is
-//! its job, so it cannot require a loaded one.
+//! `doctor` takes [`crate::ctx::Inputs`]: diagnosing a config that does not load is its
+//! job, so it cannot require a loaded one. `hook` runs inside Claude Code's turn and
+//! loads the config only when it must, so it gets the environment and a way to build
+//! the inputs on demand.
 
 pub mod doctor;
 pub mod generate;
+pub mod hook;
+pub mod hooks;
 pub mod status;

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod generated;
+mod hooks;
 mod state_concurrency;
 mod status_doctor;
 mod support;

@@ -84,7 +84,8 @@ fn doctor_fix_creates_missing_links_but_never_touches_foreign_ones() {
     let before = env.ccfail(&["doctor", "--json"]);
     before.status(5);
     let report = before.json();
-    assert_eq!(report["problems"], 6, "{report:#}");
+    // 4 missing links, 2 foreign ones, and no hooks in either account.
+    assert_eq!(report["problems"], 8, "{report:#}");
 
     let after = env.ccfail(&["doctor", "--fix"]);
     after.status(5).stdout_has("fixed").stdout_has("a directory is where the link").stdout_has("points to");
@@ -97,13 +98,14 @@ fn doctor_fix_creates_missing_links_but_never_touches_foreign_ones() {
     assert_eq!(fs::read_to_string(env.path("accounts/b/projects/keep.jsonl")).unwrap(), "data");
     assert_eq!(fs::read_link(env.path("accounts/b/session-env")).unwrap(), env.path("elsewhere"));
     let report = env.ccfail(&["doctor", "--json"]).json();
-    assert_eq!(report["problems"], 2, "{report:#}");
+    assert_eq!(report["problems"], 4, "{report:#}");
 }
 
 #[test]
 fn doctor_is_clean_on_a_sound_setup() {
     let env = TestEnv::new();
-    env.ccfail(&["doctor", "--fix"]).status(0);
+    env.ccfail(&["doctor", "--fix"]).status(5).stdout_has("no ccfail hook for SessionStart");
+    env.ccfail(&["hooks", "install"]).status(0);
     env.ccfail(&["doctor"]).status(0).stdout_has("no problems found");
 }
 
@@ -114,6 +116,7 @@ fn doctor_checks_the_active_link() {
     env.write_config(
         &env.default_config().replace("claude:\n", &format!("claude:\n  active_link: {}\n", link.display())),
     );
+    env.ccfail(&["hooks", "install"]).status(0);
     env.ccfail(&["doctor", "--fix"]).status(5).stdout_has("active link").stdout_has("missing; should point to");
     symlink(env.path("accounts/b"), &link).unwrap();
     // The link decides which account is active while state has no record.

@@ -1,0 +1,127 @@
+//! `ccfail hooks install|uninstall`: ccfail's entries in every account's settings.json.
+//!
+//! Merging keeps every other key (in order) and every other hook; a file that does not
+//! parse is reported and left untouched. Files are replaced atomically, keeping their
+//! permissions.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cli::{HooksAction, HooksArgs};
+use crate::ctx::Ctx;
+use crate::exit::ExitCode;
+use crate::hooks::{self, MergeChange};
+use crate::render;
+use crate::state::write_atomically;
+
+#[derive(Debug, Serialize)]
+pub struct AccountChange {
+    pub account: String,
+    pub settings: PathBuf,
+    pub change: Option<MergeChange>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HooksReport {
+    pub action: &'static str,
+    pub command: String,
+    pub dry_run: bool,
+    pub accounts: Vec<AccountChange>,
+}
+
+pub fn run(ctx: &Ctx, args: &HooksArgs) -> Result<ExitCode> {
+    let (install, change_args) = match &args.action {
+        HooksAction::Install(a) => (true, a),
+        HooksAction::Uninstall(a) => (false, a),
+    };
+    let exe = std::env::current_exe().context("could not find the ccfail binary's own path")?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    let command = hooks::hook_command(&exe, &ctx.state.paths().dir.join(hooks::SPOOL_FILE));
+    let accounts = ctx
+        .config
+        .accounts
+        .iter()
+        .map(|account| {
+            let settings = hooks::settings_file(&account.home);
+            let outcome = change_file(&settings, change_args.dry_run, |doc| {
+                if install { hooks::install_into(doc, &command) } else { hooks::uninstall_from(doc) }
+            });
+            let (change, error) = match outcome {
+                Ok(change) => (Some(change), None),
+                Err(err) => (None, Some(format!("{err:#}"))),
+            };
+            AccountChange { account: account.name.clone(), settings, change, error }
+        })
+        .collect::<Vec<_>>();
+    let failed = accounts.iter().any(|a| a.error.is_some());
+    let report = HooksReport {
+        action: if install { "install" } else { "uninstall" },
+        command,
+        dry_run: change_args.dry_run,
+        accounts,
+    };
+    if change_args.json {
+        render::print_json(&report)?;
+    } else {
+        render::print(&human(&report))?;
+    }
+    Ok(if failed { ExitCode::Error } else { ExitCode::Ok })
+}
+
+fn change_file(
+    file: &Path,
+    dry_run: bool,
+    edit: impl FnOnce(&mut Value) -> Result<MergeChange, String>,
+) -> Result<MergeChange> {
+    let (mut document, mode) = match fs::read_to_string(file) {
+        Ok(text) if text.trim().is_empty() => (Value::Object(Default::default()), None),
+        Ok(text) => {
+            let document = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not valid JSON; fix it by hand, nothing was changed", file.display())
+            })?;
+            (document, fs::metadata(file).ok().map(|m| m.permissions().mode() & 0o777))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => (Value::Object(Default::default()), None),
+        Err(err) => return Err(err).with_context(|| format!("could not read {}", file.display())),
+    };
+    let change = edit(&mut document).map_err(|e| anyhow::anyhow!("{}: {e}; nothing was changed", file.display()))?;
+    if dry_run || change == MergeChange::default() {
+        return Ok(change);
+    }
+    let home = file.parent().unwrap_or(Path::new("."));
+    if !home.is_dir() {
+        anyhow::bail!("{} does not exist: log in to the account first", home.display());
+    }
+    let mut text = serde_json::to_string_pretty(&document)?;
+    text.push('\n');
+    write_atomically(file, text.as_bytes())?;
+    if let Some(mode) = mode {
+        fs::set_permissions(file, fs::Permissions::from_mode(mode))
+            .with_context(|| format!("could not restore the permissions of {}", file.display()))?;
+    }
+    Ok(change)
+}
+
+fn human(report: &HooksReport) -> String {
+    let mut out = String::new();
+    let verb = if report.dry_run { "would change" } else { "changed" };
+    for account in &report.accounts {
+        let line = match (&account.change, &account.error) {
+            (_, Some(err)) => format!("error: {err}"),
+            (Some(c), None) if *c == MergeChange::default() => "up to date".to_owned(),
+            (Some(c), None) => format!("{verb}: {} added, {} replaced, {} removed", c.added, c.replaced, c.removed),
+            (None, None) => String::new(),
+        };
+        out.push_str(&format!("{:<12} {}: {line}\n", account.account, account.settings.display()));
+    }
+    if report.action == "install" {
+        out.push_str(&format!("hook command: {}\n", report.command));
+    }
+    out
+}
