@@ -1,11 +1,12 @@
-//! Quota detection rules: which texts mean "this account hit its usage limit" and when the
-//! limit resets.
+//! Quota detection rules: which texts mean "this account hit its usage limit", when the
+//! limit resets, and what one run's signals decide.
 //!
-//! Pure functions over text the caller already has (a screen, a hook payload, a transcript
-//! line) and the time it was seen. Nothing here spawns tmux, reads files or the environment,
-//! or asks the clock; gathering signals and deciding what to do about a hit belong to the
-//! commands that call these rules.
+//! Pure functions over what the caller already has (a screen, a hook payload, a transcript
+//! line, the time it was seen, what earlier runs stored). Nothing here spawns tmux, reads
+//! files or the environment, or asks the clock; gathering signals and storing the decision
+//! belong to the `quota-check` command.
 
+pub mod detect;
 pub mod patterns;
 pub mod reset;
 

@@ -1,0 +1,321 @@
+//! The quota decision: from classified signals of one run and what earlier runs stored,
+//! is the active account exhausted (confirmed), possibly so (suspected), or not?
+//!
+//! Pure: the caller gathers the signals (hook events, transcript error records, pane
+//! screens), classifies them with [`super::patterns`], and stores what this returns.
+//! Hook and transcript hits are the client's own word and count at once. Pane hits are
+//! read off a screen, so they follow the old daemon's defence: enough sessions must
+//! show them in one run, and a hit without a reset time must be seen again on the next
+//! run. Nothing is detected inside the cooldown after a swap.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::patterns::{Classification, Notice};
+use super::reset::parse_reset;
+
+/// Where a classified message came from, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Hook,
+    Transcript,
+    Pane,
+}
+
+/// Which kind of session showed a pane hit; only pane hits are counted by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    Pool,
+    Dedicated,
+    /// A hook event or transcript record (the session is named when known).
+    Client,
+}
+
+/// One classified message of this run.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub signal: Signal,
+    pub origin: Origin,
+    /// The tmux session, else the Claude session id, when known.
+    pub session: Option<String>,
+    /// When the text appeared (hook time, record time, the pane's last activity).
+    pub seen_at: DateTime<Utc>,
+    pub classification: Classification,
+}
+
+/// The hit as stored in state and reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitHit {
+    pub signal: Signal,
+    pub session: Option<String>,
+    /// The pattern family that matched.
+    pub pattern: String,
+    /// At most 120 characters of the text.
+    pub snippet: String,
+    /// The reset as the client wrote it.
+    pub reset_text: Option<String>,
+    /// The reset as an instant, when the text could be parsed.
+    pub reset_at: Option<DateTime<Utc>>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// A pane hit without a reset time, waiting for the next run to confirm it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suspicion {
+    pub account: String,
+    pub first_seen: DateTime<Utc>,
+    pub hit: LimitHit,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub min_pool_hits: usize,
+    pub min_dedicated_hits: usize,
+    pub cooldown: Duration,
+    /// The zone of a reset time written without one.
+    pub zone: Option<Tz>,
+    /// How long an account counts as drained when no reset time was given.
+    pub unknown_reset: Duration,
+}
+
+/// What earlier runs left that this decision depends on.
+#[derive(Debug, Clone)]
+pub struct Prior {
+    pub active_account: String,
+    /// Since when the active account is active: older hook and transcript signals were
+    /// about the account before it.
+    pub active_since: DateTime<Utc>,
+    pub last_swap_at: Option<DateTime<Utc>>,
+    pub suspicion: Option<Suspicion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// No hit (a stored suspicion, if any, is cleared).
+    None,
+    /// Inside the post-swap cooldown: nothing was detected.
+    Cooldown { until: DateTime<Utc> },
+    /// A pane hit without a reset: the next run confirms or clears it.
+    Suspected { account: String, hit: LimitHit },
+    /// The active account is exhausted until `drained_until`.
+    Confirmed { account: String, hit: LimitHit, drained_until: DateTime<Utc> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub outcome: Outcome,
+    /// What to store as the pending suspicion (None clears it).
+    pub suspicion: Option<Suspicion>,
+    /// "Approaching usage limit" notices: recorded and shown, never acted on.
+    pub warnings: Vec<LimitHit>,
+}
+
+pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime<Utc>) -> Decision {
+    if let Some(last_swap) = prior.last_swap_at {
+        let until = last_swap + chrono::Duration::from_std(rules.cooldown).unwrap_or_default();
+        if now < until {
+            return Decision { outcome: Outcome::Cooldown { until }, suspicion: None, warnings: Vec::new() };
+        }
+    }
+    // Client signals from before the active account became active were about another.
+    let current = |o: &&Observed| o.signal == Signal::Pane || o.seen_at >= prior.active_since;
+    let hit_of = |o: &Observed, notice: &Notice| LimitHit {
+        signal: o.signal,
+        session: o.session.clone(),
+        pattern: notice.family.to_owned(),
+        snippet: notice.snippet.clone(),
+        reset_text: notice.reset_text.clone(),
+        reset_at: notice.reset_text.as_deref().and_then(|text| parse_reset(text, o.seen_at, rules.zone).ok()),
+        seen_at: o.seen_at,
+    };
+    let mut hits: Vec<(&Observed, LimitHit)> = Vec::new();
+    let mut warnings = Vec::new();
+    for o in observed.iter().filter(current) {
+        match &o.classification {
+            Classification::Hit(notice) => hits.push((o, hit_of(o, notice))),
+            Classification::Warning(notice) => warnings.push(hit_of(o, notice)),
+            Classification::Vetoed { .. } | Classification::None => {}
+        }
+    }
+    let account = prior.active_account.clone();
+    let confirmed = |hit: LimitHit| {
+        let fallback = hit.seen_at + chrono::Duration::from_std(rules.unknown_reset).unwrap_or_default();
+        let drained_until = hit.reset_at.unwrap_or(fallback);
+        Outcome::Confirmed { account: account.clone(), hit, drained_until }
+    };
+
+    // The client's own word (hooks, transcripts) counts at once.
+    if let Some(hit) = best(hits.iter().filter(|(o, _)| o.signal != Signal::Pane).map(|(_, h)| h)) {
+        return Decision { outcome: confirmed(hit), suspicion: None, warnings };
+    }
+
+    let pane_hits: Vec<&(&Observed, LimitHit)> = hits.iter().filter(|(o, _)| o.signal == Signal::Pane).collect();
+    let pool = pane_hits.iter().filter(|(o, _)| o.origin == Origin::Pool).count();
+    let dedicated = pane_hits.iter().filter(|(o, _)| o.origin == Origin::Dedicated).count();
+    let enough = (rules.min_pool_hits > 0 && pool >= rules.min_pool_hits)
+        || (rules.min_dedicated_hits > 0 && dedicated >= rules.min_dedicated_hits);
+    let Some(hit) = best(pane_hits.iter().map(|(_, h)| h)).filter(|_| enough) else {
+        return Decision { outcome: Outcome::None, suspicion: None, warnings };
+    };
+    if hit.reset_at.is_some() {
+        return Decision { outcome: confirmed(hit), suspicion: None, warnings };
+    }
+    match &prior.suspicion {
+        Some(earlier) if earlier.account == account => Decision { outcome: confirmed(hit), suspicion: None, warnings },
+        _ => {
+            let suspicion = Suspicion { account: account.clone(), first_seen: hit.seen_at, hit: hit.clone() };
+            Decision { outcome: Outcome::Suspected { account, hit }, suspicion: Some(suspicion), warnings }
+        }
+    }
+}
+
+/// The most useful hit: one with a parsed reset first, then the best signal, then the
+/// latest.
+fn best<'a>(hits: impl Iterator<Item = &'a LimitHit>) -> Option<LimitHit> {
+    hits.max_by(|a, b| {
+        (a.reset_at.is_some(), std::cmp::Reverse(a.signal), a.seen_at).cmp(&(
+            b.reset_at.is_some(),
+            std::cmp::Reverse(b.signal),
+            b.seen_at,
+        ))
+    })
+    .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quota::classify;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn rules() -> Rules {
+        Rules {
+            min_pool_hits: 2,
+            min_dedicated_hits: 1,
+            cooldown: Duration::from_secs(300),
+            zone: None,
+            unknown_reset: Duration::from_secs(5 * 3600),
+        }
+    }
+
+    fn prior() -> Prior {
+        Prior {
+            active_account: "a".to_owned(),
+            active_since: at("2026-11-21T08:00:00Z"),
+            last_swap_at: Some(at("2026-11-21T08:00:00Z")),
+            suspicion: None,
+        }
+    }
+
+    fn seen(signal: Signal, origin: Origin, text: &str, when: &str) -> Observed {
+        Observed {
+            signal,
+            origin,
+            session: Some(format!("{origin:?}")),
+            seen_at: at(when),
+            classification: classify(text),
+        }
+    }
+
+    const NOW: &str = "2026-11-21T10:00:00Z";
+    const PARIS: &str = "You've hit your limit · resets 8pm (Europe/Paris)";
+    const NO_RESET: &str = "Claude AI usage limit reached";
+
+    #[test]
+    fn two_pool_panes_with_a_reset_confirm_in_one_run() {
+        let observed = [
+            seen(Signal::Pane, Origin::Pool, PARIS, "2026-11-21T09:59:00Z"),
+            seen(Signal::Pane, Origin::Pool, PARIS, "2026-11-21T09:59:30Z"),
+        ];
+        let decision = decide(&observed, &prior(), &rules(), at(NOW));
+        let Outcome::Confirmed { account, drained_until, hit } = decision.outcome else {
+            panic!("{:?}", decision.outcome)
+        };
+        assert_eq!(account, "a");
+        assert_eq!(drained_until, at("2026-11-21T19:00:00Z"), "8pm Paris is 19:00 UTC in November");
+        assert_eq!(hit.reset_text.as_deref(), Some("8pm (Europe/Paris)"));
+    }
+
+    #[test]
+    fn one_pool_pane_is_not_enough() {
+        let observed = [seen(Signal::Pane, Origin::Pool, PARIS, "2026-11-21T09:59:00Z")];
+        assert_eq!(decide(&observed, &prior(), &rules(), at(NOW)).outcome, Outcome::None);
+    }
+
+    #[test]
+    fn a_server_error_mentioning_rate_limits_is_never_a_hit() {
+        let text = "API Error: 500 {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"rate limit reached upstream\"}}";
+        let observed = [
+            seen(Signal::Hook, Origin::Client, text, "2026-11-21T09:59:00Z"),
+            seen(Signal::Pane, Origin::Pool, text, "2026-11-21T09:59:00Z"),
+            seen(Signal::Pane, Origin::Dedicated, text, "2026-11-21T09:59:00Z"),
+        ];
+        assert_eq!(decide(&observed, &prior(), &rules(), at(NOW)).outcome, Outcome::None);
+    }
+
+    #[test]
+    fn pane_hit_without_reset_is_suspected_then_confirmed_or_cleared() {
+        let observed = [seen(Signal::Pane, Origin::Dedicated, NO_RESET, "2026-11-21T09:59:00Z")];
+        let first = decide(&observed, &prior(), &rules(), at(NOW));
+        assert!(matches!(first.outcome, Outcome::Suspected { .. }), "{:?}", first.outcome);
+        let suspicion = first.suspicion.clone().unwrap();
+
+        let next = Prior { suspicion: Some(suspicion.clone()), ..prior() };
+        let second = decide(&observed, &next, &rules(), at("2026-11-21T10:00:30Z"));
+        let Outcome::Confirmed { drained_until, .. } = second.outcome else { panic!("{:?}", second.outcome) };
+        assert_eq!(drained_until, at("2026-11-21T14:59:00Z"), "no reset given: seen + 5h");
+        assert!(second.suspicion.is_none());
+
+        let clean = decide(&[], &next, &rules(), at("2026-11-21T10:00:30Z"));
+        assert_eq!(clean.outcome, Outcome::None);
+        assert!(clean.suspicion.is_none(), "a clean run clears the suspicion");
+    }
+
+    #[test]
+    fn hook_hit_counts_at_once_even_without_reset() {
+        let observed = [seen(Signal::Hook, Origin::Client, NO_RESET, "2026-11-21T09:59:00Z")];
+        assert!(matches!(decide(&observed, &prior(), &rules(), at(NOW)).outcome, Outcome::Confirmed { .. }));
+    }
+
+    #[test]
+    fn client_signals_from_before_the_account_was_active_are_ignored() {
+        let observed = [seen(Signal::Transcript, Origin::Client, PARIS, "2026-11-21T07:30:00Z")];
+        assert_eq!(decide(&observed, &prior(), &rules(), at(NOW)).outcome, Outcome::None);
+    }
+
+    #[test]
+    fn nothing_is_detected_during_the_cooldown() {
+        let observed = [seen(Signal::Hook, Origin::Client, PARIS, "2026-11-21T08:01:00Z")];
+        let decision = decide(&observed, &prior(), &rules(), at("2026-11-21T08:02:00Z"));
+        assert_eq!(decision.outcome, Outcome::Cooldown { until: at("2026-11-21T08:05:00Z") });
+    }
+
+    #[test]
+    fn warnings_are_recorded_not_acted_on() {
+        let observed =
+            [seen(Signal::Pane, Origin::Dedicated, "Approaching usage limit · resets at 2am", "2026-11-21T09:59:00Z")];
+        let decision = decide(&observed, &prior(), &rules(), at(NOW));
+        assert_eq!(decision.outcome, Outcome::None);
+        assert_eq!(decision.warnings.len(), 1);
+        assert_eq!(decision.warnings[0].reset_at, Some(at("2026-11-22T02:00:00Z")));
+    }
+
+    #[test]
+    fn a_hit_with_a_reset_beats_one_without() {
+        let observed = [
+            seen(Signal::Hook, Origin::Client, NO_RESET, "2026-11-21T09:59:50Z"),
+            seen(Signal::Transcript, Origin::Client, PARIS, "2026-11-21T09:59:00Z"),
+        ];
+        let Outcome::Confirmed { hit, .. } = decide(&observed, &prior(), &rules(), at(NOW)).outcome else { panic!() };
+        assert_eq!(hit.signal, Signal::Transcript);
+    }
+}
