@@ -18,9 +18,10 @@ use serde_json::{Value, json};
 use crate::screen::VERSION;
 use crate::util::{now_iso, project_slug, random_hex, uuid_v4};
 
-/// A JSON object built field by field, written in insertion order.
+/// A JSON object built field by field and written in insertion order. It keeps
+/// serialised text rather than `Value`s because `serde_json::Value` sorts object keys.
 #[derive(Default)]
-struct Obj(Vec<(&'static str, Value)>);
+struct Obj(Vec<(&'static str, String)>);
 
 impl Obj {
     fn new() -> Obj {
@@ -28,23 +29,27 @@ impl Obj {
     }
 
     fn set(mut self, key: &'static str, value: impl Serialize) -> Obj {
-        self.0.push((key, serde_json::to_value(value).unwrap_or(Value::Null)));
+        self.0.push((key, serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned())));
         self
     }
 
-    fn obj(self, key: &'static str, nested: Obj) -> Obj {
-        self.set(key, nested)
+    fn obj(mut self, key: &'static str, nested: Obj) -> Obj {
+        self.0.push((key, nested.to_json()));
+        self
     }
-}
 
-impl Serialize for Obj {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
+    /// `[{"type":"text","text":…}]`, the content of a text message.
+    fn text_content(self, key: &'static str, text: &str) -> Obj {
+        let part = Obj::new().set("type", "text").set("text", text).to_json();
+        let mut obj = self;
+        obj.0.push((key, format!("[{part}]")));
+        obj
+    }
+
+    fn to_json(&self) -> String {
+        let fields: Vec<String> =
+            self.0.iter().map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).unwrap_or_default())).collect();
+        format!("{{{}}}", fields.join(","))
     }
 }
 
@@ -156,7 +161,7 @@ impl Transcript {
     }
 
     fn append(&mut self, line: &Obj) {
-        let text = serde_json::to_string(line).unwrap_or_default();
+        let text = line.to_json();
         let result = (|| {
             if let Some(dir) = self.path.parent() {
                 fs::create_dir_all(dir)?;
@@ -255,7 +260,7 @@ impl Transcript {
             .set("type", "message")
             .set("role", "assistant")
             .set("model", model)
-            .set("content", json!([{"type": "text", "text": text}]))
+            .text_content("content", text)
             .set("stop_reason", "end_turn")
             .set("stop_sequence", Value::Null)
             .obj(
@@ -265,9 +270,12 @@ impl Transcript {
                     .set("cache_creation_input_tokens", usage.cache_creation_input_tokens)
                     .set("cache_read_input_tokens", usage.cache_read_input_tokens)
                     .set("output_tokens", usage.output_tokens)
-                    .set("server_tool_use", json!({"web_search_requests": 0, "web_fetch_requests": 0}))
+                    .obj("server_tool_use", Obj::new().set("web_search_requests", 0).set("web_fetch_requests", 0))
                     .set("service_tier", "standard")
-                    .set("cache_creation", json!({"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0}))
+                    .obj(
+                        "cache_creation",
+                        Obj::new().set("ephemeral_1h_input_tokens", 0).set("ephemeral_5m_input_tokens", 0),
+                    )
                     .set("inference_geo", "")
                     .set("iterations", json!([]))
                     .set("speed", "standard"),
@@ -304,14 +312,17 @@ impl Transcript {
                     .set("output_tokens", 0)
                     .set("cache_creation_input_tokens", 0)
                     .set("cache_read_input_tokens", 0)
-                    .set("server_tool_use", json!({"web_search_requests": 0, "web_fetch_requests": 0}))
+                    .obj("server_tool_use", Obj::new().set("web_search_requests", 0).set("web_fetch_requests", 0))
                     .set("service_tier", Value::Null)
-                    .set("cache_creation", json!({"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0}))
+                    .obj(
+                        "cache_creation",
+                        Obj::new().set("ephemeral_1h_input_tokens", 0).set("ephemeral_5m_input_tokens", 0),
+                    )
                     .set("inference_geo", Value::Null)
                     .set("iterations", Value::Null)
                     .set("speed", Value::Null),
             )
-            .set("content", json!([{"type": "text", "text": text}]))
+            .text_content("content", text)
             .set("context_management", Value::Null);
         let line = Obj::new()
             .set("parentUuid", parent)
@@ -335,12 +346,7 @@ impl Transcript {
             .set("parentUuid", parent)
             .set("isSidechain", false)
             .set("type", "user")
-            .obj(
-                "message",
-                Obj::new()
-                    .set("role", "user")
-                    .set("content", json!([{"type": "text", "text": "[Request interrupted by user]"}])),
-            )
+            .obj("message", Obj::new().set("role", "user").text_content("content", "[Request interrupted by user]"))
             .set("uuid", uuid)
             .set("timestamp", now_iso());
         let line = self.tail(line);
