@@ -1,0 +1,3 @@
+//! Integration tests of ccfail and of the programs its tests run.
+
+mod standin;
