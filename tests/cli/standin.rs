@@ -137,7 +137,21 @@ struct Rig {
 }
 
 impl Drop for Rig {
+    /// Ends a still-running stand-in first and waits for it (its SessionEnd hooks write
+    /// into the temp dir), so the temp dir is not removed under a hook's feet.
     fn drop(&mut self) {
+        for (_, state) in self.state_files() {
+            let Some(pid) = state["pid"].as_i64() else { continue };
+            let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+            if !proc_dir.exists() {
+                continue;
+            }
+            let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+            let started = std::time::Instant::now();
+            while proc_dir.exists() && started.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = self.tmux.kill_server();
     }
 }
