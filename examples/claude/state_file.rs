@@ -157,28 +157,135 @@ pub fn is_trusted(claude_json: &Path, cwd: &str) -> bool {
         == Some(true)
 }
 
-/// Records that the folder is trusted, keeping every other key of the file.
+/// A JSON document that keeps object keys in file order (`serde_json::Value` would
+/// sort them), so recording trust changes one key and nothing else in a file the real
+/// client owns.
+#[derive(Debug, Clone)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Json;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_none<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+                Ok(Json::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+                Ok(Json::Number(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+                Ok(Json::Number(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
+                Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+                Ok(Json::String(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Json, E> {
+                Ok(Json::String(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((key, value)) = map.next_entry()? {
+                    fields.push((key, value));
+                }
+                Ok(Json::Object(fields))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Json::Null => serializer.serialize_unit(),
+            Json::Bool(v) => serializer.serialize_bool(*v),
+            Json::Number(v) => v.serialize(serializer),
+            Json::String(v) => serializer.serialize_str(v),
+            Json::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Json::Object(fields) => {
+                let mut map = serializer.serialize_map(Some(fields.len()))?;
+                for (key, value) in fields {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl Json {
+    /// The object field `key`, inserted (with `default`) when missing; `None` when
+    /// `self` is not an object.
+    fn field(&mut self, key: &str, default: impl FnOnce() -> Json) -> Option<&mut Json> {
+        let Json::Object(fields) = self else { return None };
+        let index = match fields.iter().position(|(k, _)| k == key) {
+            Some(index) => index,
+            None => {
+                fields.push((key.to_owned(), default()));
+                fields.len() - 1
+            }
+        };
+        Some(&mut fields[index].1)
+    }
+}
+
+fn invalid(path: &Path, what: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("{}: {what}", path.display()))
+}
+
+/// Records that the folder is trusted, keeping every other key of the file in place.
 pub fn accept_trust(claude_json: &Path, cwd: &str) -> io::Result<()> {
     let mut root = match std::fs::read_to_string(claude_json) {
-        Ok(text) => serde_json::from_str::<Value>(&text)
-            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {err}", claude_json.display())))?,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Value::Object(Default::default()),
+        Ok(text) => serde_json::from_str::<Json>(&text).map_err(|err| invalid(claude_json, err))?,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Json::Object(Vec::new()),
         Err(err) => return Err(err),
     };
-    let Some(root_map) = root.as_object_mut() else {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{} is not an object", claude_json.display())));
-    };
-    let projects = root_map.entry("projects").or_insert_with(|| Value::Object(Default::default()));
-    if !projects.is_object() {
-        *projects = Value::Object(Default::default());
+    let projects =
+        root.field("projects", || Json::Object(Vec::new())).ok_or_else(|| invalid(claude_json, "not an object"))?;
+    if !matches!(projects, Json::Object(_)) {
+        *projects = Json::Object(Vec::new());
     }
-    let project = projects.as_object_mut().into_iter().next().map(|p| {
-        p.entry(cwd.to_owned()).or_insert_with(|| {
-            serde_json::json!({"allowedTools": [], "mcpContextUris": [], "mcpServers": {}, "enabledMcpjsonServers": [], "disabledMcpjsonServers": [], "projectOnboardingSeenCount": 0})
-        })
-    });
-    if let Some(Value::Object(project)) = project {
-        project.insert("hasTrustDialogAccepted".to_owned(), Value::Bool(true));
+    let project =
+        projects.field(cwd, || Json::Object(Vec::new())).ok_or_else(|| invalid(claude_json, "bad projects"))?;
+    if !matches!(project, Json::Object(_)) {
+        *project = Json::Object(Vec::new());
+    }
+    if let Some(flag) = project.field("hasTrustDialogAccepted", || Json::Bool(true)) {
+        *flag = Json::Bool(true);
     }
     let text = serde_json::to_string_pretty(&root).map_err(io::Error::other)?;
     write_atomic(claude_json, text.as_bytes())

@@ -12,6 +12,9 @@
 //! command line, session uuids, spinner verbs/glyphs/counters, `<Verb>ed for Ns`,
 //! retry countdowns, the mock server's reply wording and reply numbers are masked;
 //! trailing blanks are trimmed; everything else must match line by line.
+//!
+//! A plain `cargo test` builds the stand-in first; when selecting this target alone
+//! (`cargo test --test cli`), run `cargo build --examples` before, or the binary is stale.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -528,6 +531,12 @@ fn screen_matches_fixtures_tui_sub_max20x_normal_dialog_trust_then_idle_fresh() 
     assert_eq!(doc["numStartups"], 7, "other keys are kept");
     assert_eq!(doc["userID"], "abc");
     assert_eq!(doc["projects"]["/elsewhere"]["x"], 1);
+    let text = std::fs::read_to_string(account.join(".claude.json")).unwrap();
+    let positions: Vec<usize> = ["numStartups", "userID", "projects", "/elsewhere", "hasTrustDialogAccepted"]
+        .iter()
+        .map(|k| text.find(&format!("\"{k}\"")).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "key order kept:\n{text}");
     assert_eq!(rig.wait_hook("SessionStart", 0)["stdin"]["source"], "startup");
 }
 
