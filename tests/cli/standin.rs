@@ -880,8 +880,9 @@ fn stop_failure_hook_tells_the_usage_limit_from_server_errors() {
     assert!(rig.hook_log().iter().all(|e| e["event"] != "Stop"), "no Stop hook for failed turns");
 }
 
-#[test]
-fn sigterm_ends_the_session_cleanly() {
+/// SIGTERM and SIGHUP end the session like the real client: SessionEnd `other`
+/// (with the last prompt's id), state file removed, exit 0.
+fn signal_ends_the_session_cleanly(signal: &str) {
     let rig = Rig::new();
     rig.control(json!({"work_seconds": 0}));
     rig.install_hook_logger(&rig.account());
@@ -891,14 +892,56 @@ fn sigterm_ends_the_session_cleanly() {
     let (path, state) = rig.state_files().pop().unwrap();
     let pid = state["pid"].as_i64().unwrap();
     assert_eq!(path.file_name().unwrap().to_str().unwrap(), format!("{pid}.json"));
-    let status = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
     assert!(status.success());
     let end = rig.wait_hook("SessionEnd", 0)["stdin"].clone();
     assert_eq!(end["reason"], "other");
     assert_eq!(end["prompt_id"], rig.wait_hook("UserPromptSubmit", 0)["stdin"]["prompt_id"]);
     assert_eq!(keys_of(&end), keys_of(&fixture_hook_payloads("e_sigTERM")[3]));
     assert_eq!(rig.shell_exit_code(), "rc=0");
-    assert!(!path.exists(), "state file removed on SIGTERM");
+    assert!(!path.exists(), "state file removed on {signal}");
+}
+
+#[test]
+fn sigterm_ends_the_session_cleanly() {
+    signal_ends_the_session_cleanly("TERM");
+}
+
+#[test]
+fn sighup_ends_the_session_cleanly() {
+    signal_ends_the_session_cleanly("HUP");
+}
+
+#[test]
+fn session_end_hooks_are_killed_after_the_grace_period() {
+    let rig = Rig::new();
+    let log = rig.root.path().join("end.log");
+    let command = format!("echo start >> '{0}'; sleep 4; echo late >> '{0}'", log.display());
+    rig.settings(
+        &rig.account(),
+        json!({"hooks": {"SessionEnd": [{"hooks": [{"type": "command", "command": command}]}]}}),
+    );
+    rig.launch("");
+    rig.send_text("/exit");
+    rig.wait("the slash menu", |s| s.contains("Exit the CLI"));
+    let started = std::time::Instant::now();
+    rig.keys(&["Enter"]);
+    rig.wait("the shell prompt", |s| s.trim_end().ends_with('$'));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "exit waited {took:?} for a 4 s SessionEnd hook");
+    std::thread::sleep(Duration::from_millis(4500).saturating_sub(took));
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "start\n", "the hook was killed before it finished");
+}
+
+#[test]
+fn a_prompt_can_override_the_mode_for_its_own_turn() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.launch("");
+    let screen = rig.prompt("hello [standin mode=limit work=0]");
+    assert!(screen.contains("  ⎿ \u{a0}You've hit your session limit · resets 7am (UTC)"), "{screen}");
+    let screen = rig.prompt("hello again");
+    assert!(screen.contains("● Hello from the stand-in (reply 2, mode normal)."), "{screen}");
 }
 
 #[test]
