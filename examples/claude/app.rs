@@ -82,6 +82,8 @@ const LOGIN_HINT: &str = "     /login to switch to an API usage-billed account."
 const RATE_LIMIT_MESSAGE: &str = "This request would exceed the rate limit for your organization (mock-org) of 50 requests per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits.";
 const SERVER_ISSUE: &str = "This is a server-side issue, usually temporary \u{2014} try again in a moment. If it persists, check your inference gateway (127.0.0.1:8765).";
 const STOP_HOOK_NOTICE: &str = "Stop hook error occurred \u{b7} ctrl+o to see";
+/// How long a second Ctrl-C (or Ctrl-D) on an empty input counts as "again".
+const CTRL_C_WINDOW: Duration = Duration::from_secs(2);
 /// How long SessionEnd hooks may run once exiting starts.
 const SESSION_END_GRACE: Duration = Duration::from_millis(1500);
 
@@ -476,7 +478,7 @@ impl App {
                     self.interrupt();
                 } else if !self.input.is_empty() {
                     self.input.clear();
-                } else if self.ctrl_c_at.is_some_and(|t| t.elapsed() < Duration::from_secs(2)) {
+                } else if self.ctrl_c_at.is_some_and(|t| t.elapsed() < CTRL_C_WINDOW) {
                     return Some(self.shutdown("prompt_input_exit", true));
                 } else {
                     self.ctrl_c_at = Some(Instant::now());
@@ -601,6 +603,9 @@ impl App {
     }
 
     fn tick(&mut self) {
+        if self.ctrl_c_at.is_some_and(|t| t.elapsed() >= CTRL_C_WINDOW) {
+            self.ctrl_c_at = None;
+        }
         self.reap_background();
         if let Some(turn) = self.turn.take() {
             self.turn = self.advance(turn);
