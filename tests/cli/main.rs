@@ -1,9 +1,11 @@
 //! Integration tests: the real `ccfail` binary in a sealed environment (see `support`),
-//! driving a real tmux server on a private socket.
+//! driving a real tmux server on a private socket, and the Claude Code stand-in that
+//! the tests and the demo run as `claude` (see `standin`).
 
 mod bad_input;
 mod generated;
 mod hooks;
+mod standin;
 mod state_concurrency;
 mod status_doctor;
 mod support;

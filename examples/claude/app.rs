@@ -1,0 +1,906 @@
+//! The interactive client: one event loop that owns the screen, the session and its
+//! turns.
+//!
+//! Start-up is the trust dialog (if the folder is not trusted for this account), then
+//! the welcome box, the resumed history and the SessionStart hooks. A turn goes
+//! UserPromptSubmit hooks → request (with retries for 500/529) → reply or error →
+//! Stop hooks (which hold the turn open) or StopFailure hooks (which do not) → the
+//! `✻ <Verb>ed for Ns` line. Everything the turn does is decided by the control file
+//! read at submission. The loop is single-threaded: a reader thread only forwards
+//! stdin bytes, and every hook is polled, so the spinner keeps moving while hooks run.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use crate::control::{self, Control, Mode, Plan};
+use crate::hooks::{self, Effort, Event, HookEnv, HookRun, Payload};
+use crate::keys::{Key, KeyParser};
+use crate::model::{self, Model};
+use crate::screen::{self, Terminal};
+use crate::state_file::{self, StateFile, Status};
+use crate::transcript::{self, ApiError, HistoryItem, Transcript, Usage};
+use crate::tty::{self, RawMode};
+use crate::util::{random_index, uuid_v4};
+
+/// Everything resolved from the command line and environment before the loop starts.
+pub struct Ctx {
+    pub config_dir: PathBuf,
+    pub claude_json: PathBuf,
+    pub cwd: String,
+    pub control_path: PathBuf,
+    pub retries_env: Option<u32>,
+    pub flag_model: Option<String>,
+    pub permission_mode: &'static str,
+    pub in_tmux: bool,
+}
+
+impl Ctx {
+    pub fn load_control(&self) -> Control {
+        control::load(&self.control_path, self.retries_env)
+    }
+
+    pub fn model(&self, control: &Control) -> Model {
+        model::resolve(control.plan, self.flag_model.as_deref(), control.model.as_deref())
+    }
+}
+
+pub const SPINNER_VERBS: [&str; 24] = [
+    "Baking",
+    "Brewing",
+    "Churning",
+    "Clauding",
+    "Cogitating",
+    "Computing",
+    "Conjuring",
+    "Cooking",
+    "Crunching",
+    "Deliberating",
+    "Finagling",
+    "Forging",
+    "Herding",
+    "Marinating",
+    "Meandering",
+    "Moseying",
+    "Mulling",
+    "Noodling",
+    "Percolating",
+    "Pondering",
+    "Ruminating",
+    "Schlepping",
+    "Simmering",
+    "Working",
+];
+
+pub const DONE_VERBS: [&str; 10] =
+    ["Baked", "Brewed", "Churned", "Cogitated", "Cooked", "Crunched", "Sautéed", "Worked", "Mulled", "Simmered"];
+
+const INTERRUPTED: &str = "Interrupted \u{b7} What should Claude do instead?";
+const LOGIN_HINT: &str = "     /login to switch to an API usage-billed account.";
+const RATE_LIMIT_MESSAGE: &str = "This request would exceed the rate limit for your organization (mock-org) of 50 requests per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits.";
+const SERVER_ISSUE: &str = "This is a server-side issue, usually temporary \u{2014} try again in a moment. If it persists, check your inference gateway (127.0.0.1:8765).";
+const STOP_HOOK_NOTICE: &str = "Stop hook error occurred \u{b7} ctrl+o to see";
+/// How long a second Ctrl-C (or Ctrl-D) on an empty input counts as "again".
+const CTRL_C_WINDOW: Duration = Duration::from_secs(2);
+/// How long SessionEnd hooks may run once exiting starts.
+const SESSION_END_GRACE: Duration = Duration::from_millis(1500);
+
+/// How a request ends, before it is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Reply(String),
+    /// Failed: the screen's first line, the transcript error, the HTTP status, and
+    /// whether it is the subscription usage limit (shown hanging under the prompt).
+    Failed {
+        text: String,
+        error: ApiError,
+        status: u16,
+        usage_limit: bool,
+    },
+}
+
+/// The final outcome of a request in `mode`, after retries (pure; print mode shares it).
+pub fn outcome(control: &Control, reply_no: u32) -> Option<Outcome> {
+    let failed = |text: String, error, status, usage_limit| Some(Outcome::Failed { text, error, status, usage_limit });
+    match control.mode {
+        Mode::Normal => Some(Outcome::Reply(control.reply_text(reply_no))),
+        Mode::Limit if control.plan != Plan::Api => failed(control.limit_text.clone(), ApiError::RateLimit, 429, true),
+        Mode::Limit | Mode::RateLimitApi if control.plan == Plan::Api => failed(
+            format!("API Error: Request rejected (429) \u{b7} {RATE_LIMIT_MESSAGE}"),
+            ApiError::RateLimit,
+            429,
+            false,
+        ),
+        Mode::Limit | Mode::RateLimitApi => failed(
+            format!(
+                "API Error: Server is temporarily limiting requests (not your usage limit) \u{b7} {RATE_LIMIT_MESSAGE}"
+            ),
+            ApiError::RateLimit,
+            429,
+            false,
+        ),
+        Mode::ServerError => {
+            failed(format!("API Error: 500 Internal server error. {SERVER_ISSUE}"), ApiError::ServerError, 500, false)
+        }
+        Mode::Overloaded => {
+            failed(format!("API Error: 529 Overloaded. {SERVER_ISSUE}"), ApiError::ServerError, 529, false)
+        }
+        Mode::Crash | Mode::Hang => None,
+    }
+}
+
+/// The status text of a retried error, for the retry line.
+pub fn retry_status(mode: Mode) -> Option<&'static str> {
+    match mode {
+        Mode::ServerError => Some("500 Internal server error"),
+        Mode::Overloaded => Some("529 Overloaded"),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Trust { selected: usize },
+    Main,
+    LimitModal { selected: usize },
+}
+
+enum Stage {
+    PromptHooks(HookRun),
+    /// `until` is `None` for a request that never answers (`hang`).
+    Request {
+        attempt: u32,
+        until: Option<Instant>,
+    },
+    Retry {
+        attempt: u32,
+        until: Instant,
+    },
+    StopHooks(HookRun),
+}
+
+struct Turn {
+    prompt: String,
+    prompt_id: String,
+    started: Instant,
+    control: Control,
+    verb: &'static str,
+    reply_no: u32,
+    stage: Stage,
+    user_written: bool,
+}
+
+pub struct App {
+    ctx: Ctx,
+    raw: Option<RawMode>,
+    term: Terminal,
+    control: Control,
+    model: Model,
+    session_id: String,
+    transcript: Transcript,
+    state: StateFile,
+    hook_env: HookEnv,
+    view: View,
+    input: String,
+    queued: VecDeque<String>,
+    turn: Option<Turn>,
+    replies: u32,
+    last_prompt_id: Option<String>,
+    background: Vec<HookRun>,
+    pro_modal_shown: bool,
+    notice: Option<&'static str>,
+    ctrl_c_at: Option<Instant>,
+    idle_since: Instant,
+    idle_notified: bool,
+    had_turn: bool,
+    initial_prompt: Option<String>,
+    resumed_history: Option<PathBuf>,
+}
+
+/// How the interactive client is started.
+pub struct Start {
+    /// `--resume`: the session id and its transcript.
+    pub resume: Option<(String, PathBuf)>,
+    /// A prompt given on the command line, submitted once the session is up.
+    pub initial_prompt: Option<String>,
+}
+
+fn spawn_stdin_reader() -> Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    // An empty chunk tells the loop the terminal is gone.
+                    let _ = tx.send(Vec::new());
+                    return;
+                }
+                Ok(n) => {
+                    if tx.send(buf[..n].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+pub fn run(ctx: Ctx, start: Start) -> i32 {
+    let raw = RawMode::enable(0);
+    tty::install_signal_handlers();
+    let control = ctx.load_control();
+    let model = ctx.model(&control);
+    let (session_id, transcript, resumed_history) = match start.resume {
+        Some((id, path)) => {
+            let transcript = Transcript::resume(path.clone(), &ctx.cwd, &id, "cli", ctx.permission_mode);
+            (id, transcript, Some(path))
+        }
+        None => {
+            let id = uuid_v4();
+            let transcript = Transcript::new(&ctx.config_dir, &ctx.cwd, &id, "cli", ctx.permission_mode);
+            (id, transcript, None)
+        }
+    };
+    let trusted = state_file::is_trusted(&ctx.claude_json, &ctx.cwd);
+    let status = if trusted { Status::Idle } else { Status::Waiting("dialog open") };
+    let state = StateFile::new(&ctx.config_dir, &session_id, &ctx.cwd, status);
+    let hook_env =
+        HookEnv { config_dir: ctx.config_dir.clone(), project_dir: PathBuf::from(&ctx.cwd), entrypoint: "cli" };
+    let mut app = App {
+        raw,
+        term: Terminal::new(1),
+        control,
+        model,
+        session_id,
+        transcript,
+        state,
+        hook_env,
+        view: if trusted { View::Main } else { View::Trust { selected: 0 } },
+        input: String::new(),
+        queued: VecDeque::new(),
+        turn: None,
+        replies: 0,
+        last_prompt_id: None,
+        background: Vec::new(),
+        pro_modal_shown: false,
+        notice: None,
+        ctrl_c_at: None,
+        idle_since: Instant::now(),
+        idle_notified: false,
+        had_turn: false,
+        initial_prompt: start.initial_prompt,
+        resumed_history,
+        ctx,
+    };
+    app.term.begin();
+    if trusted {
+        app.start_session();
+    }
+    let code = app.event_loop();
+    if let Some(raw) = &app.raw {
+        raw.restore();
+    }
+    code
+}
+
+impl App {
+    fn event_loop(&mut self) -> i32 {
+        let rx = spawn_stdin_reader();
+        let mut parser = KeyParser::default();
+        loop {
+            self.render();
+            match rx.recv_timeout(Duration::from_millis(40)) {
+                Ok(bytes) if bytes.is_empty() => return self.shutdown("other", false),
+                Ok(bytes) => {
+                    for key in parser.parse(&bytes) {
+                        if let Some(code) = self.on_key(key) {
+                            return code;
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return self.shutdown("other", false),
+            }
+            if tty::pending_signal().is_some() {
+                return self.shutdown("other", false);
+            }
+            self.tick();
+        }
+    }
+
+    // ----- session ------------------------------------------------------------------
+
+    fn model_line(&self) -> String {
+        format!("{} \u{b7} {}", self.model.display, model::billing(self.control.plan))
+    }
+
+    /// The welcome box, the resumed history and the SessionStart hooks.
+    fn start_session(&mut self) {
+        self.view = View::Main;
+        self.state.set_status(Status::Idle);
+        let mut lines = screen::welcome_box(&self.model_line(), &self.ctx.cwd);
+        let source = if let Some(path) = &self.resumed_history {
+            lines.extend(self.history_lines(&transcript::history(path)));
+            "resume"
+        } else {
+            "startup"
+        };
+        self.term.print_static(&lines);
+        let mut payload = self.payload(Event::SessionStart);
+        payload.source = Some(source);
+        if source == "startup" {
+            payload.model = Some(self.model.hook_id.clone());
+        }
+        self.fire_background(Event::SessionStart, &payload);
+        self.idle_since = Instant::now();
+        if let Some(prompt) = self.initial_prompt.take() {
+            self.submit(prompt);
+        }
+    }
+
+    fn history_lines(&self, items: &[HistoryItem]) -> Vec<String> {
+        let cols = self.term.cols;
+        let mut lines = Vec::new();
+        for item in items {
+            match item {
+                HistoryItem::Prompt(text) => lines.extend(screen::prompt_item(text)),
+                HistoryItem::Reply(text) => lines.extend(screen::assistant_item(text, cols)),
+                HistoryItem::Limit(text) => lines.extend(screen::attachment_item(text, cols)),
+                HistoryItem::Interrupted => lines.extend(screen::attachment_item(INTERRUPTED, cols)),
+                HistoryItem::Duration(ms) => {
+                    lines.extend(screen::duration_item(DONE_VERBS[random_index(DONE_VERBS.len())], ms / 1000))
+                }
+            }
+        }
+        lines
+    }
+
+    fn payload(&self, event: Event) -> Payload {
+        Payload {
+            session_id: self.session_id.clone(),
+            transcript_path: self.transcript.path.display().to_string(),
+            cwd: self.ctx.cwd.clone(),
+            hook_event_name: event.name(),
+            ..Payload::default()
+        }
+    }
+
+    fn fire_background(&mut self, event: Event, payload: &Payload) {
+        let run = HookRun::start(&self.hook_env, event, payload, &self.session_id);
+        if !run.is_empty() {
+            self.background.push(run);
+        }
+    }
+
+    /// `/exit`, a signal, or a vanished terminal: SessionEnd hooks (killed after the
+    /// grace period), state file removed, the tty handed back.
+    fn shutdown(&mut self, reason: &'static str, resume_hint: bool) -> i32 {
+        self.render();
+        self.state.remove();
+        if let Some(turn) = &mut self.turn
+            && let Stage::PromptHooks(run) | Stage::StopHooks(run) = &mut turn.stage
+        {
+            run.kill_all();
+        }
+        if !matches!(self.view, View::Trust { .. }) {
+            let mut payload = self.payload(Event::SessionEnd);
+            payload.prompt_id = self.last_prompt_id.clone();
+            payload.reason = Some(reason);
+            let mut run = HookRun::start(&self.hook_env, Event::SessionEnd, &payload, &self.session_id);
+            run.wait(SESSION_END_GRACE);
+        }
+        let trailer = if resume_hint && self.transcript.exists() {
+            vec!["Resume this session with:".to_owned(), format!("claude --resume {}", self.session_id)]
+        } else {
+            Vec::new()
+        };
+        self.term.finish(&trailer);
+        0
+    }
+
+    // ----- input --------------------------------------------------------------------
+
+    fn on_key(&mut self, key: Key) -> Option<i32> {
+        self.idle_since = Instant::now();
+        match self.view {
+            View::Trust { selected } => self.on_trust_key(key, selected),
+            View::LimitModal { selected } => {
+                // Every key goes to the modal; none reaches the input.
+                match key {
+                    Key::Up | Key::Down => self.view = View::LimitModal { selected: 1 - selected },
+                    Key::Enter | Key::Escape | Key::Char('1') | Key::Char('2') => self.close_limit_modal(),
+                    _ => {}
+                }
+                None
+            }
+            View::Main => self.on_main_key(key),
+        }
+    }
+
+    fn on_trust_key(&mut self, key: Key, selected: usize) -> Option<i32> {
+        let accept = match key {
+            Key::Up | Key::Down => {
+                self.view = View::Trust { selected: 1 - selected };
+                return None;
+            }
+            Key::Char('1') => true,
+            Key::Char('2') | Key::Escape | Key::CtrlC => false,
+            Key::Enter => selected == 0,
+            _ => return None,
+        };
+        if !accept {
+            self.state.remove();
+            self.term.finish(&[]);
+            return Some(1);
+        }
+        if let Err(err) = state_file::accept_trust(&self.ctx.claude_json, &self.ctx.cwd) {
+            eprintln!("claude stand-in: could not record trust in {}: {err}", self.ctx.claude_json.display());
+        }
+        // The dialog is dynamic: clearing it leaves the welcome box where it stood.
+        self.term.draw(Vec::new());
+        self.start_session();
+        None
+    }
+
+    fn close_limit_modal(&mut self) {
+        self.view = View::Main;
+        self.state.set_status(Status::Idle);
+        if self.ctx.in_tmux {
+            self.notice = Some(screen::FOCUS_NOTICE);
+        }
+    }
+
+    fn on_main_key(&mut self, key: Key) -> Option<i32> {
+        if key != Key::CtrlC {
+            self.ctrl_c_at = None;
+        }
+        match key {
+            Key::Char(c) => self.input.push(c),
+            Key::Backspace => {
+                self.input.pop();
+            }
+            Key::CtrlU => self.input.clear(),
+            Key::Up | Key::Down => {}
+            Key::Escape => {
+                if self.turn.as_ref().is_some_and(|t| !matches!(t.stage, Stage::StopHooks(_))) {
+                    self.interrupt();
+                } else {
+                    self.input.clear();
+                }
+            }
+            Key::CtrlC | Key::CtrlD => {
+                if self.turn.is_some() && key == Key::CtrlC {
+                    self.interrupt();
+                } else if !self.input.is_empty() {
+                    self.input.clear();
+                } else if self.ctrl_c_at.is_some_and(|t| t.elapsed() < CTRL_C_WINDOW) {
+                    return Some(self.shutdown("prompt_input_exit", true));
+                } else {
+                    self.ctrl_c_at = Some(Instant::now());
+                }
+            }
+            Key::Enter => {
+                let text = self.input.trim().to_owned();
+                if text.is_empty() {
+                    return None;
+                }
+                if self.turn.is_some() {
+                    self.input.clear();
+                    self.queued.push_back(text);
+                } else if text.starts_with('/') {
+                    return self.slash_command(&text);
+                } else {
+                    self.input.clear();
+                    self.submit(text);
+                }
+            }
+        }
+        None
+    }
+
+    fn slash_command(&mut self, text: &str) -> Option<i32> {
+        let typed = text.trim_start_matches('/').split_whitespace().next().unwrap_or("").to_owned();
+        self.last_prompt_id = Some(uuid_v4());
+        let known = screen::SLASH_COMMANDS.iter().any(|(n, _)| *n == typed) || typed == "rate-limit-options";
+        let name = if known {
+            typed.clone()
+        } else {
+            match screen::slash_matches(&typed).first() {
+                Some((n, _)) if n.starts_with(&typed) && !typed.is_empty() => (*n).to_owned(),
+                _ => typed.clone(),
+            }
+        };
+        match name.as_str() {
+            "exit" | "quit" => return Some(self.shutdown("prompt_input_exit", true)),
+            "clear" => {
+                self.input.clear();
+                self.clear_session();
+            }
+            "rate-limit-options" => {
+                self.input.clear();
+                self.view = View::LimitModal { selected: 0 };
+                self.state.set_status(Status::Waiting("dialog open"));
+            }
+            _ => {
+                self.input.clear();
+                let cols = self.term.cols;
+                let mut lines = screen::prompt_item(text);
+                let known = screen::SLASH_COMMANDS.iter().any(|(n, _)| *n == name);
+                let note = if known { "(no content)".to_owned() } else { format!("Unknown slash command: {typed}") };
+                lines.extend(screen::attachment_item(&note, cols));
+                self.term.print_static(&lines);
+            }
+        }
+        None
+    }
+
+    /// `/clear`: SessionEnd `clear`, a new session id, a fresh screen, SessionStart `clear`.
+    fn clear_session(&mut self) {
+        let mut end = self.payload(Event::SessionEnd);
+        end.prompt_id = self.last_prompt_id.clone();
+        end.reason = Some("clear");
+        self.fire_background(Event::SessionEnd, &end);
+        self.session_id = uuid_v4();
+        self.transcript =
+            Transcript::new(&self.ctx.config_dir, &self.ctx.cwd, &self.session_id, "cli", self.ctx.permission_mode);
+        self.state.set_session(&self.session_id);
+        self.had_turn = false;
+        self.notice = None;
+        self.term.clear_all();
+        self.term.print_static(&screen::welcome_box(&self.model_line(), &self.ctx.cwd));
+        let mut start = self.payload(Event::SessionStart);
+        start.prompt_id = self.last_prompt_id.clone();
+        start.source = Some("clear");
+        self.fire_background(Event::SessionStart, &start);
+    }
+
+    // ----- turns --------------------------------------------------------------------
+
+    fn submit(&mut self, prompt: String) {
+        let mut control = self.ctx.load_control();
+        control::apply_prompt_override(&mut control, &prompt);
+        self.model = self.ctx.model(&control);
+        self.control = control.clone();
+        self.notice = None;
+        let prompt_id = uuid_v4();
+        self.last_prompt_id = Some(prompt_id.clone());
+        self.term.print_static(&screen::prompt_item(&prompt));
+        self.state.set_status(Status::Busy);
+        let mut payload = self.payload(Event::UserPromptSubmit);
+        payload.prompt_id = Some(prompt_id.clone());
+        payload.permission_mode = Some(self.ctx.permission_mode.to_owned());
+        payload.prompt = Some(prompt.clone());
+        let run = HookRun::start(&self.hook_env, Event::UserPromptSubmit, &payload, &self.session_id);
+        self.turn = Some(Turn {
+            prompt,
+            prompt_id,
+            started: Instant::now(),
+            control,
+            verb: SPINNER_VERBS[random_index(SPINNER_VERBS.len())],
+            reply_no: 0,
+            stage: Stage::PromptHooks(run),
+            user_written: false,
+        });
+    }
+
+    fn interrupt(&mut self) {
+        let Some(mut turn) = self.turn.take() else { return };
+        if let Stage::PromptHooks(run) = &mut turn.stage {
+            run.kill_all();
+        }
+        if turn.user_written {
+            self.transcript.interrupted();
+        }
+        let cols = self.term.cols;
+        self.term.print_static(&screen::attachment_item(INTERRUPTED, cols));
+        self.state.set_status(Status::Idle);
+        self.idle_since = Instant::now();
+    }
+
+    fn tick(&mut self) {
+        if self.ctrl_c_at.is_some_and(|t| t.elapsed() >= CTRL_C_WINDOW) {
+            self.ctrl_c_at = None;
+        }
+        self.reap_background();
+        if let Some(turn) = self.turn.take() {
+            self.turn = self.advance(turn);
+        }
+        if self.turn.is_none() && self.view == View::Main {
+            if let Some(next) = self.queued.pop_front() {
+                self.submit(next);
+            } else {
+                self.maybe_notify_idle();
+            }
+        }
+    }
+
+    /// Moves a turn on; `None` when it ended.
+    fn advance(&mut self, mut turn: Turn) -> Option<Turn> {
+        let now = Instant::now();
+        let cols = self.term.cols;
+        match &mut turn.stage {
+            Stage::PromptHooks(run) => {
+                if !run.poll() {
+                    return Some(turn);
+                }
+                let failures = run.failures();
+                let mut lines = Vec::new();
+                let mut blocked = false;
+                for failure in &failures {
+                    let detail = hooks::failure_detail(failure);
+                    if failure.code == Some(2) {
+                        blocked = true;
+                        lines.extend(screen::attachment_item(
+                            &format!("UserPromptSubmit operation blocked by hook: {detail}"),
+                            cols,
+                        ));
+                    } else {
+                        lines.extend(screen::attachment_item("UserPromptSubmit hook error", cols));
+                        lines.extend(screen::attachment_item(
+                            &format!("Failed with non-blocking status code: {detail}"),
+                            cols,
+                        ));
+                    }
+                }
+                self.term.print_static(&lines);
+                if blocked {
+                    self.state.set_status(Status::Idle);
+                    self.idle_since = now;
+                    return None;
+                }
+                self.transcript.user_prompt(&turn.prompt, &turn.prompt_id, true);
+                turn.user_written = true;
+                turn.stage = Stage::Request { attempt: 0, until: self.request_deadline(&turn.control, now) };
+                Some(turn)
+            }
+            Stage::Request { attempt, until } => {
+                if until.is_none_or(|u| now < u) {
+                    return Some(turn);
+                }
+                if turn.control.mode == Mode::Crash {
+                    self.crash();
+                }
+                if retry_status(turn.control.mode).is_some() && *attempt < turn.control.retries {
+                    let delay = Duration::from_secs_f64(turn.control.retry_delay_seconds);
+                    turn.stage = Stage::Retry { attempt: *attempt + 1, until: now + delay };
+                    return Some(turn);
+                }
+                self.replies += 1;
+                turn.reply_no = self.replies;
+                match outcome(&turn.control, turn.reply_no) {
+                    Some(Outcome::Reply(text)) => {
+                        self.term.print_static(&screen::assistant_item(&text, cols));
+                        let usage = Usage::for_reply(turn.reply_no);
+                        self.transcript.assistant_reply(&text, &self.model.api_id, usage);
+                        let mut payload = self.payload(Event::Stop);
+                        payload.prompt_id = Some(turn.prompt_id.clone());
+                        payload.permission_mode = Some(self.ctx.permission_mode.to_owned());
+                        payload.effort = Some(Effort { level: "high" });
+                        payload.stop_hook_active = Some(false);
+                        payload.last_assistant_message = Some(text);
+                        payload.background_tasks = Some(Vec::new());
+                        payload.session_crons = Some(Vec::new());
+                        turn.stage =
+                            Stage::StopHooks(HookRun::start(&self.hook_env, Event::Stop, &payload, &self.session_id));
+                        Some(turn)
+                    }
+                    Some(Outcome::Failed { text, error, status, usage_limit }) => {
+                        let mut lines = if usage_limit {
+                            screen::attachment_item(&text, cols)
+                        } else {
+                            screen::assistant_item(&text, cols)
+                        };
+                        if usage_limit && turn.control.plan == Plan::Max {
+                            lines.push(LOGIN_HINT.to_owned());
+                        }
+                        self.term.print_static(&lines);
+                        self.transcript.api_error(&text, error, status);
+                        let mut payload = self.payload(Event::StopFailure);
+                        payload.prompt_id = Some(turn.prompt_id.clone());
+                        payload.effort = Some(Effort { level: "high" });
+                        payload.error = Some(error.name());
+                        payload.last_assistant_message = Some(text);
+                        self.fire_background(Event::StopFailure, &payload);
+                        let open_modal = usage_limit && turn.control.plan == Plan::Pro && !self.pro_modal_shown;
+                        self.finish_turn(&turn, open_modal);
+                        None
+                    }
+                    None => Some(turn),
+                }
+            }
+            Stage::Retry { attempt, until } => {
+                if now >= *until {
+                    turn.stage = Stage::Request { attempt: *attempt, until: self.request_deadline(&turn.control, now) };
+                }
+                Some(turn)
+            }
+            Stage::StopHooks(run) => {
+                if !run.poll() {
+                    return Some(turn);
+                }
+                let failures = run.failures();
+                if !failures.is_empty() {
+                    let count = run.len();
+                    let mut lines = screen::assistant_item(
+                        &format!("Ran {count} stop hook{} (ctrl+o to expand)", if count == 1 { "" } else { "s" }),
+                        cols,
+                    );
+                    for failure in &failures {
+                        lines.extend(screen::attachment_item(
+                            &format!(
+                                "Stop hook error: Failed with non-blocking status code: {}",
+                                hooks::failure_detail(failure)
+                            ),
+                            cols,
+                        ));
+                    }
+                    self.term.print_static(&lines);
+                    self.notice = Some(STOP_HOOK_NOTICE);
+                }
+                self.finish_turn(&turn, false);
+                None
+            }
+        }
+    }
+
+    fn request_deadline(&self, control: &Control, now: Instant) -> Option<Instant> {
+        (control.mode != Mode::Hang).then(|| now + Duration::from_secs_f64(control.work_seconds))
+    }
+
+    fn finish_turn(&mut self, turn: &Turn, open_modal: bool) {
+        let elapsed = turn.started.elapsed();
+        self.term.print_static(&screen::duration_item(DONE_VERBS[random_index(DONE_VERBS.len())], elapsed.as_secs()));
+        self.transcript.turn_duration(elapsed.as_millis() as u64);
+        self.transcript.last_prompt(&turn.prompt);
+        self.had_turn = true;
+        self.idle_notified = false;
+        self.idle_since = Instant::now();
+        if open_modal {
+            self.pro_modal_shown = true;
+            self.view = View::LimitModal { selected: 0 };
+            self.state.set_status(Status::Waiting("dialog open"));
+        } else {
+            self.state.set_status(Status::Idle);
+        }
+    }
+
+    /// `crash` mode: die like an OOM kill, leaving the state file and firing nothing.
+    /// The tty is restored first only so the pane's shell stays usable for the test.
+    fn crash(&mut self) -> ! {
+        if let Some(raw) = &self.raw {
+            raw.restore();
+        }
+        self.term.finish(&[]);
+        tty::kill_self()
+    }
+
+    fn reap_background(&mut self) {
+        let cols = self.term.cols;
+        let mut lines = Vec::new();
+        self.background.retain_mut(|run| {
+            if !run.poll() {
+                return true;
+            }
+            for failure in run.failures() {
+                let label = match (run.event, run.source) {
+                    (Event::SessionStart, Some(source)) => format!("SessionStart:{source} hook error"),
+                    (event, _) => format!("{} hook error", event.name()),
+                };
+                lines.extend(screen::attachment_item(&label, cols));
+                lines.extend(screen::attachment_item(
+                    &format!("Failed with non-blocking status code: {}", hooks::failure_detail(&failure)),
+                    cols,
+                ));
+            }
+            false
+        });
+        self.term.print_static(&lines);
+    }
+
+    fn maybe_notify_idle(&mut self) {
+        if !self.had_turn
+            || self.idle_notified
+            || self.idle_since.elapsed().as_secs_f64() < self.control.idle_notification_seconds
+        {
+            return;
+        }
+        self.idle_notified = true;
+        let mut payload = self.payload(Event::Notification);
+        payload.prompt_id = self.last_prompt_id.clone();
+        payload.message = Some("Claude is waiting for your input".to_owned());
+        payload.notification_type = Some("idle_prompt");
+        self.fire_background(Event::Notification, &payload);
+    }
+
+    // ----- drawing ------------------------------------------------------------------
+
+    fn render(&mut self) {
+        self.term.refresh_size();
+        let frame = self.frame();
+        self.term.draw(frame);
+    }
+
+    fn frame(&self) -> Vec<String> {
+        let cols = self.term.cols;
+        match self.view {
+            View::Trust { selected } => screen::trust_dialog(cols, &self.ctx.cwd, selected),
+            View::LimitModal { selected } => {
+                let mut frame = screen::prompt_item("/rate-limit-options");
+                frame.push(String::new());
+                frame.extend(screen::limit_modal(cols, selected));
+                frame
+            }
+            View::Main => {
+                let mut frame = self.turn.as_ref().map(|t| self.turn_block(t)).unwrap_or_default();
+                frame.extend(screen::input_box(cols, &self.input));
+                if self.input.starts_with('/') && !self.input.contains(' ') {
+                    frame.extend(screen::slash_menu(&self.input, &self.model.display));
+                } else {
+                    frame.push(self.footer());
+                }
+                frame
+            }
+        }
+    }
+
+    fn footer(&self) -> String {
+        let working = self.turn.is_some();
+        let left = if self.ctrl_c_at.is_some() {
+            "  Press Ctrl-C again to exit"
+        } else if working {
+            screen::FOOTER_WORKING
+        } else {
+            screen::FOOTER_IDLE
+        };
+        // As captured: an API-key session drops the effort hint from the idle footer.
+        let right = self.notice.or((working || self.control.plan != Plan::Api).then_some(screen::EFFORT));
+        screen::footer(self.term.cols, left, right)
+    }
+
+    fn turn_block(&self, turn: &Turn) -> Vec<String> {
+        let elapsed = turn.started.elapsed();
+        let seconds = elapsed.as_secs();
+        let glyph = screen::SPINNER_GLYPHS[(elapsed.as_millis() / 120) as usize % screen::SPINNER_GLYPHS.len()];
+        let cols = self.term.cols;
+        match &turn.stage {
+            Stage::PromptHooks(_) => {
+                vec![String::new(), screen::spinner_line(glyph, turn.verb, "", seconds, 0)]
+            }
+            Stage::Request { .. } => {
+                let mut lines = Vec::new();
+                let expected = Usage::for_reply(self.replies + 1).output_tokens;
+                let tokens = if turn.control.mode == Mode::Normal { (seconds + 1).min(expected) } else { seconds + 1 };
+                if turn.control.mode == Mode::Normal {
+                    // The reply being streamed: its bullet shows before any text.
+                    lines.extend([String::new(), "\u{25cf}".to_owned()]);
+                }
+                lines.extend([String::new(), screen::spinner_line(glyph, turn.verb, "", seconds, tokens)]);
+                lines.extend(screen::attachment_item(screen::TIP, cols));
+                lines
+            }
+            Stage::Retry { attempt, until } => {
+                let left = until.saturating_duration_since(Instant::now()).as_secs_f64().ceil().max(1.0) as u64;
+                let status = retry_status(turn.control.mode).unwrap_or("API error");
+                vec![
+                    String::new(),
+                    format!(
+                        "\u{273b} {status} \u{b7} Retrying in {left}s \u{b7} attempt {attempt}/{}",
+                        turn.control.retries
+                    ),
+                ]
+            }
+            Stage::StopHooks(_) => {
+                let tokens = Usage::for_reply(turn.reply_no).output_tokens;
+                vec![
+                    String::new(),
+                    screen::spinner_line(glyph, turn.verb, "running stop hook \u{b7} ", seconds, tokens),
+                ]
+            }
+        }
+    }
+}

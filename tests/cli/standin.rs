@@ -1,0 +1,1111 @@
+//! Tests of the `claude` stand-in (`examples/claude`) against the captures of the real
+//! client in `tests/fixtures/claude-code/` (a verbatim copy of `shared/fixtures/claude-code`).
+//!
+//! Each test runs the stand-in in a REAL tmux server on a private socket inside a temp
+//! dir, in a 200x50 pane running `bash` with `PS1='$ '`, exactly as the captures were
+//! made. `HOME`, `CLAUDE_CONFIG_DIR` and `TMUX_TMPDIR` point into the temp dir; the real
+//! `~/.claude` and the default tmux server are never touched. The project dir is a
+//! 15-character path like the captures' `/home/op01/work`, so the welcome box keeps its
+//! alignment after the path is substituted.
+//!
+//! Screen comparison normalises both sides the same way (see [`normalise`]): the shell
+//! command line, session uuids, spinner verbs/glyphs/counters, `<Verb>ed for Ns`,
+//! retry countdowns, the mock server's reply wording and reply numbers are masked;
+//! trailing blanks are trimmed; everything else must match line by line.
+//!
+//! A plain `cargo test` builds the stand-in first; when selecting this target alone
+//! (`cargo test --test cli`), run `cargo build --examples` before, or the binary is stale.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use ccfail::tmux::{NewSession, Tmux};
+use regex::Regex;
+use serde_json::{Value, json};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+const SESSION: &str = "standin";
+/// The session id the resume captures use.
+const RESUME_ID: &str = "48091773-0cb4-4fd0-abec-b6d3054cfda3";
+const FIXTURE_CWD: &str = "/home/op01/work";
+
+// ----- fixtures ---------------------------------------------------------------------
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code")
+}
+
+fn fixture(relative: &str) -> String {
+    let path = fixtures_dir().join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("could not read fixture {}: {err}", path.display()))
+}
+
+/// The `stdin` payloads of a hooks fixture, in order.
+fn fixture_hook_payloads(name: &str) -> Vec<Value> {
+    fixture(&format!("hooks/{name}.hooks.jsonl"))
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["phase"] == "start")
+        .map(|v| v["stdin"].clone())
+        .collect()
+}
+
+fn keys_of(value: &Value) -> Vec<String> {
+    value.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// `target/debug/deps/cli-<hash>` → `target/debug/examples/claude`.
+fn standin_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("examples").join("claude");
+    assert!(bin.is_file(), "stand-in not built at {} (cargo test builds examples)", bin.display());
+    bin
+}
+
+// ----- normalisation ----------------------------------------------------------------
+
+/// Masks what legitimately differs between a capture of the real client and of the
+/// stand-in; see the module header.
+fn normalise(screen: &str, substitutions: &[(&str, &str)]) -> Vec<String> {
+    let uuid = Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    let spinner = Regex::new(r"^[·✢✳✶✻✽] \S+… \((.*)\)$").unwrap();
+    let digits = Regex::new(r"\d+").unwrap();
+    let done = Regex::new(r"^✻ \S+ for \d+s$|^✻ \S+ for \d+m \d+s$").unwrap();
+    let retry = Regex::new(r"Retrying in \d+s").unwrap();
+    let reply = Regex::new(r"\(reply \d+, mode").unwrap();
+    let mut lines: Vec<String> = screen
+        .lines()
+        .map(|line| {
+            let mut line = line.to_owned();
+            for (from, to) in substitutions {
+                line = line.replace(from, to);
+            }
+            let mut line = line.trim_end_matches(' ').to_owned();
+            if line.starts_with("$ ") && line.contains("claude") {
+                line = "$ <launch claude>".to_owned();
+            }
+            line = uuid.replace_all(&line, "<uuid>").into_owned();
+            if let Some(caps) = spinner.captures(&line) {
+                line = format!("<glyph> <Verb>… ({})", digits.replace_all(&caps[1], "N"));
+            }
+            if done.is_match(&line) {
+                line = "✻ <Verb>ed for <N>s".to_owned();
+            }
+            line = retry.replace_all(&line, "Retrying in Ns").into_owned();
+            line = line.replace("the mock Anthropic server", "the stand-in");
+            reply.replace_all(&line, "(reply N, mode").into_owned()
+        })
+        .collect();
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines
+}
+
+/// Long rules shown as `─×200`, so a failing diff stays readable.
+fn readable(line: &str) -> String {
+    let rule = Regex::new("─{6,}").unwrap();
+    rule.replace_all(line, |c: &regex::Captures<'_>| format!("─×{}", c[0].chars().count())).replace('\u{a0}', "<nbsp>")
+}
+
+fn assert_lines_match(expected: &[String], actual: &[String], what: &str) {
+    if expected == actual {
+        return;
+    }
+    let mut report = format!("screen differs from fixture {what} (- fixture, + stand-in):\n");
+    for i in 0..expected.len().max(actual.len()) {
+        let e = expected.get(i).map(String::as_str);
+        let a = actual.get(i).map(String::as_str);
+        if e == a {
+            report.push_str(&format!("  {i:2} {}\n", readable(e.unwrap_or_default())));
+        } else {
+            report.push_str(&format!(
+                "- {i:2} {}\n+ {i:2} {}\n",
+                readable(e.unwrap_or("<none>")),
+                readable(a.unwrap_or("<none>"))
+            ));
+        }
+    }
+    panic!("{report}");
+}
+
+// ----- the rig ----------------------------------------------------------------------
+
+/// One private tmux server with one 200x50 pane running bash in a sealed environment.
+struct Rig {
+    root: tempfile::TempDir,
+    work: tempfile::TempDir,
+    tmux: Tmux,
+}
+
+impl Drop for Rig {
+    /// Ends a still-running stand-in first and waits for it (its SessionEnd hooks write
+    /// into the temp dir), so the temp dir is not removed under a hook's feet.
+    fn drop(&mut self) {
+        for (_, state) in self.state_files() {
+            let Some(pid) = state["pid"].as_i64() else { continue };
+            let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+            if !proc_dir.exists() {
+                continue;
+            }
+            let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+            let started = std::time::Instant::now();
+            while proc_dir.exists() && started.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let _ = self.tmux.kill_server();
+    }
+}
+
+impl Rig {
+    /// A rig whose account (`root/acct`) already trusts the project dir.
+    fn new() -> Rig {
+        let rig = Rig::untrusted();
+        rig.trust(&rig.account());
+        rig
+    }
+
+    fn untrusted() -> Rig {
+        let root = tempfile::Builder::new().prefix("ccst").tempdir().unwrap();
+        // `/tmp/ccs` + 7 random characters: as long as the captures' `/home/op01/work`.
+        let work = tempfile::Builder::new().prefix("ccs").rand_bytes(7).tempdir_in("/tmp").unwrap();
+        assert_eq!(work.path().to_str().unwrap().len(), FIXTURE_CWD.len());
+        for dir in ["home", "acct", "tmux"] {
+            std::fs::create_dir_all(root.path().join(dir)).unwrap();
+        }
+        let examples = standin_bin().parent().unwrap().to_path_buf();
+        let rc = root.path().join("bashrc");
+        std::fs::write(
+            &rc,
+            format!(
+                "PS1='$ '\nexport PATH='{}':/usr/local/bin:/usr/bin:/bin\nunset CLAUDE_STANDIN_CONTROL CLAUDE_CODE_MAX_RETRIES ANTHROPIC_API_KEY HISTFILE\n",
+                examples.display()
+            ),
+        )
+        .unwrap();
+        let tmux = Tmux::new("tmux", Some(root.path().join("tmux.sock")), Duration::from_millis(60));
+        let command = format!("bash --rcfile '{}' --noprofile", rc.display());
+        tmux.new_session(&NewSession {
+            name: SESSION,
+            cwd: Some(work.path()),
+            env: vec![
+                ("HOME".into(), root.path().join("home").display().to_string()),
+                ("CLAUDE_CONFIG_DIR".into(), root.path().join("acct").display().to_string()),
+                ("TMUX_TMPDIR".into(), root.path().join("tmux").display().to_string()),
+                ("TZ".into(), "UTC".into()),
+            ],
+            command: Some(&command),
+            width: 200,
+            height: 50,
+        })
+        .unwrap();
+        let rig = Rig { root, work, tmux };
+        rig.wait("the shell prompt", |s| s.starts_with('$'));
+        rig
+    }
+
+    fn account(&self) -> PathBuf {
+        self.root.path().join("acct")
+    }
+
+    fn work(&self) -> &str {
+        self.work.path().to_str().unwrap()
+    }
+
+    fn trust(&self, account: &Path) {
+        std::fs::create_dir_all(account).unwrap();
+        let doc = json!({"numStartups": 3, "projects": {self.work(): {"hasTrustDialogAccepted": true}}});
+        std::fs::write(account.join(".claude.json"), doc.to_string()).unwrap();
+    }
+
+    /// Writes the account's control file.
+    fn control(&self, control: Value) {
+        std::fs::write(self.account().join("standin.json"), control.to_string()).unwrap();
+    }
+
+    fn send_line(&self, text: &str) {
+        self.tmux.send_line(SESSION, text).unwrap();
+    }
+
+    fn send_text(&self, text: &str) {
+        self.tmux.send_literal(SESSION, text).unwrap();
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        self.tmux.send_keys(SESSION, keys).unwrap();
+    }
+
+    fn screen(&self) -> String {
+        self.tmux.capture_one(SESSION).unwrap()
+    }
+
+    fn wait(&self, what: &str, matches: impl Fn(&str) -> bool) -> String {
+        match self.tmux.wait_for(SESSION, TIMEOUT, matches) {
+            Ok(screen) => screen,
+            Err(ccfail::tmux::TmuxError::Timeout { last_screen, .. }) => {
+                panic!("timed out waiting for {what}; screen:\n{last_screen}")
+            }
+            Err(err) => panic!("waiting for {what}: {err}"),
+        }
+    }
+
+    /// Starts the stand-in and waits for the idle input box.
+    fn launch(&self, args: &str) -> String {
+        self.send_line(format!("claude {args}").trim_end());
+        self.wait_idle()
+    }
+
+    fn wait_idle(&self) -> String {
+        self.wait("the idle input box", |s| s.contains("? for shortcuts"))
+    }
+
+    /// Submits a prompt and waits until the turn has ended (`✻ <Verb>ed for Ns`).
+    fn prompt(&self, text: &str) -> String {
+        let before = self.screen().lines().filter(|l| is_done_line(l)).count();
+        self.send_line(text);
+        self.wait("the end of the turn", |s| {
+            s.lines().filter(|l| is_done_line(l)).count() > before && !s.contains("esc to interrupt")
+        })
+    }
+
+    fn assert_screen(&self, screen: &str, fixture_name: &str) {
+        let expected = normalise(&fixture(&format!("screens/{fixture_name}.txt")), &[]);
+        let actual = normalise(screen, &[(self.work(), FIXTURE_CWD)]);
+        assert_lines_match(&expected, &actual, fixture_name);
+    }
+
+    /// Installs a hook for every event that appends one JSON line (event, selected env,
+    /// the stdin payload) to `hooks.jsonl`.
+    fn install_hook_logger(&self, account: &Path) -> PathBuf {
+        let log = self.root.path().join("hooks.jsonl");
+        let script = self.root.path().join("log_hook.sh");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\npayload=$(cat)\nprintf '{\"event\":\"%s\",\"tmux_pane\":\"%s\",\"session_env\":\"%s\",\"project_env\":\"%s\",\"pwd\":\"%s\",\"stdin\":%s}\\n' \"$1\" \"$TMUX_PANE\" \"$CLAUDE_CODE_SESSION_ID\" \"$CLAUDE_PROJECT_DIR\" \"$(pwd)\" \"$payload\" >> \"$2\"\n",
+        )
+        .unwrap();
+        let events = ["SessionStart", "UserPromptSubmit", "Stop", "StopFailure", "Notification", "SessionEnd"];
+        let hooks: serde_json::Map<String, Value> = events
+            .iter()
+            .map(|event| {
+                let command = format!("sh '{}' {event} '{}'", script.display(), log.display());
+                (
+                    event.to_string(),
+                    json!([{"matcher": "*", "hooks": [{"type": "command", "command": command, "timeout": 10}]}]),
+                )
+            })
+            .collect();
+        self.settings(account, json!({ "hooks": hooks }));
+        log
+    }
+
+    fn settings(&self, account: &Path, settings: Value) {
+        std::fs::write(account.join("settings.json"), serde_json::to_string_pretty(&settings).unwrap()).unwrap();
+    }
+
+    fn hook_log(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.root.path().join("hooks.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad hook log line {l}: {e}")))
+            .collect()
+    }
+
+    /// Waits until the hook log holds an entry for `event` (optionally the n-th).
+    fn wait_hook(&self, event: &str, nth: usize) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            let found: Vec<Value> = self.hook_log().into_iter().filter(|e| e["event"] == event).collect();
+            if found.len() > nth {
+                return found[nth].clone();
+            }
+            assert!(started.elapsed() < TIMEOUT, "no {event} hook #{nth} logged; log: {:?}", self.hook_log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn state_files(&self) -> Vec<(PathBuf, Value)> {
+        let dir = self.account().join("sessions");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "json")
+                && let Ok(text) = std::fs::read_to_string(&path)
+                && let Ok(value) = serde_json::from_str(&text)
+            {
+                out.push((path, value));
+            }
+        }
+        out
+    }
+
+    fn wait_state(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some((_, state)) = self.state_files().into_iter().find(|(_, s)| matches(s)) {
+                return state;
+            }
+            assert!(started.elapsed() < TIMEOUT, "state file never became {what}: {:?}", self.state_files());
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn transcript_lines(&self, session_id: &str) -> Vec<Value> {
+        let slug: String = self.work().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let path = self.account().join("projects").join(slug).join(format!("{session_id}.jsonl"));
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("no transcript {}: {e}", path.display()))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Waits for the shell prompt to come back, then asks the shell for the stand-in's
+    /// exit code.
+    fn shell_exit_code(&self) -> String {
+        self.wait("the shell prompt after exit", |s| s.trim_end().lines().last().is_some_and(|l| l.trim_end() == "$"));
+        self.send_line("echo \"rc=$?\"");
+        let screen = self.wait("the exit code", |s| s.lines().any(|l| l.starts_with("rc=")));
+        screen.lines().find(|l| l.starts_with("rc=")).unwrap().trim().to_owned()
+    }
+}
+
+fn is_done_line(line: &str) -> bool {
+    Regex::new(r"^✻ \S+ for \d+").unwrap().is_match(line)
+}
+
+fn session_id_of(rig: &Rig) -> String {
+    rig.wait_state("present", |_| true)["sessionId"].as_str().unwrap().to_owned()
+}
+
+// ----- screens ----------------------------------------------------------------------
+
+#[test]
+fn screen_matches_fixture_tui_sub_max20x_idle_fresh() {
+    let rig = Rig::new();
+    let screen = rig.launch("");
+    rig.assert_screen(&screen, "tui_sub_max20x_idle_fresh");
+}
+
+#[test]
+fn screen_matches_fixtures_tui_sub_max20x_normal_and_after_exit() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0.2}));
+    rig.launch("");
+    let screen = rig.prompt("hello");
+    rig.assert_screen(&screen, "tui_sub_max20x_normal");
+
+    rig.send_text("/exit");
+    rig.wait("the slash menu", |s| s.contains("/exit                         Exit the CLI"));
+    rig.keys(&["Enter"]);
+    let screen =
+        rig.wait("the resume hint", |s| s.contains("Resume this session with:") && s.trim_end().ends_with('$'));
+    rig.assert_screen(&screen, "tui_sub_max20x_normal_after_exit");
+    assert_eq!(rig.shell_exit_code(), "rc=0");
+}
+
+#[test]
+fn screen_matches_fixtures_tui_sub_max20x_rl_5h_plain_and_after_exit() {
+    let rig = Rig::new();
+    rig.control(json!({"mode": "limit", "work_seconds": 0}));
+    rig.launch("");
+    let screen = rig.prompt("hello");
+    rig.assert_screen(&screen, "tui_sub_max20x_rl_5h_plain");
+
+    rig.send_text("/exit");
+    rig.wait("the slash menu", |s| s.contains("Exit the CLI"));
+    rig.keys(&["Enter"]);
+    let screen =
+        rig.wait("the resume hint", |s| s.contains("Resume this session with:") && s.trim_end().ends_with('$'));
+    rig.assert_screen(&screen, "tui_sub_max20x_rl_5h_plain_after_exit");
+}
+
+#[test]
+fn screen_matches_fixture_tui_sub_max20x_rl_7d_plain() {
+    let rig = Rig::new();
+    rig.control(json!({
+        "mode": "limit", "work_seconds": 0,
+        "limit_text": "You've hit your weekly limit · resets Nov 24, 7am (UTC)",
+    }));
+    rig.launch("");
+    let screen = rig.prompt("hello");
+    rig.assert_screen(&screen, "tui_sub_max20x_rl_7d_plain");
+}
+
+#[test]
+fn screen_matches_fixture_hooks_b_rl5h_after_limit() {
+    let rig = Rig::new();
+    rig.control(json!({"mode": "limit", "work_seconds": 0, "limit_text": "You've hit your limit · resets 8am (UTC)"}));
+    rig.launch("");
+    let screen = rig.prompt("hello");
+    let expected = normalise(&fixture("hooks/b_rl5h_after_limit.txt"), &[]);
+    assert_lines_match(&expected, &normalise(&screen, &[(rig.work(), FIXTURE_CWD)]), "hooks/b_rl5h_after_limit");
+}
+
+#[test]
+fn screen_matches_fixture_tui_sub_max20x_rl_api() {
+    let rig = Rig::new();
+    rig.control(json!({"mode": "rate_limit_api", "work_seconds": 0}));
+    rig.launch("");
+    let screen = rig.prompt("hello");
+    rig.assert_screen(&screen, "tui_sub_max20x_rl_api");
+}
+
+#[test]
+fn screen_matches_fixtures_tui_sub_max20x_api_error_working_and_api_error() {
+    let rig = Rig::new();
+    rig.control(json!({"mode": "server_error", "work_seconds": 0, "retries": 2, "retry_delay_seconds": 1.5}));
+    rig.launch("");
+    rig.send_line("hello");
+    let screen = rig.wait("the second retry", |s| s.contains("attempt 2/2"));
+    rig.assert_screen(&screen, "tui_sub_max20x_api_error_working");
+    let screen = rig.wait("the final error", |s| s.contains("● API Error: 500") && s.contains("? for shortcuts"));
+    rig.assert_screen(&screen, "tui_sub_max20x_api_error");
+}
+
+#[test]
+fn screen_matches_fixtures_tui_sub_max20x_overloaded_working_and_overloaded() {
+    let rig = Rig::new();
+    rig.control(json!({"mode": "overloaded", "work_seconds": 0, "retries": 2, "retry_delay_seconds": 1.5}));
+    rig.launch("");
+    rig.send_line("hello");
+    let screen = rig.wait("the second retry", |s| s.contains("attempt 2/2"));
+    rig.assert_screen(&screen, "tui_sub_max20x_overloaded_working");
+    let screen = rig.wait("the final error", |s| s.contains("● API Error: 529") && s.contains("? for shortcuts"));
+    rig.assert_screen(&screen, "tui_sub_max20x_overloaded");
+}
+
+#[test]
+fn screen_matches_fixtures_tui_sub_pro_rl_5h_plain_and_after_enter() {
+    let rig = Rig::new();
+    rig.control(json!({"plan": "pro", "mode": "limit", "work_seconds": 0}));
+    rig.launch("");
+    rig.send_line("hello");
+    let screen = rig.wait("the limit modal", |s| s.contains("Enter to confirm · Esc to cancel"));
+    rig.assert_screen(&screen, "tui_sub_pro_rl_5h_plain");
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_idle();
+    rig.assert_screen(&screen, "tui_sub_pro_rl_5h_plain_after_enter");
+}
+
+#[test]
+fn screen_matches_fixture_tui_sub_pro_rl_7d_plain_after_esc() {
+    let rig = Rig::new();
+    rig.control(json!({
+        "plan": "pro", "mode": "limit", "work_seconds": 0,
+        "limit_text": "You've hit your weekly limit · resets Nov 24, 7am (UTC)",
+    }));
+    rig.launch("");
+    rig.send_line("hello");
+    rig.wait("the limit modal", |s| s.contains("What do you want to do?"));
+    rig.keys(&["Escape"]);
+    let screen = rig.wait_idle();
+    rig.assert_screen(&screen, "tui_sub_pro_rl_7d_plain_after_esc");
+}
+
+#[test]
+fn screen_matches_fixtures_tui_sub_max20x_normal_dialog_trust_then_idle_fresh() {
+    let rig = Rig::untrusted();
+    let account = rig.account();
+    std::fs::write(
+        account.join(".claude.json"),
+        r#"{"numStartups":7,"userID":"abc","projects":{"/elsewhere":{"x":1}}}"#,
+    )
+    .unwrap();
+    let log = rig.install_hook_logger(&account);
+    rig.send_line("claude");
+    let screen = rig.wait("the trust dialog", |s| s.contains("Enter to confirm · Esc to cancel"));
+    rig.assert_screen(&screen, "tui_sub_max20x_normal_dialog_trust");
+    let state = rig.wait_state("waiting", |s| s["status"] == "waiting");
+    assert_eq!(state["waitingFor"], "dialog open");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!log.exists(), "no hook may run before the folder is trusted");
+
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_idle();
+    rig.assert_screen(&screen, "tui_sub_max20x_idle_fresh");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(account.join(".claude.json")).unwrap()).unwrap();
+    assert_eq!(doc["projects"][rig.work()]["hasTrustDialogAccepted"], true);
+    assert_eq!(doc["numStartups"], 7, "other keys are kept");
+    assert_eq!(doc["userID"], "abc");
+    assert_eq!(doc["projects"]["/elsewhere"]["x"], 1);
+    let text = std::fs::read_to_string(account.join(".claude.json")).unwrap();
+    let positions: Vec<usize> = ["numStartups", "userID", "projects", "/elsewhere", "hasTrustDialogAccepted"]
+        .iter()
+        .map(|k| text.find(&format!("\"{k}\"")).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "key order kept:\n{text}");
+    assert_eq!(rig.wait_hook("SessionStart", 0)["stdin"]["source"], "startup");
+}
+
+#[test]
+fn trust_dialog_no_exits_with_code_1_and_leaves_the_folder_untrusted() {
+    let rig = Rig::untrusted();
+    rig.send_line("claude");
+    rig.wait("the trust dialog", |s| s.contains("No, exit"));
+    rig.keys(&["Escape"]);
+    assert_eq!(rig.shell_exit_code(), "rc=1");
+    assert!(!rig.account().join(".claude.json").exists());
+    assert!(rig.state_files().is_empty(), "state file removed on exit");
+}
+
+#[test]
+fn screen_matches_fixture_tui_resume_acct2_noshare() {
+    let rig = Rig::new();
+    rig.send_line(&format!("claude --resume {RESUME_ID}"));
+    let screen = rig.wait("the error", |s| s.contains("No conversation found") && s.trim_end().ends_with('$'));
+    rig.assert_screen(&screen, "tui_resume_acct2_noshare");
+    assert_eq!(rig.shell_exit_code(), "rc=1");
+}
+
+/// A shared projects tree holding the captured session as it was when the
+/// `tui_resume_acct3_symlink_*` screens were taken (three exchanges).
+fn shared_tree_with_captured_session(rig: &Rig) -> PathBuf {
+    let shared = rig.root.path().join("shared").join("projects");
+    let slug: String = rig.work().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    std::fs::create_dir_all(shared.join(&slug)).unwrap();
+    let captured = fixture("transcripts/resume_acct1_session_after_resumes.jsonl");
+    let mut kept = Vec::new();
+    for line in captured.lines() {
+        kept.push(line);
+        let value: Value = serde_json::from_str(line).unwrap();
+        if value["type"] == "last-prompt" && value["lastPrompt"] == "continue" {
+            break;
+        }
+    }
+    std::fs::write(shared.join(&slug).join(format!("{RESUME_ID}.jsonl")), kept.join("\n") + "\n").unwrap();
+    shared
+}
+
+#[test]
+fn screen_matches_fixtures_tui_resume_acct3_symlink_dialog_trust_and_loaded() {
+    let rig = Rig::untrusted();
+    let shared = shared_tree_with_captured_session(&rig);
+    let account = rig.account();
+    std::os::unix::fs::symlink(&shared, account.join("projects")).unwrap();
+    rig.control(json!({"model": "Opus 4.8", "work_seconds": 0}));
+    rig.install_hook_logger(&account);
+    rig.send_line(&format!("claude --resume {RESUME_ID}"));
+    let screen = rig.wait("the trust dialog", |s| s.contains("Yes, I trust this folder"));
+    rig.assert_screen(&screen, "tui_resume_acct3_symlink_dialog_trust");
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_idle();
+    rig.assert_screen(&screen, "tui_resume_acct3_symlink_loaded");
+
+    let start = rig.wait_hook("SessionStart", 0)["stdin"].clone();
+    assert_eq!(start["source"], "resume");
+    assert_eq!(start["session_id"], RESUME_ID);
+    assert_eq!(keys_of(&start), keys_of(&fixture_hook_payloads("d_resume")[0]));
+    assert_eq!(session_id_of(&rig), RESUME_ID);
+
+    // New turns go to the same file in the shared tree, under the same session id.
+    let before = rig.transcript_lines(RESUME_ID).len();
+    rig.prompt("hello after resume");
+    let lines = rig.transcript_lines(RESUME_ID);
+    assert!(lines.len() > before);
+    assert!(lines[before..].iter().filter_map(|l| l.get("sessionId")).all(|s| s == RESUME_ID));
+    let user = lines[before..].iter().find(|l| l["type"] == "user").unwrap();
+    assert_eq!(user["message"]["content"], "hello after resume");
+    let last_before: Value = serde_json::from_str(
+        fixture("transcripts/resume_acct1_session_after_resumes.jsonl").lines().nth(before - 1).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(last_before["type"], "last-prompt");
+    assert_eq!(user["parentUuid"], last_before["leafUuid"], "the new prompt chains to the resumed leaf");
+}
+
+#[test]
+fn screen_matches_fixtures_tui_key_slow_working_2_and_slow_done() {
+    let rig = Rig::new();
+    rig.control(json!({"plan": "api", "work_seconds": 0}));
+    rig.launch("");
+    rig.prompt("hello");
+    rig.control(json!({
+        "plan": "api", "work_seconds": 4,
+        "reply": "Working slowly on purpose so the spinner stays visible for a while before this reply ends. Hello from the stand-in (reply {n}, mode slow).",
+    }));
+    rig.send_line("hello (slow)");
+    let screen = rig.wait("the spinner at 2s", |s| s.contains("(2s · ↓"));
+    rig.assert_screen(&screen, "tui_key_slow_working_2");
+    let state = rig.wait_state("busy", |s| s["status"] == "busy");
+    assert!(state.get("waitingFor").is_none());
+    let screen = rig.wait("the end of the slow turn", |s| s.contains("mode slow)") && s.contains("? for shortcuts"));
+    rig.assert_screen(&screen, "tui_key_slow_done");
+}
+
+#[test]
+fn screen_matches_fixture_hooks_f_sleep_stop_3s_after_turn_hook() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.settings(&rig.account(), json!({"hooks": {"Stop": [{"matcher": "*", "hooks": [{"type": "command", "command": "sleep 3", "timeout": 30}]}]}}));
+    rig.launch("");
+    rig.send_line("hello");
+    let screen = rig.wait("the stop hook spinner", |s| s.contains("(running stop hook · 2s"));
+    let expected = normalise(&fixture("hooks/f_sleep_Stop_3s_after_turn_hook.txt"), &[]);
+    assert_lines_match(
+        &expected,
+        &normalise(&screen, &[(rig.work(), FIXTURE_CWD)]),
+        "hooks/f_sleep_Stop_3s_after_turn_hook",
+    );
+    // The Stop hook holds the turn: the state stays busy until it returns.
+    assert_eq!(rig.wait_state("present", |_| true)["status"], "busy");
+    rig.wait_idle();
+}
+
+#[test]
+fn screen_matches_fixture_hooks_g_out_after_turn() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    let failing = |event: &str| json!([{"matcher": "*", "hooks": [{"type": "command", "command": format!("echo 'CCF-STDERR {event}' >&2; exit 1")}]}]);
+    rig.settings(
+        &rig.account(),
+        json!({"hooks": {"SessionStart": failing("SessionStart"), "UserPromptSubmit": failing("UserPromptSubmit"), "Stop": failing("Stop")}}),
+    );
+    rig.send_line("claude");
+    rig.wait("the SessionStart hook error", |s| s.contains("CCF-STDERR SessionStart"));
+    let screen = rig.prompt("hello");
+    let expected = normalise(&fixture("hooks/g_out_after_turn.txt"), &[]);
+    assert_lines_match(&expected, &normalise(&screen, &[(rig.work(), FIXTURE_CWD)]), "hooks/g_out_after_turn");
+}
+
+#[test]
+fn pro_limit_modal_swallows_typed_keys_until_escape() {
+    let rig = Rig::new();
+    rig.control(json!({"plan": "pro", "mode": "limit", "work_seconds": 0}));
+    rig.launch("");
+    rig.send_line("hello");
+    rig.wait("the limit modal", |s| s.contains("What do you want to do?"));
+    assert_eq!(rig.wait_state("waiting", |s| s["status"] == "waiting")["waitingFor"], "dialog open");
+    rig.send_text("typed while the modal is open");
+    rig.send_text("/exit");
+    std::thread::sleep(Duration::from_millis(400));
+    let screen = rig.screen();
+    assert!(screen.contains("What do you want to do?"), "modal still open:\n{screen}");
+    assert!(!screen.contains("typed while"), "keys must not reach the input:\n{screen}");
+    rig.keys(&["Escape"]);
+    let screen = rig.wait_idle();
+    assert!(screen.contains("❯\u{a0}\n"), "input stays empty after Escape:\n{screen}");
+    assert!(!screen.contains("/rate-limit-options"));
+    rig.wait_state("idle", |s| s["status"] == "idle");
+
+    // The modal opens only on the first hit of a session.
+    rig.prompt("hello again");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!rig.screen().contains("What do you want to do?"));
+    rig.send_text("/exit");
+    rig.wait("the slash menu", |s| s.contains("Exit the CLI"));
+    rig.keys(&["Enter"]);
+    rig.wait("the resume hint", |s| s.contains("Resume this session with:"));
+}
+
+// ----- transcripts ------------------------------------------------------------------
+
+#[test]
+fn transcript_lines_follow_the_fixture_schema() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.launch("");
+    let screen = rig.prompt("hello");
+    let id = session_id_of(&rig);
+    rig.control(json!({"mode": "limit", "work_seconds": 0}));
+    rig.prompt("hello again");
+    rig.control(json!({"mode": "server_error", "work_seconds": 0, "retries": 1, "retry_delay_seconds": 0.1}));
+    let error_screen = rig.prompt("and again");
+    let lines = rig.transcript_lines(&id);
+
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(&types[..3], ["mode", "permission-mode", "file-history-snapshot"]);
+
+    let fixture_lines: Vec<Value> =
+        fixture("transcripts/tui_key_normal.jsonl").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let fixture_user = fixture_lines.iter().find(|l| l["type"] == "user").unwrap();
+    let fixture_reply = fixture_lines.iter().find(|l| l["type"] == "assistant").unwrap();
+    let fixture_duration = fixture_lines.iter().find(|l| l["type"] == "system").unwrap();
+    let fixture_error = fixture("transcripts/tui_sub_max20x_rl_5h_plain.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["isApiErrorMessage"] == true)
+        .unwrap();
+
+    let user = lines.iter().find(|l| l["type"] == "user").unwrap();
+    assert_eq!(keys_of(user), keys_of(fixture_user));
+    assert_eq!(user["message"]["content"], "hello");
+    assert_eq!(user["version"], "2.1.197");
+    assert_eq!(user["cwd"], rig.work());
+    assert_eq!(user["sessionId"], id.as_str());
+
+    let replies: Vec<&Value> = lines.iter().filter(|l| l["type"] == "assistant").collect();
+    assert_eq!(replies.len(), 3);
+    let reply = replies[0];
+    assert_eq!(keys_of(reply), keys_of(fixture_reply));
+    assert_eq!(keys_of(&reply["message"]), keys_of(&fixture_reply["message"]));
+    assert_eq!(keys_of(&reply["message"]["usage"]), keys_of(&fixture_reply["message"]["usage"]));
+    assert_eq!(reply["parentUuid"], user["uuid"]);
+    assert_eq!(reply["message"]["model"], "claude-opus-4-8");
+    assert!(reply["message"]["id"].as_str().unwrap().starts_with("msg_"));
+    assert!(reply["requestId"].as_str().unwrap().starts_with("req_"));
+    assert!(reply["message"]["usage"]["output_tokens"].as_u64().unwrap() > 0);
+    let text = reply["message"]["content"][0]["text"].as_str().unwrap();
+    assert!(screen.contains(&format!("● {text}")), "reply text is what the screen shows");
+
+    for (error, status, kind) in [(replies[1], 429, "rate_limit"), (replies[2], 500, "server_error")] {
+        assert_eq!(keys_of(error), keys_of(&fixture_error));
+        assert_eq!(keys_of(&error["message"]), keys_of(&fixture_error["message"]));
+        assert_eq!(error["isApiErrorMessage"], true);
+        assert_eq!(error["error"], kind);
+        assert_eq!(error["apiErrorStatus"], status);
+        assert_eq!(error["message"]["model"], "<synthetic>");
+        assert_eq!(error["message"]["usage"]["output_tokens"], 0);
+    }
+    assert_eq!(replies[1]["message"]["content"][0]["text"], "You've hit your session limit · resets 7am (UTC)");
+    let error_text = replies[2]["message"]["content"][0]["text"].as_str().unwrap();
+    assert!(error_screen.contains(&format!("● {error_text}")), "error text is the screen's first line");
+
+    let duration = lines.iter().find(|l| l["type"] == "system").unwrap();
+    assert_eq!(keys_of(duration), keys_of(fixture_duration));
+    assert_eq!(duration["subtype"], "turn_duration");
+    assert!(lines.iter().any(|l| l["type"] == "last-prompt" && l["lastPrompt"] == "and again"));
+}
+
+#[test]
+fn reply_token_usage_varies_per_reply() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.launch("");
+    rig.prompt("one");
+    rig.prompt("two");
+    let id = session_id_of(&rig);
+    let usages: Vec<Value> = rig
+        .transcript_lines(&id)
+        .into_iter()
+        .filter(|l| l["type"] == "assistant")
+        .map(|l| l["message"]["usage"].clone())
+        .collect();
+    assert_eq!(usages.len(), 2);
+    assert_ne!(usages[0]["output_tokens"], usages[1]["output_tokens"]);
+    // Deterministic per reply number (see examples/claude/README.md).
+    assert_eq!(usages[0]["input_tokens"], 57);
+    assert_eq!(usages[0]["output_tokens"], 39);
+}
+
+// ----- hooks ------------------------------------------------------------------------
+
+fn pane_id(rig: &Rig) -> String {
+    rig.tmux.observe().unwrap().session_pane(SESSION).unwrap().pane_id.clone()
+}
+
+#[test]
+fn hooks_receive_the_fixture_payloads_in_a_normal_session() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0, "idle_notification_seconds": 1}));
+    rig.install_hook_logger(&rig.account());
+    rig.launch("");
+    rig.prompt("hello");
+    let fixture_payloads = fixture_hook_payloads("a_normal");
+    let expect_keys = |event: &str| keys_of(fixture_payloads.iter().find(|p| p["hook_event_name"] == event).unwrap());
+    let notification = rig.wait_hook("Notification", 0);
+    rig.send_text("/exit");
+    rig.wait("the slash menu", |s| s.contains("Exit the CLI"));
+    rig.keys(&["Enter"]);
+    let end = rig.wait_hook("SessionEnd", 0);
+
+    let id = rig.hook_log()[0]["stdin"]["session_id"].as_str().unwrap().to_owned();
+    let pane = pane_id(&rig);
+    let slug: String = rig.work().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let transcript = rig.account().join("projects").join(slug).join(format!("{id}.jsonl"));
+    for event in ["SessionStart", "UserPromptSubmit", "Stop"] {
+        let entry = rig.wait_hook(event, 0);
+        assert_eq!(keys_of(&entry["stdin"]), expect_keys(event), "{event} payload fields");
+    }
+    assert_eq!(keys_of(&notification["stdin"]), expect_keys("Notification"));
+    assert_eq!(keys_of(&end["stdin"]), expect_keys("SessionEnd"));
+    for entry in rig.hook_log() {
+        let stdin = &entry["stdin"];
+        assert_eq!(stdin["session_id"], id.as_str());
+        assert_eq!(stdin["cwd"], rig.work());
+        assert_eq!(stdin["transcript_path"], transcript.display().to_string());
+        assert_eq!(entry["tmux_pane"], pane.as_str(), "TMUX_PANE is inherited");
+        assert_eq!(entry["session_env"], id.as_str());
+        assert_eq!(entry["project_env"], rig.work());
+        assert_eq!(entry["pwd"], rig.work(), "hooks run in the project dir");
+    }
+    let start = &rig.wait_hook("SessionStart", 0)["stdin"];
+    assert_eq!(start["source"], "startup");
+    assert_eq!(start["model"], "claude-opus-4-8[1m]");
+    let submit = &rig.wait_hook("UserPromptSubmit", 0)["stdin"];
+    assert_eq!(submit["prompt"], "hello");
+    assert_eq!(submit["permission_mode"], "default");
+    let stop = &rig.wait_hook("Stop", 0)["stdin"];
+    assert_eq!(stop["prompt_id"], submit["prompt_id"]);
+    assert_eq!(stop["stop_hook_active"], false);
+    assert_eq!(stop["effort"], json!({"level": "high"}));
+    assert_eq!(stop["last_assistant_message"], "Hello from the stand-in (reply 1, mode normal).");
+    assert_eq!(notification["stdin"]["notification_type"], "idle_prompt");
+    assert_eq!(notification["stdin"]["message"], "Claude is waiting for your input");
+    assert_eq!(end["stdin"]["reason"], "prompt_input_exit");
+    assert_ne!(end["stdin"]["prompt_id"], submit["prompt_id"], "/exit has its own prompt id");
+    let events: Vec<String> = rig.hook_log().iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(events, ["SessionStart", "UserPromptSubmit", "Stop", "Notification", "SessionEnd"]);
+}
+
+#[test]
+fn stop_failure_hook_tells_the_usage_limit_from_server_errors() {
+    let rig = Rig::new();
+    rig.install_hook_logger(&rig.account());
+    rig.control(json!({"mode": "limit", "work_seconds": 0}));
+    rig.launch("");
+    rig.prompt("hello");
+    rig.control(json!({"mode": "rate_limit_api", "work_seconds": 0}));
+    rig.prompt("again");
+    rig.control(json!({"mode": "server_error", "work_seconds": 0, "retries": 0}));
+    rig.prompt("and again");
+    rig.control(json!({"mode": "overloaded", "work_seconds": 0, "retries": 0}));
+    rig.prompt("once more");
+    let fixture_keys = keys_of(&fixture_hook_payloads("b_rl5h")[2]);
+    assert_eq!(fixture_hook_payloads("b_rl5h")[2]["hook_event_name"], "StopFailure");
+    let expected = [
+        ("rate_limit", "You've hit your session limit · resets 7am (UTC)"),
+        ("rate_limit", "API Error: Server is temporarily limiting requests (not your usage limit)"),
+        ("server_error", "API Error: 500 Internal server error."),
+        ("server_error", "API Error: 529 Overloaded."),
+    ];
+    for (i, (error, text)) in expected.iter().enumerate() {
+        let failure = rig.wait_hook("StopFailure", i)["stdin"].clone();
+        assert_eq!(keys_of(&failure), fixture_keys);
+        assert_eq!(failure["error"], *error);
+        assert!(failure["last_assistant_message"].as_str().unwrap().starts_with(text), "{failure}");
+    }
+    assert!(rig.hook_log().iter().all(|e| e["event"] != "Stop"), "no Stop hook for failed turns");
+}
+
+/// SIGTERM and SIGHUP end the session like the real client: SessionEnd `other`
+/// (with the last prompt's id), state file removed, exit 0.
+fn signal_ends_the_session_cleanly(signal: &str) {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.install_hook_logger(&rig.account());
+    rig.launch("");
+    let submit = rig.prompt("hello");
+    assert!(submit.contains("● Hello"));
+    let (path, state) = rig.state_files().pop().unwrap();
+    let pid = state["pid"].as_i64().unwrap();
+    assert_eq!(path.file_name().unwrap().to_str().unwrap(), format!("{pid}.json"));
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+    assert!(status.success());
+    let end = rig.wait_hook("SessionEnd", 0)["stdin"].clone();
+    assert_eq!(end["reason"], "other");
+    assert_eq!(end["prompt_id"], rig.wait_hook("UserPromptSubmit", 0)["stdin"]["prompt_id"]);
+    assert_eq!(keys_of(&end), keys_of(&fixture_hook_payloads("e_sigTERM")[3]));
+    assert_eq!(rig.shell_exit_code(), "rc=0");
+    assert!(!path.exists(), "state file removed on {signal}");
+}
+
+#[test]
+fn sigterm_ends_the_session_cleanly() {
+    signal_ends_the_session_cleanly("TERM");
+}
+
+#[test]
+fn sighup_ends_the_session_cleanly() {
+    signal_ends_the_session_cleanly("HUP");
+}
+
+#[test]
+fn session_end_hooks_are_killed_after_the_grace_period() {
+    let rig = Rig::new();
+    let log = rig.root.path().join("end.log");
+    let command = format!("echo start >> '{0}'; sleep 4; echo late >> '{0}'", log.display());
+    rig.settings(
+        &rig.account(),
+        json!({"hooks": {"SessionEnd": [{"hooks": [{"type": "command", "command": command}]}]}}),
+    );
+    rig.launch("");
+    rig.send_text("/exit");
+    rig.wait("the slash menu", |s| s.contains("Exit the CLI"));
+    let started = std::time::Instant::now();
+    rig.keys(&["Enter"]);
+    rig.wait("the shell prompt", |s| s.trim_end().ends_with('$'));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "exit waited {took:?} for a 4 s SessionEnd hook");
+    std::thread::sleep(Duration::from_millis(4500).saturating_sub(took));
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "start\n", "the hook was killed before it finished");
+}
+
+#[test]
+fn a_prompt_can_override_the_mode_for_its_own_turn() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.launch("");
+    let screen = rig.prompt("hello [standin mode=limit work=0]");
+    assert!(screen.contains("  ⎿ \u{a0}You've hit your session limit · resets 7am (UTC)"), "{screen}");
+    let screen = rig.prompt("hello again");
+    assert!(screen.contains("● Hello from the stand-in (reply 2, mode normal)."), "{screen}");
+}
+
+#[test]
+fn crash_leaves_the_state_file_and_fires_nothing() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.install_hook_logger(&rig.account());
+    rig.launch("");
+    rig.control(json!({"mode": "crash", "work_seconds": 0.3}));
+    rig.send_line("hello");
+    assert_eq!(rig.shell_exit_code(), "rc=137");
+    let events: Vec<String> = rig.hook_log().iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(events, ["SessionStart", "UserPromptSubmit"], "nothing fires on a crash");
+    let states = rig.state_files();
+    assert_eq!(states.len(), 1, "state file left behind");
+    assert_eq!(states[0].1["status"], "busy");
+}
+
+#[test]
+fn escape_interrupts_a_turn_without_hooks() {
+    let rig = Rig::new();
+    rig.control(json!({"mode": "hang"}));
+    rig.install_hook_logger(&rig.account());
+    rig.launch("");
+    rig.send_line("hello slow");
+    // The tip shows once the UserPromptSubmit hook returned and the request is out.
+    rig.wait("the request spinner", |s| s.contains("Tip: "));
+    rig.wait_state("busy", |s| s["status"] == "busy");
+    rig.keys(&["Escape"]);
+    let screen = rig.wait("the interruption", |s| s.contains("Interrupted · What should Claude do instead?"));
+    assert!(screen.contains("  ⎿ \u{a0}Interrupted · What should Claude do instead?"));
+    rig.wait_idle();
+    rig.wait_state("idle", |s| s["status"] == "idle");
+    std::thread::sleep(Duration::from_millis(300));
+    let events: Vec<String> = rig.hook_log().iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(events, ["SessionStart", "UserPromptSubmit"], "nothing fires on an interrupt");
+    let id = session_id_of(&rig);
+    let lines = rig.transcript_lines(&id);
+    assert!(lines.iter().any(|l| l["message"]["content"][0]["text"] == "[Request interrupted by user]"));
+}
+
+#[test]
+fn clear_starts_a_new_session_with_hooks() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 0}));
+    rig.install_hook_logger(&rig.account());
+    rig.launch("");
+    rig.prompt("hello");
+    let first = session_id_of(&rig);
+    rig.send_text("/clear");
+    rig.wait("the slash menu", |s| s.contains("/clear "));
+    rig.keys(&["Enter"]);
+    let start = rig.wait_hook("SessionStart", 1)["stdin"].clone();
+    let end = rig.wait_hook("SessionEnd", 0)["stdin"].clone();
+    let fixture = fixture_hook_payloads("h_clear");
+    assert_eq!(end["reason"], "clear");
+    assert_eq!(end["session_id"], first.as_str());
+    assert_eq!(keys_of(&end), keys_of(&fixture[3]));
+    assert_eq!(start["source"], "clear");
+    assert_eq!(keys_of(&start), keys_of(&fixture[4]));
+    assert_ne!(start["session_id"], first.as_str());
+    assert_eq!(start["prompt_id"], end["prompt_id"]);
+    let second = rig.wait_state("the new session", |s| s["sessionId"] != first.as_str())["sessionId"].clone();
+    assert_eq!(second, start["session_id"]);
+    let screen = rig.wait_idle();
+    assert!(!screen.contains("❯ hello"), "the screen starts over:\n{screen}");
+}
+
+// ----- state file -------------------------------------------------------------------
+
+#[test]
+fn state_file_goes_busy_then_idle_and_is_removed_on_exit() {
+    let rig = Rig::new();
+    rig.control(json!({"work_seconds": 1.5}));
+    rig.launch("");
+    let idle = rig.wait_state("idle", |s| s["status"] == "idle");
+    let fixture_state: Value = serde_json::from_str(&fixture("transcripts/tui_key_normal.session-state.json")).unwrap();
+    assert_eq!(keys_of(&idle), keys_of(&fixture_state));
+    assert_eq!(idle["cwd"], rig.work());
+    assert_eq!(idle["version"], "2.1.197");
+    assert_eq!(idle["kind"], "interactive");
+    assert_eq!(idle["peerProtocol"], 1);
+    rig.send_line("hello");
+    let busy = rig.wait_state("busy", |s| s["status"] == "busy");
+    assert_eq!(busy["sessionId"], idle["sessionId"]);
+    assert!(busy["statusUpdatedAt"].as_i64() >= idle["statusUpdatedAt"].as_i64());
+    rig.wait_state("idle again", |s| s["status"] == "idle");
+    rig.wait_idle();
+    rig.send_text("/exit");
+    rig.wait("the slash menu", |s| s.contains("Exit the CLI"));
+    rig.keys(&["Enter"]);
+    assert_eq!(rig.shell_exit_code(), "rc=0");
+    assert!(rig.state_files().is_empty(), "state file removed on /exit");
+}
+
+// ----- print mode -------------------------------------------------------------------
+
+fn run_print(rig_root: &Path, work: &Path, control: Value, args: &[&str]) -> (String, String, i32) {
+    let account = rig_root.join("acct");
+    std::fs::create_dir_all(&account).unwrap();
+    std::fs::write(account.join("standin.json"), control.to_string()).unwrap();
+    let out = Command::new(standin_bin())
+        .args(args)
+        .env_clear()
+        .env("HOME", rig_root.join("home"))
+        .env("CLAUDE_CONFIG_DIR", &account)
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(work)
+        .output()
+        .unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn print_mode_matches_the_print_fixtures() {
+    let root = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let cases = [
+        ("print_sub_normal", json!({"work_seconds": 0})),
+        ("print_sub_rl_5h_plain", json!({"mode": "limit", "work_seconds": 0})),
+        (
+            "print_sub_rl_7d_plain",
+            json!({"mode": "limit", "work_seconds": 0, "limit_text": "You've hit your weekly limit · resets Nov 24, 7am (UTC)"}),
+        ),
+        ("print_sub_api_error", json!({"mode": "server_error", "work_seconds": 0, "retry_delay_seconds": 0})),
+        ("print_sub_overloaded", json!({"mode": "overloaded", "work_seconds": 0, "retry_delay_seconds": 0})),
+        ("print_sub_rl_api", json!({"mode": "rate_limit_api", "work_seconds": 0})),
+    ];
+    for (name, control) in cases {
+        let (stdout, stderr, code) = run_print(root.path(), work.path(), control, &["-p", "hello"]);
+        let expected_out = normalise(&fixture(&format!("print/{name}.stdout.txt")), &[]);
+        assert_lines_match(&expected_out, &normalise(&stdout, &[]), &format!("print/{name}.stdout.txt"));
+        assert_eq!(stderr, fixture(&format!("print/{name}.stderr.txt")), "{name} stderr");
+        assert_eq!(code.to_string(), fixture(&format!("print/{name}.exit.txt")).trim(), "{name} exit code");
+    }
+}
+
+#[test]
+fn print_mode_resume_across_config_dirs() {
+    let root = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let (stdout, stderr, code) =
+        run_print(root.path(), work.path(), json!({}), &["--resume", RESUME_ID, "-p", "continue"]);
+    assert_eq!(stdout, fixture("print/print_resume_acct2_noshare.stdout.txt"));
+    assert_eq!(stderr, fixture("print/print_resume_acct2_noshare.stderr.txt"));
+    assert_eq!(code.to_string(), fixture("print/print_resume_acct2_noshare.exit.txt").trim());
+
+    // With projects/ a symlink to a tree that holds the session, it resumes and appends.
+    let shared = root.path().join("shared");
+    let project = shared.join("-home-op01-work");
+    std::fs::create_dir_all(&project).unwrap();
+    let file = project.join(format!("{RESUME_ID}.jsonl"));
+    std::fs::write(&file, fixture("transcripts/tui_key_normal.jsonl")).unwrap();
+    std::os::unix::fs::symlink(&shared, root.path().join("acct").join("projects")).unwrap();
+    let (stdout, stderr, code) =
+        run_print(root.path(), work.path(), json!({"work_seconds": 0}), &["--resume", RESUME_ID, "-p", "continue"]);
+    let expected = normalise(&fixture("print/print_resume_acct3_symlink.stdout.txt"), &[]);
+    assert_lines_match(&expected, &normalise(&stdout, &[]), "print/print_resume_acct3_symlink.stdout.txt");
+    assert_eq!(stderr, "");
+    assert_eq!(code, 0);
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let user = lines.iter().rev().find(|l| l["type"] == "user").unwrap();
+    assert_eq!(user["message"]["content"], "continue");
+    assert_eq!(user["sessionId"], RESUME_ID);
+    assert_eq!(user["entrypoint"], "sdk-cli");
+}
