@@ -1,0 +1,263 @@
+//! `ccfail quota-check`: is the active account exhausted (or about to be), since when,
+//! until when? One run per timer tick.
+//!
+//! lock → observe (new hook events, one tmux observe, one batched capture of the pool and
+//! dedicated panes) → decide ([`crate::quota::detect::decide`], pure) → record in state →
+//! report. Acting on a confirmed hit (the swap) is not this command's job.
+
+use anyhow::Result;
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+
+use crate::accounts;
+use crate::cli::QuotaCheckArgs;
+use crate::client::{self, RunningClient};
+use crate::clock;
+use crate::ctx::Ctx;
+use crate::exit::ExitCode;
+use crate::hooks;
+use crate::quota::detect::{self, LimitHit, Observed, Origin, Outcome, Prior, Rules, Signal};
+use crate::quota::{Classification, classify, classify_screen};
+use crate::render;
+use crate::screen::Screen;
+use crate::state::{QuotaCheck, SessionKind, State};
+use crate::tmux::Observation;
+
+/// How long an account counts as drained when the notice gave no reset time: the
+/// length of the 5-hour window, the longest a session limit can last.
+const UNKNOWN_RESET: std::time::Duration = std::time::Duration::from_secs(5 * 3600);
+
+#[derive(Debug, Serialize)]
+pub struct QuotaReport {
+    pub at: DateTime<Utc>,
+    pub account: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub warnings: Vec<LimitHit>,
+    pub hook_events_read: usize,
+    pub panes_read: usize,
+    pub notes: Vec<String>,
+    pub dry_run: bool,
+}
+
+pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
+    let lock = ctx.state.lock()?;
+    let mut state = lock.load()?;
+    let report = check(ctx, &mut state, args)?;
+    if !args.dry_run {
+        lock.save(&state)?;
+    }
+    drop(lock);
+    for note in &report.notes {
+        ctx.log().warn(note);
+    }
+    if args.json {
+        render::print_json(&report)?;
+    } else {
+        render::print(&human(&report))?;
+    }
+    Ok(match report.outcome {
+        Outcome::Confirmed { .. } => ExitCode::QuotaHit,
+        Outcome::Suspected { .. } => ExitCode::QuotaSuspected,
+        Outcome::None | Outcome::Cooldown { .. } => ExitCode::Ok,
+    })
+}
+
+/// Observes, decides and records into `state`; the caller saves it.
+pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<QuotaReport> {
+    let now = ctx.now();
+    let config = &ctx.config;
+    let mut notes = Vec::new();
+    let Some((active, _)) = accounts::active_account(config, Some(state)) else {
+        anyhow::bail!("no account is configured");
+    };
+    let active = active.clone();
+    state.set_active(&active.name, state.active_account().map_or(now, |span| span.since));
+    let active_since = state.active_account().map_or(now, |span| span.since);
+
+    let observation = match ctx.tmux.observe() {
+        Ok(observation) => observation,
+        Err(err) => {
+            notes.push(format!("panes not read: {err}"));
+            Observation::default()
+        }
+    };
+    let mut observed = Vec::new();
+
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let read = hooks::read_from(&spool, state.quota.spool_offset)
+        .map_err(|err| anyhow::anyhow!("could not read the hook spool {}: {err}", spool.display()))?;
+    notes.extend(read.skipped.iter().map(|line| format!("skipped a hook spool line that does not parse: {line}")));
+    let hook_events_read = read.events.len();
+    for event in &read.events {
+        if event.event != "StopFailure" || event.error.as_deref() != Some("rate_limit") {
+            continue;
+        }
+        let session = event
+            .pane
+            .as_deref()
+            .and_then(|pane| observation.pane_by_id(pane))
+            .filter(|_| same_server(ctx, event.tmux_socket.as_deref()))
+            .map(|pane| pane.session.clone())
+            .or_else(|| event.session_id.clone());
+        observed.push(Observed {
+            signal: Signal::Hook,
+            origin: Origin::Client,
+            session,
+            seen_at: event.at,
+            classification: classify(event.last_message.as_deref().unwrap_or_default()),
+        });
+    }
+
+    let panes_read = observe_panes(ctx, &observation, &active.name, now, &mut observed);
+
+    let zone = config.quota.timezone_tz().or_else(|| clock::local_zone(ctx.inputs.env.get("TZ")));
+    let rules = Rules {
+        min_pool_hits: config.quota.min_pool_hits,
+        min_dedicated_hits: config.quota.min_dedicated_hits,
+        cooldown: config.quota.cooldown.get(),
+        zone,
+        unknown_reset: UNKNOWN_RESET,
+    };
+    let prior = Prior {
+        active_account: active.name.clone(),
+        active_since,
+        last_swap_at: state.swap.last.as_ref().map(|swap| swap.at),
+        suspicion: state.quota.suspicion.clone(),
+    };
+    let decision = detect::decide(&observed, &prior, &rules, now);
+
+    // Record.
+    state.quota.spool_offset = read.next_offset;
+    let account_state = state.accounts.entry(active.name.clone()).or_default();
+    if let Some(warning) = decision.warnings.last() {
+        account_state.last_warning = Some(warning.clone());
+    }
+    let outcome_word = match &decision.outcome {
+        Outcome::None => "none",
+        Outcome::Cooldown { .. } => "cooldown",
+        Outcome::Suspected { .. } => "suspected",
+        Outcome::Confirmed { .. } => "confirmed",
+    };
+    match &decision.outcome {
+        Outcome::Confirmed { hit, drained_until, .. } => {
+            account_state.drained_until = account_state.drained_until.max(Some(*drained_until));
+            account_state.last_hit = Some(hit.clone());
+            state.record(now, "quota-hit", format!("{}: {} ({})", active.name, hit.snippet, signal_word(hit.signal)));
+        }
+        Outcome::Suspected { hit, .. } if state.quota.suspicion.is_none() => {
+            state.record(now, "quota-suspected", format!("{}: {}", active.name, hit.snippet));
+        }
+        _ => {}
+    }
+    state.quota.suspicion = decision.suspicion.clone();
+    state.quota.last_check =
+        Some(QuotaCheck { at: now, outcome: outcome_word.to_owned(), account: Some(active.name.clone()) });
+
+    Ok(QuotaReport {
+        at: now,
+        account: active.name,
+        outcome: decision.outcome,
+        warnings: decision.warnings,
+        hook_events_read,
+        panes_read,
+        notes,
+        dry_run: args.dry_run,
+    })
+}
+
+/// Classifies the screens of the pool and dedicated panes running on the active account
+/// (or on no known account), in one batched capture.
+fn observe_panes(ctx: &Ctx, observation: &Observation, active: &str, now: DateTime<Utc>, out: &mut Vec<Observed>) -> usize {
+    let config = &ctx.config;
+    let clients: Vec<RunningClient> =
+        config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
+    let sessions = config
+        .pool
+        .autonomous
+        .names()
+        .map(|name| (name, SessionKind::Pool))
+        .chain(config.pool.dedicated.iter().map(|d| (d.name.clone(), SessionKind::Dedicated)));
+    let panes: Vec<_> = sessions
+        .filter_map(|(name, kind)| observation.session_pane(&name).map(|pane| (pane, kind)))
+        .filter(|(pane, _)| client::client_in_pane(&clients, pane.pid).is_none_or(|c| c.account == active))
+        .collect();
+    if panes.is_empty() {
+        return 0;
+    }
+    let ids: Vec<&str> = panes.iter().map(|(pane, _)| pane.pane_id.as_str()).collect();
+    let captures = match ctx.tmux.capture(&ids, 0) {
+        Ok(captures) => captures,
+        Err(err) => {
+            ctx.log().warn(&format!("panes not captured: {err}"));
+            return 0;
+        }
+    };
+    for (pane, kind) in &panes {
+        let Some(text) = captures.get(&pane.pane_id) else { continue };
+        let screen = Screen::parse_with_width(text, Some(pane.width as usize));
+        let classification = classify_screen(&screen);
+        if matches!(classification, Classification::None) {
+            continue;
+        }
+        // The notice appeared at the pane's last output, not when this run read it: a
+        // "resets 7am" read at 07:00:20 must not mean tomorrow.
+        let seen_at = Utc.timestamp_opt(pane.activity, 0).single().filter(|t| *t <= now).unwrap_or(now);
+        out.push(Observed {
+            signal: Signal::Pane,
+            origin: if *kind == SessionKind::Pool { Origin::Pool } else { Origin::Dedicated },
+            session: Some(pane.session.clone()),
+            seen_at,
+            classification,
+        });
+    }
+    captures.len()
+}
+
+/// A hook event came from the server ccfail watches (or did not say which).
+fn same_server(ctx: &Ctx, socket: Option<&str>) -> bool {
+    match (ctx.tmux.socket(), socket) {
+        (Some(ours), Some(theirs)) => accounts::same_place(ours, std::path::Path::new(theirs)),
+        _ => true,
+    }
+}
+
+fn signal_word(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Hook => "hook event",
+        Signal::Transcript => "transcript",
+        Signal::Pane => "pane",
+    }
+}
+
+fn human(report: &QuotaReport) -> String {
+    let now = report.at;
+    let source = |hit: &LimitHit| {
+        let session = hit.session.as_deref().map(|s| format!(" {s}")).unwrap_or_default();
+        format!("{}{session}: {:?}", signal_word(hit.signal), hit.snippet)
+    };
+    let mut out = match &report.outcome {
+        Outcome::None => format!("quota-check: account {} ok\n", report.account),
+        Outcome::Cooldown { until } => {
+            format!("quota-check: in the post-swap cooldown until {}: nothing detected\n", render::when(*until, now))
+        }
+        Outcome::Suspected { account, hit } => format!(
+            "quota-check: account {account} SUSPECTED ({}); the next run confirms or clears it\n",
+            source(hit)
+        ),
+        Outcome::Confirmed { account, hit, drained_until } => format!(
+            "quota-check: account {account} HIT ITS LIMIT ({})\n  drained until {}{}\n",
+            source(hit),
+            render::when(*drained_until, now),
+            if hit.reset_at.is_none() { " (no reset time given: assumed 5 h)" } else { "" }
+        ),
+    };
+    for warning in &report.warnings {
+        out.push_str(&format!("  warning: {}\n", source(warning)));
+    }
+    out.push_str(&format!("  read: {} new hook events, {} panes\n", report.hook_events_read, report.panes_read));
+    if report.dry_run {
+        out.push_str("  dry run: nothing recorded\n");
+    }
+    out
+}
