@@ -1,5 +1,5 @@
 //! Tests of the `claude` stand-in (`examples/claude`) against the captures of the real
-//! client in `tests/fixtures/claude-code/` (a verbatim copy of `shared/fixtures/claude-code`).
+//! client in `../shared/fixtures/claude-code/` (the shared reference, beside the repo).
 //!
 //! Each test runs the stand-in in a REAL tmux server on a private socket inside a temp
 //! dir, in a 200x50 pane running `bash` with `PS1='$ '`, exactly as the captures were
@@ -33,7 +33,7 @@ const FIXTURE_CWD: &str = "/home/op01/work";
 // ----- fixtures ---------------------------------------------------------------------
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/claude-code")
 }
 
 fn fixture(relative: &str) -> String {
