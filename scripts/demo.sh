@@ -73,6 +73,7 @@ run() {
 echo "== sandbox: $sandbox"
 run doctor
 run doctor --fix
+run hooks install
 
 echo
 echo "== starting the pool (demo-1, demo-2) and the dedicated session (main) on account a"
@@ -107,9 +108,14 @@ run status
 
 echo
 echo "== the pane of demo-1 right now:"
-tmux -S "$socket" capture-pane -p -t "=demo-1:" | grep -v '^\s*$' | cut -c1-100
+tmux -S "$socket" capture-pane -p -t "=demo-1:" | sed -e 's/[[:space:]]*$//' -e '/^$/d'
 
 wait_for demo-1 "? for shortcuts"
 run status --json
+run doctor
+
+echo
+echo "== hook events the clients appended to the spool through \`ccfail hook\`:"
+grep -o '"event":"[A-Za-z]*"' "$sandbox/state/events.jsonl" | sort | uniq -c
 echo
 echo "== done: the sandbox and its tmux server are removed"
