@@ -8,6 +8,7 @@
 
 mod duration;
 mod validate;
+mod weekly_reset;
 mod yaml;
 
 use std::fmt;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use duration::HumanDuration;
+pub use weekly_reset::WeeklyReset;
 
 use crate::paths::Env;
 
@@ -31,6 +33,7 @@ pub struct Config {
     pub pool: PoolConfig,
     pub projects: ProjectsConfig,
     pub state: StateConfig,
+    pub quota: QuotaConfig,
 }
 
 /// One Anthropic account: a Claude Code config dir (`CLAUDE_CONFIG_DIR`).
@@ -45,6 +48,9 @@ pub struct Account {
     pub priority: i64,
     /// Optional soft limits: usage at which ccfail swaps before the hard limit.
     pub limits: SoftLimits,
+    /// When the account's weekly limit resets (`Mon 09:00 Europe/Paris`); unset means
+    /// the weekly window is the rolling last 7 days.
+    pub weekly_reset: Option<WeeklyReset>,
 }
 
 /// Soft caps per account; unset means no proactive limit of that kind.
@@ -194,6 +200,23 @@ pub struct StateConfig {
 impl Default for StateConfig {
     fn default() -> Self {
         StateConfig { dir: None, lock_wait: HumanDuration::from_secs(5) }
+    }
+}
+
+/// When usage counts as a quota hit. Other quota-check keys join this struct.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct QuotaConfig {
+    /// Fraction (0 < x <= 1) of a 5-hour soft cap (`accounts[].limits.five_hour_*`) at
+    /// which the account counts as hit, before its hard limit.
+    pub window_5h_threshold: f64,
+    /// The same for the weekly soft caps (`accounts[].limits.weekly_*`).
+    pub window_week_threshold: f64,
+}
+
+impl Default for QuotaConfig {
+    fn default() -> Self {
+        QuotaConfig { window_5h_threshold: 0.9, window_week_threshold: 0.9 }
     }
 }
 

@@ -24,6 +24,36 @@ fn minimal_config_gets_the_documented_defaults() {
     assert_eq!(config.tmux.enter_delay.get(), std::time::Duration::from_millis(500));
     assert_eq!(config.state.lock_wait.get(), std::time::Duration::from_secs(5));
     assert_eq!(config.pool.autonomous.prefix, "pool-");
+    assert_eq!(config.quota, QuotaConfig { window_5h_threshold: 0.9, window_week_threshold: 0.9 });
+    assert_eq!(config.accounts[0].weekly_reset, None);
+}
+
+#[test]
+fn weekly_reset_and_quota_thresholds_are_read_and_checked() {
+    let text = "accounts:\n  - name: a\n    home: /a\n    weekly_reset: Mon 09:00 Europe/Paris\nquota:\n  window_5h_threshold: 0.8\n";
+    let config = load(text).unwrap();
+    assert_eq!(config.accounts[0].weekly_reset.unwrap().to_string(), "Mon 09:00 Europe/Paris");
+    assert_eq!(config.quota.window_5h_threshold, 0.8);
+    assert_eq!(config.quota.window_week_threshold, 0.9);
+
+    // The bad reset is on the last account: an account that fails to parse is dropped
+    // before the semantic checks, which would shift the index of the accounts after it.
+    let text = "accounts:\n  - name: a\n    home: /a\n    limits:\n      weekly_tokens: 0\n  - name: b\n    home: /b\n    weekly_reset: Mon 9am Paris\nquota:\n  window_5h_threshold: 90\n  window_week_treshold: 0.5\n";
+    let problems = load(text).unwrap_err();
+    let found: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(
+        found,
+        [
+            ("accounts[0].limits.weekly_tokens", Some(5)),
+            ("accounts[1].weekly_reset", Some(8)),
+            ("quota.window_5h_threshold", Some(10)),
+            ("quota.window_week_treshold", Some(11)),
+        ],
+        "{problems:?}"
+    );
+    assert!(problems[1].message.contains("Mon 09:00 Europe/Paris"), "{}", problems[1].message);
+    assert!(problems[2].message.contains("at most 1"), "{}", problems[2].message);
+    assert!(problems[3].message.contains("did you mean \"window_week_threshold\""), "{}", problems[3].message);
 }
 
 #[test]

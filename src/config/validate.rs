@@ -59,6 +59,7 @@ pub fn expand_and_validate(config: &mut Config, env: &Env) -> Vec<ConfigProblem>
     check_claude(config, &mut problems);
     check_pool(config, &mut problems);
     check_projects(config, &mut problems);
+    check_quota(config, &mut problems);
     if config.state.lock_wait.get().as_secs() > MAX_LOCK_WAIT_SECS {
         problems.push(ConfigProblem::new(
             "state.lock_wait",
@@ -102,6 +103,37 @@ fn check_accounts(config: &Config, problems: &mut Vec<ConfigProblem>) {
                 format!("accounts[{i}].home"),
                 format!("{} is already the home of accounts[{first}]", account.home.display()),
             ));
+        }
+    }
+}
+
+fn check_quota(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    let quota = &config.quota;
+    for (key, value) in [
+        ("quota.window_5h_threshold", quota.window_5h_threshold),
+        ("quota.window_week_threshold", quota.window_week_threshold),
+    ] {
+        if !(value > 0.0 && value <= 1.0) {
+            problems.push(ConfigProblem::new(
+                key,
+                format!("{value} is not a fraction of the soft cap: write a number above 0 and at most 1, e.g. 0.9"),
+            ));
+        }
+    }
+    for (i, account) in config.accounts.iter().enumerate() {
+        let limits = &account.limits;
+        for (name, value) in [
+            ("five_hour_messages", limits.five_hour_messages),
+            ("five_hour_tokens", limits.five_hour_tokens),
+            ("weekly_messages", limits.weekly_messages),
+            ("weekly_tokens", limits.weekly_tokens),
+        ] {
+            if value == Some(0) {
+                problems.push(ConfigProblem::new(
+                    format!("accounts[{i}].limits.{name}"),
+                    "0 would make every use a hit: write a positive cap, or null for none",
+                ));
+            }
         }
     }
 }
