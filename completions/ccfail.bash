@@ -31,6 +31,9 @@ _ccfail() {
             ccfail,hooks)
                 cmd="ccfail__subcmd__hooks"
                 ;;
+            ccfail,quota-check)
+                cmd="ccfail__subcmd__quota__subcmd__check"
+                ;;
             ccfail,status)
                 cmd="ccfail__subcmd__status"
                 ;;
@@ -66,6 +69,9 @@ _ccfail() {
                 ;;
             ccfail__subcmd__help,hooks)
                 cmd="ccfail__subcmd__help__subcmd__hooks"
+                ;;
+            ccfail__subcmd__help,quota-check)
+                cmd="ccfail__subcmd__help__subcmd__quota__subcmd__check"
                 ;;
             ccfail__subcmd__help,status)
                 cmd="ccfail__subcmd__help__subcmd__status"
@@ -107,7 +113,7 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor hook hooks generate help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check hook hooks generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,7 +263,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor hook hooks generate help"
+            opts="status doctor quota-check hook hooks generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +391,20 @@ _ccfail() {
         ccfail__subcmd__help__subcmd__hooks__subcmd__uninstall)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__quota__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -527,6 +547,24 @@ _ccfail() {
         ccfail__subcmd__hooks__subcmd__uninstall)
             opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__quota__subcmd__check)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --version 'Print version'
             cand status 'Show accounts, sessions, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+            cand quota-check 'Detect whether the active account hit its usage limit; record it in state'
             cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
             cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
@@ -54,6 +55,17 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --quiet 'Only errors on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'ccfail;quota-check'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand --dry-run 'Decide and report, but record nothing in state'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'ccfail;hook'= {
             cand --spool 'The events spool to append to [default: events.jsonl in the state dir]'
@@ -155,6 +167,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help'= {
             cand status 'Show accounts, sessions, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+            cand quota-check 'Detect whether the active account hit its usage limit; record it in state'
             cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
             cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
@@ -163,6 +176,8 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help;status'= {
         }
         &'ccfail;help;doctor'= {
+        }
+        &'ccfail;help;quota-check'= {
         }
         &'ccfail;help;hook'= {
         }

@@ -33,6 +33,11 @@ pub enum Command {
     Status(StatusArgs),
     /// Check the config, tmux, the claude binary, account homes, shared links and the state file.
     Doctor(DoctorArgs),
+    /// Detect whether the active account hit its usage limit; record it in state.
+    ///
+    /// Reads new hook events and the screens of the pool and dedicated sessions; server
+    /// errors and "not your usage limit" texts never count.
+    QuotaCheck(QuotaCheckArgs),
     /// Record one Claude Code hook event (run by Claude Code; see `hooks install`).
     ///
     /// Reads the hook's JSON payload on stdin and appends one line to the events
@@ -61,6 +66,16 @@ pub struct DoctorArgs {
     /// Repair what is safe to repair: create missing shared links and their targets.
     #[arg(long)]
     pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QuotaCheckArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Decide and report, but record nothing in state.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

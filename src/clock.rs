@@ -35,6 +35,19 @@ impl Clock {
     }
 }
 
+/// The machine's local time zone as an IANA name: `$TZ` (a leading `:` allowed), else
+/// where `/etc/localtime` points inside a zoneinfo tree, else `/etc/timezone`. `None`
+/// when none of them names a zone the tz database knows; callers then use UTC.
+pub fn local_zone(tz_variable: Option<&str>) -> Option<chrono_tz::Tz> {
+    let from_variable = tz_variable.map(|v| v.trim_start_matches(':').to_owned());
+    let from_link = std::fs::read_link("/etc/localtime").ok().and_then(|target| {
+        let text = target.to_string_lossy().into_owned();
+        text.split_once("zoneinfo/").map(|(_, name)| name.to_owned())
+    });
+    let from_file = std::fs::read_to_string("/etc/timezone").ok().map(|text| text.trim().to_owned());
+    [from_variable, from_link, from_file].into_iter().flatten().find_map(|name| name.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +62,12 @@ mod tests {
     fn empty_value_means_system_clock() {
         assert!(matches!(Clock::from_env_value(Some("")).unwrap(), Clock::System));
         assert!(matches!(Clock::from_env_value(None).unwrap(), Clock::System));
+    }
+
+    #[test]
+    fn tz_variable_names_the_local_zone() {
+        assert_eq!(local_zone(Some("Europe/Paris")), Some(chrono_tz::Europe::Paris));
+        assert_eq!(local_zone(Some(":Asia/Tokyo")), Some(chrono_tz::Asia::Tokyo));
     }
 
     #[test]

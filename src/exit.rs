@@ -22,17 +22,26 @@ pub enum ExitCode {
     Busy,
     /// `doctor` found problems that are still there.
     ProblemsFound,
+    /// `quota-check` confirmed that the active account hit its limit (recorded in state).
+    QuotaHit,
+    /// `quota-check` saw a limit notice that the next run must confirm.
+    QuotaSuspected,
+    /// `quota-check` found usage past a soft cap (a proactive hit).
+    QuotaProactive,
 }
 
 impl ExitCode {
     /// Every code, in table order.
-    pub const ALL: [ExitCode; 6] = [
+    pub const ALL: [ExitCode; 9] = [
         ExitCode::Ok,
         ExitCode::Error,
         ExitCode::Usage,
         ExitCode::ConfigInvalid,
         ExitCode::Busy,
         ExitCode::ProblemsFound,
+        ExitCode::QuotaHit,
+        ExitCode::QuotaSuspected,
+        ExitCode::QuotaProactive,
     ];
 
     pub fn code(self) -> u8 {
@@ -43,6 +52,9 @@ impl ExitCode {
             ExitCode::ConfigInvalid => 3,
             ExitCode::Busy => 4,
             ExitCode::ProblemsFound => 5,
+            ExitCode::QuotaHit => 10,
+            ExitCode::QuotaSuspected => 11,
+            ExitCode::QuotaProactive => 12,
         }
     }
 
@@ -55,12 +67,18 @@ impl ExitCode {
             ExitCode::ConfigInvalid => "the configuration is invalid (every problem is listed)",
             ExitCode::Busy => "skipped: another ccfail run held the state lock (benign for timers)",
             ExitCode::ProblemsFound => "doctor found problems that remain",
+            ExitCode::QuotaHit => "quota-check: the active account hit its limit (recorded in state)",
+            ExitCode::QuotaSuspected => "quota-check: a limit notice awaits confirmation by the next run",
+            ExitCode::QuotaProactive => "quota-check: usage passed a soft cap (proactive hit recorded)",
         }
     }
 
     /// Whether a systemd timer run ending with this code is a success.
     pub fn benign(self) -> bool {
-        matches!(self, ExitCode::Ok | ExitCode::Busy)
+        matches!(
+            self,
+            ExitCode::Ok | ExitCode::Busy | ExitCode::QuotaHit | ExitCode::QuotaSuspected | ExitCode::QuotaProactive
+        )
     }
 }
 
@@ -77,7 +95,7 @@ impl From<ExitCode> for std::process::ExitCode {
 }
 
 /// Ranges kept free for the subcommands still to come, so their codes never collide.
-pub const RESERVED_RANGES: &str = "10-19 quota-check and swap, 20-29 dispatch, watch-once and janitor";
+pub const RESERVED_RANGES: &str = "13-19 swap, 20-29 dispatch, watch-once and janitor";
 
 /// The table as plain text, for `--help` and the man page.
 pub fn table_text() -> String {

@@ -51,6 +51,7 @@ fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
         Command::Doctor(args) => commands::doctor::run(&inputs, args),
         Command::Status(args) => commands::status::run(&Ctx::load(inputs)?, args),
         Command::Hooks(args) => commands::hooks::run(&Ctx::load(inputs)?, args),
+        Command::QuotaCheck(args) => commands::quota_check::run(&Ctx::load(inputs)?, args),
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::paths::StatePaths;
+use crate::quota::detect::{LimitHit, Suspicion};
 
 /// The state format this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
@@ -37,6 +38,7 @@ pub struct State {
     /// Usage is attributed to accounts by this timeline.
     pub timeline: Vec<ActiveSpan>,
     pub accounts: BTreeMap<String, AccountState>,
+    pub quota: QuotaState,
     pub swap: SwapState,
     pub sessions: BTreeMap<String, SessionState>,
     /// Recent events for `status`, newest last, at most [`HISTORY_LIMIT`].
@@ -54,6 +56,30 @@ pub struct ActiveSpan {
 pub struct AccountState {
     /// The account is exhausted until then; no swap targets it before.
     pub drained_until: Option<DateTime<Utc>>,
+    /// The last confirmed limit hit on this account.
+    pub last_hit: Option<LimitHit>,
+    /// The last "approaching usage limit" notice.
+    pub last_warning: Option<LimitHit>,
+}
+
+/// What quota-check carries from one run to the next.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QuotaState {
+    /// Bytes of the hook events spool already read.
+    pub spool_offset: u64,
+    /// A pane hit without a reset, waiting for the next run.
+    pub suspicion: Option<Suspicion>,
+    /// When quota-check last ran and what it decided.
+    pub last_check: Option<QuotaCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaCheck {
+    pub at: DateTime<Utc>,
+    /// `none`, `cooldown`, `suspected`, `confirmed` or `proactive`.
+    pub outcome: String,
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

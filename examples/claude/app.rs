@@ -103,7 +103,13 @@ pub enum Outcome {
 
 /// The final outcome of a request in `mode`, after retries (pure; print mode shares it).
 pub fn outcome(control: &Control, reply_no: u32) -> Option<Outcome> {
-    let failed = |text: String, error, status, usage_limit| Some(Outcome::Failed { text, error, status, usage_limit });
+    let failed = |text: String, error, status, usage_limit: bool| {
+        let text = match &control.error_text {
+            Some(custom) if !usage_limit => custom.clone(),
+            _ => text,
+        };
+        Some(Outcome::Failed { text, error, status, usage_limit })
+    };
     match control.mode {
         Mode::Normal => Some(Outcome::Reply(control.reply_text(reply_no))),
         Mode::Limit if control.plan != Plan::Api => failed(control.limit_text.clone(), ApiError::RateLimit, 429, true),

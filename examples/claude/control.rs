@@ -70,6 +70,7 @@ struct ControlFile {
     plan: Option<Plan>,
     mode: Option<Mode>,
     limit_text: Option<String>,
+    error_text: Option<String>,
     work_seconds: Option<f64>,
     retry_delay_seconds: Option<f64>,
     retries: Option<u32>,
@@ -84,6 +85,9 @@ pub struct Control {
     pub plan: Plan,
     pub mode: Mode,
     pub limit_text: String,
+    /// Replaces the whole `API Error: …` text of `server_error`, `overloaded` and
+    /// `rate_limit_api`, e.g. a 500 whose body mentions a rate limit.
+    pub error_text: Option<String>,
     pub work_seconds: f64,
     pub retry_delay_seconds: f64,
     pub retries: u32,
@@ -100,6 +104,7 @@ impl Default for Control {
             plan: Plan::Max,
             mode: Mode::Normal,
             limit_text: DEFAULT_LIMIT_TEXT.to_owned(),
+            error_text: None,
             work_seconds: 1.0,
             retry_delay_seconds: 0.5,
             retries: 2,
@@ -151,6 +156,9 @@ pub fn load(path: &Path, retries_env: Option<u32>) -> Control {
     }
     if let Some(text) = file.limit_text {
         control.limit_text = text;
+    }
+    if let Some(text) = file.error_text {
+        control.error_text = Some(text);
     }
     if let Some(seconds) = file.work_seconds {
         control.work_seconds = seconds.max(0.0);

@@ -10,4 +10,5 @@ pub mod doctor;
 pub mod generate;
 pub mod hook;
 pub mod hooks;
+pub mod quota_check;
 pub mod status;

@@ -72,8 +72,12 @@ pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<Quot
         anyhow::bail!("no account is configured");
     };
     let active = active.clone();
-    state.set_active(&active.name, state.active_account().map_or(now, |span| span.since));
-    let active_since = state.active_account().map_or(now, |span| span.since);
+    if state.active_account().is_none() {
+        // Nothing recorded yet: the account has been active for as long as anyone knows,
+        // so hook events and usage from before this first run count for it.
+        state.set_active(&active.name, DateTime::UNIX_EPOCH);
+    }
+    let active_since = state.active_account().map_or(DateTime::UNIX_EPOCH, |span| span.since);
 
     let observation = match ctx.tmux.observe() {
         Ok(observation) => observation,
@@ -168,7 +172,13 @@ pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<Quot
 
 /// Classifies the screens of the pool and dedicated panes running on the active account
 /// (or on no known account), in one batched capture.
-fn observe_panes(ctx: &Ctx, observation: &Observation, active: &str, now: DateTime<Utc>, out: &mut Vec<Observed>) -> usize {
+fn observe_panes(
+    ctx: &Ctx,
+    observation: &Observation,
+    active: &str,
+    now: DateTime<Utc>,
+    out: &mut Vec<Observed>,
+) -> usize {
     let config = &ctx.config;
     let clients: Vec<RunningClient> =
         config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
@@ -241,10 +251,9 @@ fn human(report: &QuotaReport) -> String {
         Outcome::Cooldown { until } => {
             format!("quota-check: in the post-swap cooldown until {}: nothing detected\n", render::when(*until, now))
         }
-        Outcome::Suspected { account, hit } => format!(
-            "quota-check: account {account} SUSPECTED ({}); the next run confirms or clears it\n",
-            source(hit)
-        ),
+        Outcome::Suspected { account, hit } => {
+            format!("quota-check: account {account} SUSPECTED ({}); the next run confirms or clears it\n", source(hit))
+        }
         Outcome::Confirmed { account, hit, drained_until } => format!(
             "quota-check: account {account} HIT ITS LIMIT ({})\n  drained until {}{}\n",
             source(hit),

@@ -15,8 +15,9 @@ use crate::cli::StatusArgs;
 use crate::client::{self, RunningClient};
 use crate::ctx::Ctx;
 use crate::exit::ExitCode;
+use crate::quota::detect::LimitHit;
 use crate::render;
-use crate::state::{PartialSwapLatch, SessionKind, SessionState, State, SwapRecord};
+use crate::state::{PartialSwapLatch, QuotaState, SessionKind, SessionState, State, SwapRecord};
 use crate::tmux::Observation;
 
 /// Bumped only when a field changes meaning or disappears; new fields may be added.
@@ -36,6 +37,7 @@ pub struct StatusReport {
     pub sessions: Vec<SessionReport>,
     pub last_swap: Option<SwapRecord>,
     pub partial_swap_latch: Option<PartialSwapLatch>,
+    pub quota: QuotaState,
 }
 
 #[derive(Debug, Serialize)]
@@ -47,6 +49,8 @@ pub struct AccountReport {
     pub credentials: bool,
     pub active: bool,
     pub drained_until: Option<DateTime<Utc>>,
+    pub last_hit: Option<LimitHit>,
+    pub last_warning: Option<LimitHit>,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,6 +107,7 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
     };
     let active = accounts::active_account(config, state.as_ref());
     let active_name = active.map(|(account, _)| account.name.clone());
+    let account_state = |name: &str| state.as_ref().and_then(|s| s.accounts.get(name));
 
     let accounts = config
         .accounts
@@ -114,7 +119,9 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
             home_exists: account.home.is_dir(),
             credentials: accounts::credentials_present(&account.home),
             active: active_name.as_deref() == Some(account.name.as_str()),
-            drained_until: state.as_ref().and_then(|s| s.accounts.get(&account.name)).and_then(|a| a.drained_until),
+            drained_until: account_state(&account.name).and_then(|a| a.drained_until),
+            last_hit: account_state(&account.name).and_then(|a| a.last_hit.clone()),
+            last_warning: account_state(&account.name).and_then(|a| a.last_warning.clone()),
         })
         .collect();
 
@@ -147,6 +154,7 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         sessions,
         last_swap: state.as_ref().and_then(|s| s.swap.last.clone()),
         partial_swap_latch: state.as_ref().and_then(|s| s.swap.partial_latch.clone()),
+        quota: state.as_ref().map(|s| s.quota.clone()).unwrap_or_default(),
     }
 }
 
@@ -262,6 +270,37 @@ fn human(report: &StatusReport) -> String {
             swap.reason
         )),
         None => out.push_str("last swap:  none\n"),
+    }
+    match &report.quota.last_check {
+        Some(check) => out.push_str(&format!(
+            "quota:      last check {} ({}){}\n",
+            render::relative(check.at, now),
+            check.outcome,
+            match &report.quota.suspicion {
+                Some(s) =>
+                    format!("; suspected on {}: {:?}, the next check confirms or clears it", s.account, s.hit.snippet),
+                None => String::new(),
+            }
+        )),
+        None => out.push_str("quota:      never checked\n"),
+    }
+    for account in &report.accounts {
+        if let Some(hit) = account.last_hit.as_ref().filter(|_| account.drained_until.is_some_and(|t| t > now)) {
+            out.push_str(&format!(
+                "            {} hit its limit {}: {:?}\n",
+                account.name,
+                render::relative(hit.seen_at, now),
+                hit.snippet
+            ));
+        }
+        if let Some(warning) = &account.last_warning {
+            out.push_str(&format!(
+                "            {} warned {}: {:?}\n",
+                account.name,
+                render::relative(warning.seen_at, now),
+                warning.snippet
+            ));
+        }
     }
     out.push_str(&format!("config:     {}\n", report.config_file.display()));
     out.push_str(&format!("state:      {}\n", report.state_file.display()));

@@ -207,6 +207,15 @@ impl Default for StateConfig {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct QuotaConfig {
+    /// Pool sessions that must show a limit notice on their screen in one run.
+    pub min_pool_hits: usize,
+    /// Dedicated sessions that must show a limit notice on their screen in one run.
+    pub min_dedicated_hits: usize,
+    /// No detection for this long after a swap.
+    pub cooldown: HumanDuration,
+    /// IANA zone of reset times written without one (`resets 5am`); unset: the
+    /// machine's local zone.
+    pub timezone: Option<String>,
     /// Fraction (0 < x <= 1) of a 5-hour soft cap (`accounts[].limits.five_hour_*`) at
     /// which the account counts as hit, before its hard limit.
     pub window_5h_threshold: f64,
@@ -216,7 +225,21 @@ pub struct QuotaConfig {
 
 impl Default for QuotaConfig {
     fn default() -> Self {
-        QuotaConfig { window_5h_threshold: 0.9, window_week_threshold: 0.9 }
+        QuotaConfig {
+            min_pool_hits: 2,
+            min_dedicated_hits: 1,
+            cooldown: HumanDuration::from_secs(300),
+            timezone: None,
+            window_5h_threshold: 0.9,
+            window_week_threshold: 0.9,
+        }
+    }
+}
+
+impl QuotaConfig {
+    /// The configured zone; validation has made sure it parses.
+    pub fn timezone_tz(&self) -> Option<chrono_tz::Tz> {
+        self.timezone.as_deref().and_then(|name| name.parse().ok())
     }
 }
 

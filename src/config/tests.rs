@@ -24,7 +24,12 @@ fn minimal_config_gets_the_documented_defaults() {
     assert_eq!(config.tmux.enter_delay.get(), std::time::Duration::from_millis(500));
     assert_eq!(config.state.lock_wait.get(), std::time::Duration::from_secs(5));
     assert_eq!(config.pool.autonomous.prefix, "pool-");
-    assert_eq!(config.quota, QuotaConfig { window_5h_threshold: 0.9, window_week_threshold: 0.9 });
+    assert_eq!(config.quota, QuotaConfig::default());
+    assert_eq!(
+        (config.quota.window_5h_threshold, config.quota.min_pool_hits, config.quota.min_dedicated_hits),
+        (0.9, 2, 1)
+    );
+    assert_eq!(config.quota.cooldown.get(), std::time::Duration::from_secs(300));
     assert_eq!(config.accounts[0].weekly_reset, None);
 }
 

@@ -109,6 +109,20 @@ fn check_accounts(config: &Config, problems: &mut Vec<ConfigProblem>) {
 
 fn check_quota(config: &Config, problems: &mut Vec<ConfigProblem>) {
     let quota = &config.quota;
+    if let Some(zone) = &quota.timezone
+        && zone.parse::<chrono_tz::Tz>().is_err()
+    {
+        problems.push(ConfigProblem::new(
+            "quota.timezone",
+            format!("{zone:?} is not a time zone of the tz database: write e.g. Europe/Paris, UTC, Etc/GMT+5"),
+        ));
+    }
+    if quota.min_pool_hits == 0 && quota.min_dedicated_hits == 0 {
+        problems.push(ConfigProblem::new(
+            "quota.min_pool_hits",
+            "min_pool_hits and min_dedicated_hits are both 0: screens could never report a limit",
+        ));
+    }
     for (key, value) in [
         ("quota.window_5h_threshold", quota.window_5h_threshold),
         ("quota.window_week_threshold", quota.window_week_threshold),

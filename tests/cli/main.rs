@@ -5,6 +5,7 @@
 mod bad_input;
 mod generated;
 mod hooks;
+mod quota_check;
 mod standin;
 mod state_concurrency;
 mod status_doctor;

@@ -21,6 +21,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use ccfail::tmux::{NewSession, Tmux};
+
+use crate::support::standin_bin;
 use regex::Regex;
 use serde_json::{Value, json};
 
@@ -53,14 +55,6 @@ fn fixture_hook_payloads(name: &str) -> Vec<Value> {
 
 fn keys_of(value: &Value) -> Vec<String> {
     value.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
-}
-
-/// `target/debug/deps/cli-<hash>` → `target/debug/examples/claude`.
-fn standin_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().unwrap().parent().unwrap().join("examples").join("claude");
-    assert!(bin.is_file(), "stand-in not built at {} (cargo test builds examples)", bin.display());
-    bin
 }
 
 // ----- normalisation ----------------------------------------------------------------

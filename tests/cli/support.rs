@@ -159,6 +159,80 @@ impl Run {
     }
 }
 
+/// `target/debug/deps/cli-<hash>` → `target/debug/examples/claude` (`cargo test`
+/// builds examples before it runs tests).
+pub fn standin_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("examples").join("claude");
+    assert!(bin.is_file(), "stand-in not built at {} (cargo test builds examples)", bin.display());
+    bin
+}
+
+impl TestEnv {
+    /// The default config with the stand-in as the claude binary.
+    pub fn with_standin() -> TestEnv {
+        let env = TestEnv::new();
+        let config = env.default_config().replace("binary: /bin/true", &format!("binary: {}", standin_bin().display()));
+        env.write_config(&config);
+        for account in ["a", "b"] {
+            env.trust(account, &env.path("work"));
+        }
+        env
+    }
+
+    /// Steers every stand-in running on `account` (read at each prompt).
+    pub fn control(&self, account: &str, json: &str) {
+        fs::write(self.path(&format!("accounts/{account}/standin.json")), json).unwrap();
+    }
+
+    /// Marks `dir` as trusted in the account's `.claude.json`, as after a first start.
+    pub fn trust(&self, account: &str, dir: &Path) {
+        let file = self.path(&format!("accounts/{account}/.claude.json"));
+        let mut doc: serde_json::Value =
+            fs::read_to_string(&file).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(serde_json::json!({}));
+        doc["projects"][dir.display().to_string()]["hasTrustDialogAccepted"] = serde_json::json!(true);
+        fs::write(&file, doc.to_string()).unwrap();
+    }
+
+    /// A tmux session with a shell in `work/`, the stand-in started in it on `account`,
+    /// waited for until it shows its input box. Returns the pane id.
+    pub fn start_claude(&self, session: &str, account: &str) -> String {
+        let tmux = self.tmux();
+        let work = self.path("work");
+        let home = self.path("home");
+        tmux.new_session(&ccfail::tmux::NewSession {
+            name: session,
+            cwd: Some(&work),
+            env: vec![("HOME".to_owned(), home.display().to_string()), ("PS1".to_owned(), "$ ".to_owned())],
+            command: Some("bash --norc --noprofile"),
+            width: 200,
+            height: 50,
+        })
+        .unwrap();
+        let pane = tmux.observe().unwrap().session_pane(session).unwrap().pane_id.clone();
+        let command = format!(
+            "CLAUDE_CONFIG_DIR={} {} --dangerously-skip-permissions",
+            self.path(&format!("accounts/{account}")).display(),
+            standin_bin().display()
+        );
+        tmux.send_line(&pane, &command).unwrap();
+        self.wait_screen(&pane, "? for shortcuts");
+        pane
+    }
+
+    /// Types a prompt into the pane and presses Enter.
+    pub fn prompt(&self, pane: &str, text: &str) {
+        self.tmux().send_line(pane, text).unwrap();
+    }
+
+    #[track_caller]
+    pub fn wait_screen(&self, pane: &str, needle: &str) -> String {
+        self.tmux()
+            .wait_for(pane, Duration::from_secs(20), |screen| screen.contains(needle))
+            .unwrap_or_else(|err| panic!("pane {pane} never showed {needle:?}: {err}"))
+    }
+}
+
 /// Makes `path` a unix socket file that nothing listens on: what a crashed tmux
 /// server leaves behind.
 pub fn stale_socket(path: &Path) {

@@ -1,0 +1,128 @@
+//! `ccfail quota-check` end to end: a real tmux server, the stand-in client hitting its
+//! limit (or failing with server errors), hook events through `ccfail hook`.
+
+use serde_json::Value;
+
+use crate::support::TestEnv;
+
+const PARIS: &str =
+    r#"{"mode": "limit", "limit_text": "You've hit your limit · resets 8pm (Europe/Paris)", "work_seconds": 0.1}"#;
+
+fn state(env: &TestEnv) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(env.path("state/state.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn two_pool_sessions_at_their_limit_confirm_in_one_run() {
+    let env = TestEnv::with_standin();
+    env.control("a", PARIS);
+    for session in ["w1", "w2"] {
+        let pane = env.start_claude(session, "a");
+        env.prompt(&pane, "work on the task");
+        env.wait_screen(&pane, "resets 8pm (Europe/Paris)");
+    }
+    let run = env.ccfail(&["quota-check", "--json"]);
+    run.status(10);
+    let report = run.json();
+    assert_eq!(report["outcome"], "confirmed");
+    assert_eq!(report["account"], "a");
+    assert_eq!(report["hit"]["signal"], "pane");
+    // 8pm in Paris in November is 19:00 UTC, on the day the notice appeared.
+    let drained = report["drained_until"].as_str().unwrap();
+    assert!(drained.ends_with("T19:00:00Z"), "{drained}");
+    let state = state(&env);
+    assert_eq!(state["accounts"]["a"]["drained_until"], report["drained_until"]);
+    assert_eq!(state["accounts"]["a"]["last_hit"]["reset_text"], "8pm (Europe/Paris)");
+    env.ccfail(&["status"]).status(0).stdout_has("2026-");
+}
+
+#[test]
+fn a_server_error_mentioning_a_rate_limit_is_not_a_hit() {
+    let env = TestEnv::with_standin();
+    env.control(
+        "a",
+        r#"{"mode": "server_error", "retries": 0, "work_seconds": 0.1, "error_text": "API Error: 500 {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal error: rate limit of upstream exceeded\"}}"}"#,
+    );
+    let panes: Vec<String> = ["w1", "w2", "main"].iter().map(|s| env.start_claude(s, "a")).collect();
+    for pane in &panes {
+        env.prompt(pane, "go");
+        env.wait_screen(pane, "rate limit of upstream");
+    }
+    let run = env.ccfail(&["quota-check", "--json"]);
+    run.status(0);
+    assert_eq!(run.json()["outcome"], "none");
+    assert_eq!(run.json()["panes_read"], 3);
+}
+
+#[test]
+fn a_pane_hit_without_reset_is_suspected_then_confirmed() {
+    let env = TestEnv::with_standin();
+    env.control("a", r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
+    let pane = env.start_claude("main", "a");
+    env.prompt(&pane, "hello");
+    env.wait_screen(&pane, "usage limit reached");
+    let first = env.ccfail(&["quota-check", "--json"]);
+    first.status(11);
+    assert_eq!(first.json()["outcome"], "suspected");
+    assert_eq!(state(&env)["quota"]["suspicion"]["account"], "a");
+    let second = env.ccfail(&["quota-check", "--json"]);
+    second.status(10);
+    assert_eq!(second.json()["outcome"], "confirmed");
+    assert!(state(&env)["quota"]["suspicion"].is_null());
+}
+
+#[test]
+fn a_suspicion_is_cleared_by_a_clean_run() {
+    let env = TestEnv::with_standin();
+    env.control("a", r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
+    let pane = env.start_claude("main", "a");
+    env.prompt(&pane, "hello");
+    env.wait_screen(&pane, "usage limit reached");
+    env.ccfail(&["quota-check"]).status(11).stdout_has("SUSPECTED");
+    // The notice was transient: the next exchange works.
+    env.control("a", r#"{"mode": "normal", "work_seconds": 0.1}"#);
+    env.prompt(&pane, "again");
+    env.wait_screen(&pane, "mode normal");
+    env.ccfail(&["quota-check"]).status(0).stdout_has("account a ok");
+    assert!(state(&env)["quota"]["suspicion"].is_null());
+}
+
+#[test]
+fn a_stop_failure_hook_event_confirms_from_the_spool() {
+    let env = TestEnv::with_standin();
+    env.ccfail(&["hooks", "install"]).status(0);
+    env.control("a", PARIS);
+    // One pool session is not enough on screen (min_pool_hits is 2): the hook decides.
+    let pane = env.start_claude("w1", "a");
+    env.prompt(&pane, "hello");
+    env.wait_screen(&pane, "resets 8pm");
+    let spool = env.path("state/events.jsonl");
+    for _ in 0..100 {
+        if std::fs::read_to_string(&spool).unwrap_or_default().contains("StopFailure") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let run = env.ccfail(&["quota-check", "--json"]);
+    run.status(10);
+    let report = run.json();
+    assert_eq!(report["hit"]["signal"], "hook");
+    assert_eq!(report["hit"]["session"], "w1", "the pane was mapped to its tmux session");
+    assert!(report["hook_events_read"].as_u64().unwrap() >= 3);
+    // The spool is consumed: the next run reads nothing new.
+    let again = env.ccfail(&["quota-check", "--json", "--dry-run"]);
+    assert_eq!(again.json()["hook_events_read"], 0);
+}
+
+#[test]
+fn dry_run_records_nothing() {
+    let env = TestEnv::with_standin();
+    env.control("a", PARIS);
+    for session in ["w1", "w2"] {
+        let pane = env.start_claude(session, "a");
+        env.prompt(&pane, "go");
+        env.wait_screen(&pane, "resets 8pm");
+    }
+    env.ccfail(&["quota-check", "--dry-run"]).status(10).stdout_has("HIT ITS LIMIT").stdout_has("dry run");
+    assert!(!env.path("state/state.json").exists());
+}
