@@ -11,6 +11,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod ctx;
+pub mod driver;
 pub mod exit;
 pub mod hooks;
 pub mod log;

@@ -3,6 +3,7 @@
 //! the tests and the demo run as `claude` (see `standin`).
 
 mod bad_input;
+mod driver;
 mod generated;
 mod hooks;
 mod quota_check;
