@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, the last swap and the state file at a glance')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, tmux, the claude binary, account homes, shared links and the state file')
             [CompletionResult]::new('quota-check', 'quota-check', [CompletionResultType]::ParameterValue, 'Detect whether the active account hit its usage limit; record it in state')
+            [CompletionResult]::new('swap', 'swap', [CompletionResultType]::ParameterValue, 'Move every session to another account and resume each conversation there')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)')
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Install or remove ccfail''s entries in every account''s settings.json')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
@@ -66,6 +67,20 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Decide and report, but record nothing in state')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccfail;swap' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The account to move to [default: the eligible account with the lowest priority]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (sessions, ids, commands) and change nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('--clear-partial', '--clear-partial', [CompletionResultType]::ParameterName, 'Re-check the active link and every shared link; clear the partial-swap latch if they are sound, else say what is still wrong')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
@@ -190,6 +205,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, the last swap and the state file at a glance')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, tmux, the claude binary, account homes, shared links and the state file')
             [CompletionResult]::new('quota-check', 'quota-check', [CompletionResultType]::ParameterValue, 'Detect whether the active account hit its usage limit; record it in state')
+            [CompletionResult]::new('swap', 'swap', [CompletionResultType]::ParameterValue, 'Move every session to another account and resume each conversation there')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)')
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Install or remove ccfail''s entries in every account''s settings.json')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
@@ -203,6 +219,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             break
         }
         'ccfail;help;quota-check' {
+            break
+        }
+        'ccfail;help;swap' {
             break
         }
         'ccfail;help;hook' {

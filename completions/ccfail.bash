@@ -37,6 +37,9 @@ _ccfail() {
             ccfail,status)
                 cmd="ccfail__subcmd__status"
                 ;;
+            ccfail,swap)
+                cmd="ccfail__subcmd__swap"
+                ;;
             ccfail__subcmd__generate,completions)
                 cmd="ccfail__subcmd__generate__subcmd__completions"
                 ;;
@@ -76,6 +79,9 @@ _ccfail() {
             ccfail__subcmd__help,status)
                 cmd="ccfail__subcmd__help__subcmd__status"
                 ;;
+            ccfail__subcmd__help,swap)
+                cmd="ccfail__subcmd__help__subcmd__swap"
+                ;;
             ccfail__subcmd__help__subcmd__generate,completions)
                 cmd="ccfail__subcmd__help__subcmd__generate__subcmd__completions"
                 ;;
@@ -113,7 +119,7 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check hook hooks generate help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +269,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor quota-check hook hooks generate help"
+            opts="status doctor quota-check swap hook hooks generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,6 +423,20 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__swap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -587,6 +607,28 @@ _ccfail() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__swap)
+            opts="-v -q -h --to --dry-run --json --clear-partial --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

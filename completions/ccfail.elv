@@ -30,6 +30,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand status 'Show accounts, sessions, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
             cand quota-check 'Detect whether the active account hit its usage limit; record it in state'
+            cand swap 'Move every session to another account and resume each conversation there'
             cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
             cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
@@ -60,6 +61,19 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
             cand --json 'Print one JSON document instead of text'
             cand --dry-run 'Decide and report, but record nothing in state'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;swap'= {
+            cand --to 'The account to move to [default: the eligible account with the lowest priority]'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --dry-run 'Print the plan (sessions, ids, commands) and change nothing'
+            cand --json 'Print one JSON document instead of text'
+            cand --clear-partial 'Re-check the active link and every shared link; clear the partial-swap latch if they are sound, else say what is still wrong'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
@@ -168,6 +182,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand status 'Show accounts, sessions, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
             cand quota-check 'Detect whether the active account hit its usage limit; record it in state'
+            cand swap 'Move every session to another account and resume each conversation there'
             cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
             cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
@@ -178,6 +193,8 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help;doctor'= {
         }
         &'ccfail;help;quota-check'= {
+        }
+        &'ccfail;help;swap'= {
         }
         &'ccfail;help;hook'= {
         }

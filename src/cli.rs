@@ -38,6 +38,13 @@ pub enum Command {
     /// Reads new hook events and the screens of the pool and dedicated sessions; server
     /// errors and "not your usage limit" texts never count.
     QuotaCheck(QuotaCheckArgs),
+    /// Move every session to another account and resume each conversation there.
+    ///
+    /// Chooses the target (--to, else the eligible account with the lowest priority),
+    /// stops Claude in every pool and dedicated pane, flips the active link, ensures the
+    /// shared links, and resumes each conversation with `claude --resume <id>` on the
+    /// target. Journaled: a crash at any point is finished or rolled back by the next run.
+    Swap(SwapArgs),
     /// Record one Claude Code hook event (run by Claude Code; see `hooks install`).
     ///
     /// Reads the hook's JSON payload on stdin and appends one line to the events
@@ -76,6 +83,23 @@ pub struct QuotaCheckArgs {
     /// Decide and report, but record nothing in state.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SwapArgs {
+    /// The account to move to [default: the eligible account with the lowest priority]
+    #[arg(long, value_name = "NAME")]
+    pub to: Option<String>,
+    /// Print the plan (sessions, ids, commands) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Re-check the active link and every shared link; clear the partial-swap latch if
+    /// they are sound, else say what is still wrong.
+    #[arg(long, conflicts_with_all = ["to", "dry_run"])]
+    pub clear_partial: bool,
 }
 
 #[derive(Debug, Args)]

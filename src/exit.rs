@@ -28,11 +28,19 @@ pub enum ExitCode {
     QuotaSuspected,
     /// `quota-check` found usage past a soft cap (a proactive hit).
     QuotaProactive,
+    /// `swap`: no account can take the pool (each one's reason is listed).
+    SwapNoTarget,
+    /// `swap`: refused while the partial-swap latch is set.
+    SwapLatched,
+    /// `swap`: failed and was rolled back; the active account is unchanged.
+    SwapRolledBack,
+    /// `swap`: could neither finish nor roll back; the partial-swap latch is now set.
+    SwapPartial,
 }
 
 impl ExitCode {
     /// Every code, in table order.
-    pub const ALL: [ExitCode; 9] = [
+    pub const ALL: [ExitCode; 13] = [
         ExitCode::Ok,
         ExitCode::Error,
         ExitCode::Usage,
@@ -42,6 +50,10 @@ impl ExitCode {
         ExitCode::QuotaHit,
         ExitCode::QuotaSuspected,
         ExitCode::QuotaProactive,
+        ExitCode::SwapNoTarget,
+        ExitCode::SwapLatched,
+        ExitCode::SwapRolledBack,
+        ExitCode::SwapPartial,
     ];
 
     pub fn code(self) -> u8 {
@@ -55,6 +67,10 @@ impl ExitCode {
             ExitCode::QuotaHit => 10,
             ExitCode::QuotaSuspected => 11,
             ExitCode::QuotaProactive => 12,
+            ExitCode::SwapNoTarget => 13,
+            ExitCode::SwapLatched => 14,
+            ExitCode::SwapRolledBack => 15,
+            ExitCode::SwapPartial => 16,
         }
     }
 
@@ -70,6 +86,10 @@ impl ExitCode {
             ExitCode::QuotaHit => "quota-check: the active account hit its limit (recorded in state)",
             ExitCode::QuotaSuspected => "quota-check: a limit notice awaits confirmation by the next run",
             ExitCode::QuotaProactive => "quota-check: usage passed a soft cap (proactive hit recorded)",
+            ExitCode::SwapNoTarget => "swap: no account can take the pool (each one's reason is listed)",
+            ExitCode::SwapLatched => "swap: refused while the partial-swap latch is set",
+            ExitCode::SwapRolledBack => "swap: failed and rolled back; the active account is unchanged",
+            ExitCode::SwapPartial => "swap: could neither finish nor roll back; the partial-swap latch is set",
         }
     }
 
@@ -95,7 +115,7 @@ impl From<ExitCode> for std::process::ExitCode {
 }
 
 /// Ranges kept free for the subcommands still to come, so their codes never collide.
-pub const RESERVED_RANGES: &str = "13-19 swap, 20-29 dispatch, watch-once and janitor";
+pub const RESERVED_RANGES: &str = "17-19 swap, 20-29 dispatch, watch-once and janitor";
 
 /// The table as plain text, for `--help` and the man page.
 pub fn table_text() -> String {

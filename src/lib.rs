@@ -22,6 +22,7 @@ pub mod quota;
 pub mod render;
 pub mod screen;
 pub mod state;
+pub mod swap;
 pub mod tmux;
 
 use anyhow::Result;
@@ -50,9 +51,19 @@ fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
     let inputs = Inputs::from_cli(cli, env)?;
     match &cli.command {
         Command::Doctor(args) => commands::doctor::run(&inputs, args),
-        Command::Status(args) => commands::status::run(&Ctx::load(inputs)?, args),
+        Command::Status(args) => {
+            let ctx = Ctx::load(inputs)?;
+            if let Some(outcome) = swap::recover_if_needed(&ctx)? {
+                ctx.log().warn(&format!(
+                    "an unfinished swap was resolved: {}",
+                    commands::swap::human(&ctx, &outcome).trim_end()
+                ));
+            }
+            commands::status::run(&ctx, args)
+        }
         Command::Hooks(args) => commands::hooks::run(&Ctx::load(inputs)?, args),
         Command::QuotaCheck(args) => commands::quota_check::run(&Ctx::load(inputs)?, args),
+        Command::Swap(args) => commands::swap::run(&Ctx::load(inputs)?, args),
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }

@@ -22,6 +22,7 @@ use thiserror::Error;
 
 use crate::paths::StatePaths;
 use crate::quota::detect::{LimitHit, Suspicion};
+use crate::swap::journal::Journal;
 
 /// The state format this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
@@ -86,6 +87,8 @@ pub struct QuotaCheck {
 #[serde(default)]
 pub struct SwapState {
     pub last: Option<SwapRecord>,
+    /// The swap in progress, advanced phase by phase; see [`crate::swap`].
+    pub journal: Option<Journal>,
     /// Set when a swap could neither finish nor roll back; every swap is refused until
     /// an operator clears it.
     pub partial_latch: Option<PartialSwapLatch>,

@@ -334,6 +334,28 @@ fn check_state(ctx: &Ctx, findings: &mut Findings) {
             findings.problem("state", subject.clone(), err.to_string(), "see the message: repair or move the file")
         }
     }
+    if let Ok(state) = ctx.state.read() {
+        if let Some(latch) = &state.swap.partial_latch {
+            findings.problem(
+                "swap",
+                "partial-swap latch",
+                format!(
+                    "SET since {}: {}; every swap is refused",
+                    latch.set_at.format("%Y-%m-%d %H:%M UTC"),
+                    latch.reason
+                ),
+                "repair the active link and the shared links, then ccfail swap --clear-partial",
+            );
+        }
+        if let Some(journal) = &state.swap.journal {
+            findings.problem(
+                "swap",
+                "journal",
+                format!("a swap from {} to {} stopped at phase {:?}", journal.from, journal.to, journal.phase),
+                "ccfail status (or any command that takes the lock) finishes or rolls it back",
+            );
+        }
+    }
     for path in [file, paths.lock_file()] {
         if let Ok(Some(mode)) = state::too_open(&path) {
             findings.problem(

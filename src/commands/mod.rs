@@ -12,3 +12,4 @@ pub mod hook;
 pub mod hooks;
 pub mod quota_check;
 pub mod status;
+pub mod swap;

@@ -13,6 +13,7 @@ use crate::accounts;
 use crate::cli::QuotaCheckArgs;
 use crate::client::{self, RunningClient};
 use crate::clock;
+use crate::commands;
 use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::hooks;
@@ -21,6 +22,7 @@ use crate::quota::{Classification, classify, classify_screen};
 use crate::render;
 use crate::screen::Screen;
 use crate::state::{QuotaCheck, SessionKind, State};
+use crate::swap::{self, journal::Reason};
 use crate::tmux::Observation;
 
 /// How long an account counts as drained when the notice gave no reset time: the
@@ -38,14 +40,27 @@ pub struct QuotaReport {
     pub panes_read: usize,
     pub notes: Vec<String>,
     pub dry_run: bool,
+    /// The swap a confirmed hit started (`quota.auto_swap`), if any.
+    pub swap: Option<swap::Outcome>,
 }
 
 pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
     let lock = ctx.state.lock()?;
     let mut state = lock.load()?;
-    let report = check(ctx, &mut state, args)?;
+    if let Some(recovered) = swap::recover(ctx, &lock, &mut state)? {
+        ctx.log().warn(&format!("an unfinished swap was resolved first: {}", outcome_word(&recovered)));
+    }
+    let mut report = check(ctx, &mut state, args)?;
     if !args.dry_run {
         lock.save(&state)?;
+        if let Outcome::Confirmed { hit, .. } = &report.outcome
+            && ctx.config.quota.auto_swap
+        {
+            let reason = Reason::QuotaHit { snippet: hit.snippet.clone(), reset_at: hit.reset_at };
+            // A set latch refuses the swap inside swap(): quota-check never triggers past it.
+            report.swap =
+                Some(swap::swap(ctx, &lock, &mut state, &swap::Request { to: None, reason, dry_run: false })?);
+        }
     }
     drop(lock);
     for note in &report.notes {
@@ -55,6 +70,15 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
         render::print_json(&report)?;
     } else {
         render::print(&human(&report))?;
+        if let Some(outcome) = &report.swap {
+            render::print(&commands::swap::human(ctx, outcome))?;
+        }
+    }
+    if let Some(outcome) = &report.swap {
+        let code = commands::swap::exit_code(outcome);
+        if code != ExitCode::Ok {
+            return Ok(code);
+        }
     }
     Ok(match report.outcome {
         Outcome::Confirmed { .. } => ExitCode::QuotaHit,
@@ -167,6 +191,7 @@ pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<Quot
         panes_read,
         notes,
         dry_run: args.dry_run,
+        swap: None,
     })
 }
 
@@ -269,4 +294,13 @@ fn human(report: &QuotaReport) -> String {
         out.push_str("  dry run: nothing recorded\n");
     }
     out
+}
+
+fn outcome_word(outcome: &swap::Outcome) -> &'static str {
+    match outcome {
+        swap::Outcome::Done { .. } => "finished",
+        swap::Outcome::RolledBack { .. } => "rolled back",
+        swap::Outcome::Partial { .. } => "partial, latch set",
+        swap::Outcome::Refused { .. } | swap::Outcome::Latched { .. } | swap::Outcome::Planned { .. } => "not run",
+    }
 }

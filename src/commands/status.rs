@@ -18,6 +18,7 @@ use crate::exit::ExitCode;
 use crate::quota::detect::LimitHit;
 use crate::render;
 use crate::state::{PartialSwapLatch, QuotaState, SessionKind, SessionState, State, SwapRecord};
+use crate::swap::journal::Journal;
 use crate::tmux::Observation;
 
 /// Bumped only when a field changes meaning or disappears; new fields may be added.
@@ -37,6 +38,7 @@ pub struct StatusReport {
     pub sessions: Vec<SessionReport>,
     pub last_swap: Option<SwapRecord>,
     pub partial_swap_latch: Option<PartialSwapLatch>,
+    pub swap_in_progress: Option<Journal>,
     pub quota: QuotaState,
 }
 
@@ -154,6 +156,7 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         sessions,
         last_swap: state.as_ref().and_then(|s| s.swap.last.clone()),
         partial_swap_latch: state.as_ref().and_then(|s| s.swap.partial_latch.clone()),
+        swap_in_progress: state.as_ref().and_then(|s| s.swap.journal.clone()),
         quota: state.as_ref().map(|s| s.quota.clone()).unwrap_or_default(),
     }
 }
@@ -201,6 +204,16 @@ fn human(report: &StatusReport) -> String {
             "!! PARTIAL-SWAP LATCH SET {}: {}\n!! every swap is refused until an operator checks the links and clears it\n\n",
             render::when(latch.set_at, now),
             latch.reason
+        ));
+    }
+
+    if let Some(journal) = &report.swap_in_progress {
+        out.push_str(&format!(
+            "!! a swap {} -> {} is in progress (phase {:?}, since {})\n\n",
+            journal.from,
+            journal.to,
+            journal.phase,
+            render::when(journal.started_at, now)
         ));
     }
 

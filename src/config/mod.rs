@@ -34,6 +34,7 @@ pub struct Config {
     pub projects: ProjectsConfig,
     pub state: StateConfig,
     pub quota: QuotaConfig,
+    pub swap: SwapConfig,
 }
 
 /// One Anthropic account: a Claude Code config dir (`CLAUDE_CONFIG_DIR`).
@@ -216,6 +217,10 @@ pub struct QuotaConfig {
     /// IANA zone of reset times written without one (`resets 5am`); unset: the
     /// machine's local zone.
     pub timezone: Option<String>,
+    /// A confirmed hit swaps the pool to another account in the same run.
+    pub auto_swap: bool,
+    /// A proactive hit (usage past a soft cap) swaps too.
+    pub proactive_swap: bool,
     /// Fraction (0 < x <= 1) of a 5-hour soft cap (`accounts[].limits.five_hour_*`) at
     /// which the account counts as hit, before its hard limit.
     pub window_5h_threshold: f64,
@@ -230,8 +235,33 @@ impl Default for QuotaConfig {
             min_dedicated_hits: 1,
             cooldown: HumanDuration::from_secs(300),
             timezone: None,
+            auto_swap: true,
+            proactive_swap: false,
             window_5h_threshold: 0.9,
             window_week_threshold: 0.9,
+        }
+    }
+}
+
+/// How a swap stops and starts the sessions.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct SwapConfig {
+    /// From `/exit` to the shell before the client is ended by signal.
+    pub stop_timeout: HumanDuration,
+    /// From the start command to the input box before a relaunch counts as failed.
+    pub start_timeout: HumanDuration,
+    /// Typed into a resumed pool session that was working, so its task goes on.
+    pub continue_prompt: String,
+}
+
+impl Default for SwapConfig {
+    fn default() -> Self {
+        SwapConfig {
+            stop_timeout: HumanDuration::from_secs(15),
+            start_timeout: HumanDuration::from_secs(60),
+            continue_prompt: "The session was moved to another account. Continue the task you were working on."
+                .to_owned(),
         }
     }
 }

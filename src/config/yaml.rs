@@ -16,7 +16,7 @@ use yaml_rust2::scanner::Marker;
 
 use super::{
     Account, AutonomousPool, ClaudeConfig, Config, ConfigProblem, DedicatedSession, PoolConfig, ProjectEntry,
-    ProjectsConfig, QuotaConfig, SharedDirs, SoftLimits, StateConfig, TmuxConfig,
+    ProjectsConfig, QuotaConfig, SharedDirs, SoftLimits, StateConfig, SwapConfig, TmuxConfig,
 };
 
 /// What reading the text produced: a config with defaults wherever a section was bad,
@@ -66,6 +66,7 @@ pub fn parse(text: &str) -> Parsed {
             "projects" => set(&mut config.projects, section("projects", value, &mut problems)),
             "state" => set(&mut config.state, section("state", value, &mut problems)),
             "quota" => set(&mut config.quota, section("quota", value, &mut problems)),
+            "swap" => set(&mut config.swap, section("swap", value, &mut problems)),
             _ => problems.push(unknown_key(&name)),
         }
     }
@@ -177,6 +178,7 @@ fn known_keys(parent: &str) -> &'static [&'static str] {
         "projects.list[]" => fields_of::<ProjectEntry>(),
         "state" => fields_of::<StateConfig>(),
         "quota" => fields_of::<QuotaConfig>(),
+        "swap" => fields_of::<SwapConfig>(),
         _ => &[],
     }
 }

@@ -11,4 +11,5 @@ mod standin;
 mod state_concurrency;
 mod status_doctor;
 mod support;
+mod swap;
 mod tmux_layer;

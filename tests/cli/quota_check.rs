@@ -8,13 +8,21 @@ use crate::support::TestEnv;
 const PARIS: &str =
     r#"{"mode": "limit", "limit_text": "You've hit your limit · resets 8pm (Europe/Paris)", "work_seconds": 0.1}"#;
 
+/// Detection only: the swap a confirmed hit would start is tested in `swap.rs`.
+fn quota_env() -> TestEnv {
+    let env = TestEnv::with_standin();
+    let config = std::fs::read_to_string(env.config_file()).unwrap();
+    env.write_config(&format!("{config}quota:\n  auto_swap: false\n"));
+    env
+}
+
 fn state(env: &TestEnv) -> Value {
     serde_json::from_str(&std::fs::read_to_string(env.path("state/state.json")).unwrap()).unwrap()
 }
 
 #[test]
 fn two_pool_sessions_at_their_limit_confirm_in_one_run() {
-    let env = TestEnv::with_standin();
+    let env = quota_env();
     env.control("a", PARIS);
     for session in ["w1", "w2"] {
         let pane = env.start_claude(session, "a");
@@ -38,7 +46,7 @@ fn two_pool_sessions_at_their_limit_confirm_in_one_run() {
 
 #[test]
 fn a_server_error_mentioning_a_rate_limit_is_not_a_hit() {
-    let env = TestEnv::with_standin();
+    let env = quota_env();
     env.control(
         "a",
         r#"{"mode": "server_error", "retries": 0, "work_seconds": 0.1, "error_text": "API Error: 500 {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal error: rate limit of upstream exceeded\"}}"}"#,
@@ -56,7 +64,7 @@ fn a_server_error_mentioning_a_rate_limit_is_not_a_hit() {
 
 #[test]
 fn a_pane_hit_without_reset_is_suspected_then_confirmed() {
-    let env = TestEnv::with_standin();
+    let env = quota_env();
     env.control("a", r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
     let pane = env.start_claude("main", "a");
     env.prompt(&pane, "hello");
@@ -73,7 +81,7 @@ fn a_pane_hit_without_reset_is_suspected_then_confirmed() {
 
 #[test]
 fn a_suspicion_is_cleared_by_a_clean_run() {
-    let env = TestEnv::with_standin();
+    let env = quota_env();
     env.control("a", r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
     let pane = env.start_claude("main", "a");
     env.prompt(&pane, "hello");
@@ -89,7 +97,7 @@ fn a_suspicion_is_cleared_by_a_clean_run() {
 
 #[test]
 fn a_stop_failure_hook_event_confirms_from_the_spool() {
-    let env = TestEnv::with_standin();
+    let env = quota_env();
     env.ccfail(&["hooks", "install"]).status(0);
     env.control("a", PARIS);
     // One pool session is not enough on screen (min_pool_hits is 2): the hook decides.
@@ -116,7 +124,7 @@ fn a_stop_failure_hook_event_confirms_from_the_spool() {
 
 #[test]
 fn dry_run_records_nothing() {
-    let env = TestEnv::with_standin();
+    let env = quota_env();
     env.control("a", PARIS);
     for session in ["w1", "w2"] {
         let pane = env.start_claude(session, "a");

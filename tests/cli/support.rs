@@ -85,9 +85,15 @@ state:
 
     /// `ccfail` with the sealed environment and `--config` pointing at our file.
     pub fn ccfail(&self, args: &[&str]) -> Run {
+        self.ccfail_with(&[], args)
+    }
+
+    /// `ccfail` with extra environment variables, e.g. `CCFAIL_FAULT`.
+    pub fn ccfail_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ccfail"));
         command.arg("--config").arg(self.config_file()).args(args);
         self.seal(&mut command);
+        command.envs(vars.iter().copied());
         Run(command.output().expect("run ccfail"))
     }
 

@@ -1,0 +1,649 @@
+//! The account swap: move every session from the active account to another and resume
+//! each conversation there, losing nothing, rolling back cleanly when something breaks.
+//!
+//! A swap is a [`journal::Journal`] in state, written before anything is touched and
+//! advanced one phase at a time (planned → saved → stopped → switched → relaunched →
+//! done), each phase idempotent and saved when complete. The caller holds the state lock
+//! for the whole swap, so a journal found under the lock belongs to a swap that died:
+//! [`recover`] finishes it forward from its last phase, or rolls it back if it had not
+//! switched. When the switch can neither complete nor be undone, the partial-swap latch
+//! is set and every later swap is refused until an operator clears it.
+//! Choosing the target is pure ([`target`]); everything that touches tmux, links or
+//! `.claude.json` is in this module and in [`crate::driver`].
+
+pub mod journal;
+pub mod target;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, Utc};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::accounts::{self, SharedLink};
+use crate::client::{self, RunningClient};
+use crate::config::Account;
+use crate::ctx::Ctx;
+use crate::driver::{self, Launch, Stopped, Waits};
+use crate::hooks;
+use crate::screen;
+use crate::state::{PartialSwapLatch, SessionKind, SessionStatus, State, StateLock, SwapRecord};
+use crate::tmux::{Observation, Pane};
+use journal::{Journal, Phase, Plan, Reason, SwapSession};
+use target::{Candidate, Refusal};
+
+/// What a swap (or a recovery) ended with.
+#[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The pool now runs on `to`.
+    Done { from: String, to: String, sessions: Vec<SwapSession> },
+    /// Nothing could be switched; `from` is still active and its sessions run again.
+    RolledBack { from: String, to: String, reason: String, sessions: Vec<SwapSession> },
+    /// The switch could not be completed nor undone: the latch is set.
+    Partial { from: String, to: String, reason: String },
+    /// No swap: no eligible account, or the target is not eligible.
+    Refused { reason: String, refusal: Option<Refusal> },
+    /// No swap: the partial-swap latch is set.
+    Latched { since: DateTime<Utc>, reason: String },
+    /// `--dry-run`: what would be done.
+    Planned { journal: Journal, commands: Vec<String> },
+}
+
+/// What to swap to and why.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub to: Option<String>,
+    pub reason: Reason,
+    pub dry_run: bool,
+}
+
+/// Runs a swap under the caller's lock, saving the state after every phase.
+pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -> Result<Outcome> {
+    if let Some(latch) = &state.swap.partial_latch {
+        return Ok(Outcome::Latched { since: latch.set_at, reason: latch.reason.clone() });
+    }
+    if let Some(journal) = &state.swap.journal {
+        anyhow::bail!(
+            "a swap from {} to {} is unfinished; it is recovered first (run the command again)",
+            journal.from,
+            journal.to
+        );
+    }
+    let now = ctx.now();
+    let config = &ctx.config;
+    let Some((active, _)) = accounts::active_account(config, Some(state)) else {
+        anyhow::bail!("no account is configured");
+    };
+    let candidates: Vec<Candidate> = config
+        .accounts
+        .iter()
+        .map(|a| Candidate {
+            name: a.name.clone(),
+            priority: a.priority,
+            credentials: accounts::credentials_present(&a.home),
+            drained_until: state.accounts.get(&a.name).and_then(|s| s.drained_until),
+        })
+        .collect();
+    let to = match target::choose(&candidates, &active.name, request.to.as_deref(), now) {
+        Ok(to) => to,
+        Err(refusal) => return Ok(Outcome::Refused { reason: refusal.to_string(), refusal: Some(refusal) }),
+    };
+    let target = config.account(&to).expect("chosen among the configured accounts");
+    // Pre-flight: a target whose shared links cannot be made sound would fail at the
+    // switch after every session was stopped; refuse before touching anything.
+    if let Err(problem) = shared_links_problem(ctx, target) {
+        return Ok(Outcome::Refused { reason: format!("account {to}: {problem}"), refusal: None });
+    }
+
+    let observation = ctx.tmux.observe().context("could not observe tmux")?;
+    let journal = plan(ctx, state, &observation, &active.name, &to, request.reason.clone(), now);
+    if request.dry_run {
+        // Read the ids as the saved phase would, on a copy: nothing is recorded.
+        let mut scratch = state.clone();
+        scratch.swap.journal = Some(journal);
+        save_ids(ctx, &mut scratch)?;
+        let journal = scratch.swap.journal.take().expect("journal");
+        let commands = journal
+            .sessions
+            .iter()
+            .filter(|s| matches!(s.plan, Plan::Resume | Plan::Fresh))
+            .map(|s| {
+                let launch = Launch { resume: s.claude_session_id.as_deref(), model: None };
+                format!("{}: {}", s.name, driver::command_line(config, target, &launch))
+            })
+            .collect();
+        return Ok(Outcome::Planned { journal, commands });
+    }
+    state.record(now, "swap-started", format!("{} -> {} ({})", journal.from, journal.to, journal.reason.describe()));
+    state.swap.journal = Some(journal);
+    lock.save(state)?;
+    ctx.inputs.fault_point("swap:planned");
+    advance(ctx, lock, state)
+}
+
+/// Finishes or rolls back a journal left by a swap that died. Returns `None` when there
+/// is none.
+pub fn recover(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Option<Outcome>> {
+    let Some(journal) = &state.swap.journal else { return Ok(None) };
+    let switched = journal.phase >= Phase::Switched;
+    ctx.log().warn(&format!(
+        "found an unfinished swap from {} to {} (last phase: {:?}); {}",
+        journal.from,
+        journal.to,
+        journal.phase,
+        if switched { "finishing it" } else { "rolling it back" }
+    ));
+    if switched {
+        advance(ctx, lock, state).map(Some)
+    } else {
+        // A swap that died before switching is undone: the old account stays active.
+        roll_back(ctx, lock, state, "the swap was interrupted before the switch".to_owned()).map(Some)
+    }
+}
+
+/// For commands that do not otherwise take the lock (`status`): when the state holds an
+/// unfinished swap, take the lock and resolve it. A busy lock means a swap is running.
+pub fn recover_if_needed(ctx: &Ctx) -> Result<Option<Outcome>> {
+    match ctx.state.read() {
+        Ok(state) if state.swap.journal.is_some() => {}
+        _ => return Ok(None),
+    }
+    let lock = match ctx.state.lock() {
+        Ok(lock) => lock,
+        Err(crate::state::StateError::Busy { .. }) => {
+            ctx.log().info("a swap is in progress (the state lock is held)");
+            return Ok(None);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let mut state = lock.load()?;
+    recover(ctx, &lock, &mut state)
+}
+
+/// Moves the journal forward from its phase to the end, or back when it cannot switch.
+fn advance(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
+    loop {
+        let phase = state.swap.journal.as_ref().expect("a journal").phase;
+        match phase {
+            Phase::Planned => {
+                save_ids(ctx, state)?;
+                set_phase(state, Phase::Saved);
+                lock.save(state)?;
+                ctx.inputs.fault_point("swap:saved");
+            }
+            Phase::Saved => {
+                stop_sessions(ctx, lock, state)?;
+                set_phase(state, Phase::Stopped);
+                lock.save(state)?;
+                ctx.inputs.fault_point("swap:stopped");
+            }
+            Phase::Stopped => match switch(ctx, state) {
+                Ok(()) => {
+                    set_phase(state, Phase::Switched);
+                    lock.save(state)?;
+                    ctx.inputs.fault_point("swap:switched");
+                }
+                Err(reason) => return roll_back(ctx, lock, state, format!("{reason:#}")),
+            },
+            Phase::Switched => {
+                relaunch(ctx, lock, state)?;
+                set_phase(state, Phase::Relaunched);
+                lock.save(state)?;
+                ctx.inputs.fault_point("swap:relaunched");
+            }
+            Phase::Relaunched => return finish(ctx, lock, state),
+        }
+    }
+}
+
+fn set_phase(state: &mut State, phase: Phase) {
+    if let Some(journal) = state.swap.journal.as_mut() {
+        journal.phase = phase;
+    }
+}
+
+fn journal_mut(state: &mut State) -> &mut Journal {
+    state.swap.journal.as_mut().expect("a swap in progress has a journal")
+}
+
+/// Phase 1: who is involved and what will happen to each session.
+fn plan(
+    ctx: &Ctx,
+    state: &State,
+    observation: &Observation,
+    from: &str,
+    to: &str,
+    reason: Reason,
+    now: DateTime<Utc>,
+) -> Journal {
+    let config = &ctx.config;
+    let clients = all_clients(ctx);
+    let mut sessions = Vec::new();
+    let dedicated =
+        config.pool.dedicated.iter().map(|d| (d.name.clone(), SessionKind::Dedicated, Some(d.project.clone())));
+    let pool = config.pool.autonomous.names().map(|name| (name, SessionKind::Pool, None));
+    for (name, kind, project) in dedicated.chain(pool) {
+        let Some(pane) = observation.session_pane(&name) else { continue };
+        let client = client::client_in_pane(&clients, pane.pid);
+        let running = client.is_some() || (!driver::children(pane.pid).is_empty() && !is_shell(&pane.current_command));
+        let recorded = state.sessions.get(&name);
+        let working = client.is_some_and(|c| c.state.status == "busy")
+            || recorded.is_some_and(|r| r.status == SessionStatus::Working);
+        let plan = match (running, kind, working) {
+            (false, _, _) => Plan::Untouched,
+            (true, SessionKind::Dedicated, _) | (true, SessionKind::Pool, true) => Plan::Resume,
+            (true, SessionKind::Pool, false) => Plan::Fresh,
+        };
+        let cwd = client
+            .map(|c| PathBuf::from(&c.state.cwd))
+            .filter(|p| !p.as_os_str().is_empty())
+            .or(project)
+            .or_else(|| Some(PathBuf::from(&pane.current_path)).filter(|p| !p.as_os_str().is_empty()));
+        sessions.push(SwapSession {
+            name,
+            kind,
+            plan,
+            working,
+            cwd,
+            claude_session_id: None,
+            id_source: None,
+            task: recorded.and_then(|r| r.task.clone()),
+            outcome: None,
+        });
+    }
+    let link_before = config.claude.active_link.as_deref().and_then(accounts::link_target);
+    Journal {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        reason,
+        started_at: now,
+        phase: Phase::Planned,
+        sessions,
+        link_before,
+    }
+}
+
+/// tmux reports a pane's foreground process; a pane at its prompt shows the shell.
+fn is_shell(command: &str) -> bool {
+    matches!(command, "bash" | "zsh" | "sh" | "fish" | "dash" | "ksh" | "tcsh")
+}
+
+fn all_clients(ctx: &Ctx) -> Vec<RunningClient> {
+    ctx.config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect()
+}
+
+static UUID: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$").expect("uuid regex")
+});
+
+fn valid_id(id: &str) -> Option<String> {
+    let id = id.trim().to_lowercase();
+    UUID.is_match(&id).then_some(id)
+}
+
+/// Phase 2: the Claude session id of every session to resume: the client's own state
+/// file first, then the latest SessionStart hook event of its pane, then the newest
+/// transcript of its cwd (when no other involved session shares that cwd), then a
+/// `claude --resume <uuid>` line on the pane. No valid id: left at the shell.
+fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
+    let observation = ctx.tmux.observe().context("could not observe tmux")?;
+    let clients = all_clients(ctx);
+    let starts = session_starts(ctx);
+    let journal = journal_mut(state);
+    let from_home = ctx.config.account(&journal.from).map(|a| a.home.clone());
+    let mut cwd_users: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    for session in journal.sessions.iter().filter(|s| s.plan == Plan::Resume) {
+        if let Some(cwd) = &session.cwd {
+            *cwd_users.entry(cwd.clone()).or_default() += 1;
+        }
+    }
+    for session in journal.sessions.iter_mut() {
+        if session.plan != Plan::Resume || session.claude_session_id.is_some() {
+            continue;
+        }
+        let pane = observation.session_pane(&session.name);
+        let found = pane
+            .and_then(|p| client::client_in_pane(&clients, p.pid))
+            .and_then(|c| valid_id(&c.state.session_id))
+            .map(|id| (id, "client state"))
+            .or_else(|| {
+                pane.and_then(|p| starts.get(&p.pane_id)).and_then(|id| valid_id(id)).map(|id| (id, "hook event"))
+            })
+            .or_else(|| {
+                let cwd = session.cwd.as_ref().filter(|cwd| cwd_users.get(*cwd) == Some(&1))?;
+                newest_transcript(from_home.as_deref()?, cwd).map(|id| (id, "transcript"))
+            })
+            .or_else(|| {
+                let text = ctx.tmux.capture_one(&pane?.pane_id).ok()?;
+                screen::parse(&text).resume_id().and_then(valid_id).map(|id| (id, "pane"))
+            });
+        match found {
+            Some((id, source)) => {
+                session.claude_session_id = Some(id);
+                session.id_source = Some(source.to_owned());
+            }
+            None => session.plan = Plan::LeaveAtShell,
+        }
+    }
+    Ok(())
+}
+
+/// Pane → session id of the latest SessionStart hook event.
+fn session_starts(ctx: &Ctx) -> BTreeMap<String, String> {
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let mut starts = BTreeMap::new();
+    if let Ok(read) = hooks::read_from(&spool, 0) {
+        for event in read.events.into_iter().filter(|e| e.event == "SessionStart") {
+            if let (Some(pane), Some(id)) = (event.pane, event.session_id) {
+                starts.insert(pane, id);
+            }
+        }
+    }
+    starts
+}
+
+fn newest_transcript(home: &Path, cwd: &Path) -> Option<String> {
+    let dir = home.join("projects").join(client::project_slug(&cwd.display().to_string()));
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let id = valid_id(name.strip_suffix(".jsonl")?)?;
+            Some((e.metadata().ok()?.modified().ok()?, id))
+        })
+        .max()
+        .map(|(_, id)| id)
+}
+
+fn waits(ctx: &Ctx) -> Waits {
+    Waits { start: ctx.config.swap.start_timeout.get(), stop: ctx.config.swap.stop_timeout.get() }
+}
+
+/// Phase 3: Claude stopped in every involved pane; dead panes get a fresh shell. A
+/// client that printed its resume id on `/exit` fills an id the save phase missed.
+fn stop_sessions(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<()> {
+    let observation = ctx.tmux.observe().context("could not observe tmux")?;
+    let count = journal_mut(state).sessions.len();
+    for index in 0..count {
+        let session = journal_mut(state).sessions[index].clone();
+        if session.plan == Plan::Untouched {
+            continue;
+        }
+        let Some(pane) = observation.session_pane(&session.name) else { continue };
+        if pane.dead {
+            ctx.tmux.respawn_pane(&pane.pane_id, session.cwd.as_deref(), None)?;
+            continue;
+        }
+        let stopped = driver::stop(&ctx.tmux, &pane.pane_id, pane.pid, waits(ctx))
+            .with_context(|| format!("could not stop Claude in session {}", session.name))?;
+        if let Stopped::Exited { resume_id: Some(id) } = stopped {
+            let entry = &mut journal_mut(state).sessions[index];
+            if entry.claude_session_id.is_none()
+                && entry.plan == Plan::LeaveAtShell
+                && let Some(id) = valid_id(&id)
+            {
+                entry.claude_session_id = Some(id);
+                entry.id_source = Some("pane".to_owned());
+                entry.plan = Plan::Resume;
+            }
+        }
+        if index == 0 {
+            lock.save(state)?;
+            ctx.inputs.fault_point("swap:mid-stop");
+        }
+    }
+    Ok(())
+}
+
+/// Phase 4: the active link flipped to the target (new link + rename) and the target's
+/// shared links in place.
+fn switch(ctx: &Ctx, state: &State) -> Result<()> {
+    let journal = state.swap.journal.as_ref().expect("journal");
+    let target =
+        ctx.config.account(&journal.to).with_context(|| format!("account {} is no longer configured", journal.to))?;
+    if ctx.inputs.fault_is("swap:diverge-link") {
+        // Test hook: another tool points a shared link elsewhere between plan and switch.
+        if let Some(root) = &ctx.config.claude.shared.root
+            && let Some(entry) = ctx.config.claude.shared.entries.first()
+        {
+            let link = target.home.join(entry);
+            let _ = std::fs::remove_file(&link);
+            let _ = std::os::unix::fs::symlink(root.join("elsewhere"), &link);
+        }
+    }
+    if let Some(link) = &ctx.config.claude.active_link {
+        point_link(link, &target.home)?;
+        ctx.inputs.fault_point("swap:mid-switch");
+    }
+    shared_links_problem(ctx, target).map_err(|problem| anyhow!("account {}: {problem}", target.name))?;
+    ensure_shared_links(ctx, target)
+}
+
+/// Whether the target's shared links are sound or safely creatable.
+fn shared_links_problem(ctx: &Ctx, account: &Account) -> std::result::Result<(), String> {
+    let Some(root) = &ctx.config.claude.shared.root else { return Ok(()) };
+    for entry in &ctx.config.claude.shared.entries {
+        let link = account.home.join(entry);
+        match accounts::check_shared_link(&account.home, root, entry) {
+            Ok(SharedLink::PointsElsewhere { target }) => {
+                return Err(format!(
+                    "shared link {} points to {} instead of {} (never changed by ccfail: repair it, then swap again)",
+                    link.display(),
+                    target.display(),
+                    root.join(entry).display()
+                ));
+            }
+            Ok(SharedLink::InTheWay { what }) => {
+                return Err(format!("{what} is in the way at {} where a shared link belongs", link.display()));
+            }
+            Err(err) => return Err(format!("{} cannot be read: {err}", link.display())),
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn ensure_shared_links(ctx: &Ctx, account: &Account) -> Result<()> {
+    let Some(root) = &ctx.config.claude.shared.root else { return Ok(()) };
+    for entry in &ctx.config.claude.shared.entries {
+        if accounts::check_shared_link(&account.home, root, entry)?.fixable() {
+            accounts::create_shared_link(&account.home, root, entry)
+                .with_context(|| format!("could not create the shared link {}", account.home.join(entry).display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Points `link` at `target` atomically: a new link beside it, renamed over it. A real
+/// file or directory at `link` is never replaced.
+fn point_link(link: &Path, target: &Path) -> Result<()> {
+    if let Ok(meta) = std::fs::symlink_metadata(link)
+        && !meta.file_type().is_symlink()
+    {
+        anyhow::bail!("the active link {} is a real file or directory (never replaced by ccfail)", link.display());
+    }
+    let temp = link.with_file_name(format!(
+        ".{}.ccfail-new",
+        link.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    let _ = std::fs::remove_file(&temp);
+    std::os::unix::fs::symlink(target, &temp).with_context(|| format!("could not create {}", temp.display()))?;
+    std::fs::rename(&temp, link).with_context(|| format!("could not replace the active link {}", link.display()))?;
+    if let Some(dir) = link.parent() {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+/// Phase 5: every session started again on the target, each verified at its input box.
+/// A failure is recorded on the session and does not undo the swap.
+fn relaunch(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<()> {
+    let to = journal_mut(state).to.clone();
+    relaunch_on(ctx, lock, state, &to, true)
+}
+
+/// Starts the sessions of the journal on `account`; `continue_tasks` types the
+/// continuation prompt into resumed pool sessions that were working.
+fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &str, continue_tasks: bool) -> Result<()> {
+    let account =
+        ctx.config.account(account_name).with_context(|| format!("account {account_name} is not configured"))?.clone();
+    let observation = ctx.tmux.observe().context("could not observe tmux")?;
+    let count = journal_mut(state).sessions.len();
+    for index in 0..count {
+        let session = journal_mut(state).sessions[index].clone();
+        if !matches!(session.plan, Plan::Resume | Plan::Fresh) || session.outcome.is_some() {
+            continue;
+        }
+        let outcome = match observation.session_pane(&session.name) {
+            None => "failed: the tmux session is gone".to_owned(),
+            Some(pane) if !driver::children(pane.pid).is_empty() => "already running".to_owned(),
+            Some(pane) => match start_one(ctx, &account, &session, pane, continue_tasks) {
+                Ok(done) => done,
+                Err(err) => format!("failed: {err:#}"),
+            },
+        };
+        if outcome.starts_with("failed") {
+            ctx.log().error(&format!("session {}: relaunch on {account_name} {outcome}", session.name));
+        }
+        journal_mut(state).sessions[index].outcome = Some(outcome);
+        lock.save(state)?;
+        if index == 0 {
+            ctx.inputs.fault_point("swap:mid-relaunch");
+        }
+    }
+    Ok(())
+}
+
+fn start_one(ctx: &Ctx, account: &Account, session: &SwapSession, pane: &Pane, continue_tasks: bool) -> Result<String> {
+    if let Some(cwd) = &session.cwd {
+        driver::pre_accept_trust(&account.home, cwd)?;
+        // The client starts in the shell's cwd; make it the conversation's.
+        ctx.tmux.send_line(&pane.pane_id, &format!("cd {}", driver::quote(&cwd.display().to_string())))?;
+    }
+    let resume = if session.plan == Plan::Resume { session.claude_session_id.as_deref() } else { None };
+    let command = driver::command_line(&ctx.config, account, &Launch { resume, model: None });
+    driver::start(&ctx.tmux, &pane.pane_id, &command, waits(ctx))?;
+    if continue_tasks && session.kind == SessionKind::Pool && session.working && resume.is_some() {
+        ctx.tmux.send_line(&pane.pane_id, &ctx.config.swap.continue_prompt)?;
+        return Ok(format!("resumed on {} and told to continue", account.name));
+    }
+    Ok(match resume {
+        Some(_) => format!("resumed on {}", account.name),
+        None => format!("fresh start on {}", account.name),
+    })
+}
+
+/// Phase 6: the target is the active account; the journal becomes history.
+fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
+    let now = ctx.now();
+    let journal = state.swap.journal.take().expect("journal");
+    state.set_active(&journal.to, now);
+    state.swap.last = Some(SwapRecord {
+        from: journal.from.clone(),
+        to: journal.to.clone(),
+        at: now,
+        reason: journal.reason.describe(),
+    });
+    state.quota.suspicion = None;
+    for session in &journal.sessions {
+        if let (Some(recorded), Some(id)) = (state.sessions.get_mut(&session.name), &session.claude_session_id) {
+            recorded.claude_session_id = Some(id.clone());
+        }
+    }
+    let failed =
+        journal.sessions.iter().filter(|s| s.outcome.as_deref().is_some_and(|o| o.starts_with("failed"))).count();
+    state.record(
+        now,
+        "swap-done",
+        format!("{} -> {}; {} sessions relaunched, {failed} failed", journal.from, journal.to, journal.sessions.len()),
+    );
+    lock.save(state)?;
+    Ok(Outcome::Done { from: journal.from, to: journal.to, sessions: journal.sessions })
+}
+
+/// Undoes a swap that could not switch: the active link back where it was, the stopped
+/// sessions started again on the old account, the journal closed as failed. If the link
+/// cannot be put back, the partial-swap latch is set.
+fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> Result<Outcome> {
+    let now = ctx.now();
+    let journal = state.swap.journal.clone().expect("journal");
+    ctx.log().error(&format!("swap {} -> {} failed: {reason}; rolling back", journal.from, journal.to));
+    if let Some(link) = &ctx.config.claude.active_link {
+        let restore = match &journal.link_before {
+            Some(before) => {
+                if ctx.inputs.fault_is("swap:fail-rollback") {
+                    Err(anyhow!("injected failure: the active link could not be put back"))
+                } else {
+                    point_link(link, before)
+                }
+            }
+            None => Ok(()),
+        };
+        if let Err(err) = restore {
+            let latch_reason = format!(
+                "swap {} -> {} failed ({reason}) and the rollback failed too ({err:#}); the active link {} may point \
+                 at the wrong account",
+                journal.from,
+                journal.to,
+                link.display()
+            );
+            state.swap.partial_latch = Some(PartialSwapLatch { set_at: now, reason: latch_reason.clone() });
+            state.record(now, "swap-partial", latch_reason.clone());
+            lock.save(state)?;
+            // The conversations are still saved in the journal; leave it for the operator.
+            return Ok(Outcome::Partial { from: journal.from, to: journal.to, reason: latch_reason });
+        }
+    }
+    // Sessions stopped for the swap go back to work on the old account.
+    if journal.phase >= Phase::Saved {
+        relaunch_on(ctx, lock, state, &journal.from, false)?;
+    }
+    let journal = state.swap.journal.take().expect("journal");
+    state.record(now, "swap-failed", format!("{} -> {}: {reason}; rolled back", journal.from, journal.to));
+    lock.save(state)?;
+    Ok(Outcome::RolledBack { from: journal.from, to: journal.to, reason, sessions: journal.sessions })
+}
+
+/// `swap --clear-partial`: the active link and every account's shared links are checked;
+/// the latch is cleared only when all are sound.
+pub fn clear_partial(ctx: &Ctx, state: &mut State) -> std::result::Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    if let Some((active, _)) = accounts::active_account(&ctx.config, Some(state))
+        && let Some(link) = &ctx.config.claude.active_link
+    {
+        match accounts::link_target(link) {
+            Some(target) if accounts::same_place(&target, &active.home) => {}
+            target => problems.push(format!(
+                "the active link {} points to {} but the active account is {} ({}): ln -sfn {} {}",
+                link.display(),
+                target.map(|t| t.display().to_string()).unwrap_or_else(|| "nothing".to_owned()),
+                active.name,
+                active.home.display(),
+                active.home.display(),
+                link.display()
+            )),
+        }
+    }
+    for account in &ctx.config.accounts {
+        if let Err(problem) = shared_links_problem(ctx, account) {
+            problems.push(format!("account {}: {problem}", account.name));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    state.swap.partial_latch = None;
+    state.swap.journal = None;
+    state.record(ctx.now(), "latch-cleared", "links re-validated by the operator");
+    Ok(())
+}
+
+/// How long a swap keeps detection off afterwards (for reports).
+pub fn cooldown(ctx: &Ctx) -> Duration {
+    ctx.config.quota.cooldown.get()
+}
