@@ -92,4 +92,11 @@ impl Ctx {
     pub fn log(&self) -> &Logger {
         &self.inputs.log
     }
+
+    /// Sends a notification (if `notify.command` is set and wants this event); never
+    /// fails and never waits past `notify.timeout`.
+    pub fn notify(&self, event: &str, summary: impl Into<String>, details: serde_json::Value) {
+        let event = crate::notify::Event::new(event, self.now(), summary, details);
+        crate::notify::send(&self.config.notify, self.log(), &event);
+    }
 }

@@ -16,6 +16,7 @@ pub mod exit;
 pub mod hooks;
 pub mod log;
 pub mod names;
+pub mod notify;
 pub mod paths;
 pub mod process;
 pub mod quota;
@@ -49,21 +50,41 @@ fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
         _ => {}
     }
     let inputs = Inputs::from_cli(cli, env)?;
-    match &cli.command {
-        Command::Doctor(args) => commands::doctor::run(&inputs, args),
-        Command::Status(args) => {
-            let ctx = Ctx::load(inputs)?;
-            if let Some(outcome) = swap::recover_if_needed(&ctx)? {
-                ctx.log().warn(&format!(
-                    "an unfinished swap was resolved: {}",
-                    commands::swap::human(&ctx, &outcome).trim_end()
-                ));
-            }
-            commands::status::run(&ctx, args)
+    if let Command::Doctor(args) = &cli.command {
+        return commands::doctor::run(&inputs, args);
+    }
+    let ctx = Ctx::load(inputs)?;
+    let result = run_with_ctx(cli, &ctx);
+    if let Some(state::StateError::Busy { streak, .. }) = result.as_ref().err().and_then(|e| e.downcast_ref())
+        && *streak == BUSY_STREAK_NOTIFY
+    {
+        {
+            ctx.notify(
+                "lock_busy",
+                format!("{streak} ccfail runs in a row found the state lock busy; is a command stuck?"),
+                serde_json::json!({ "streak": streak, "lock": ctx.state.paths().lock_file() }),
+            );
         }
-        Command::Hooks(args) => commands::hooks::run(&Ctx::load(inputs)?, args),
-        Command::QuotaCheck(args) => commands::quota_check::run(&Ctx::load(inputs)?, args),
-        Command::Swap(args) => commands::swap::run(&Ctx::load(inputs)?, args),
+    }
+    result
+}
+
+/// Runs in a row that found the state lock busy before the operator hears of it.
+const BUSY_STREAK_NOTIFY: u32 = 5;
+
+fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Doctor(_) => unreachable!("doctor runs without a loaded config"),
+        Command::Status(args) => {
+            if let Some(outcome) = swap::recover_if_needed(ctx)? {
+                let summary = commands::swap::human(ctx, &outcome);
+                ctx.log().warn(&format!("an unfinished swap was resolved: {}", summary.trim_end()));
+            }
+            commands::status::run(ctx, args)
+        }
+        Command::Hooks(args) => commands::hooks::run(ctx, args),
+        Command::QuotaCheck(args) => commands::quota_check::run(ctx, args),
+        Command::Swap(args) => commands::swap::run(ctx, args),
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }

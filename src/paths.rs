@@ -146,6 +146,9 @@ impl StatePaths {
     pub fn lock_file(&self) -> PathBuf {
         self.dir.join("state.lock")
     }
+    pub fn busy_streak_file(&self) -> PathBuf {
+        self.dir.join("busy-streak")
+    }
 }
 
 #[cfg(test)]

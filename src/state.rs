@@ -176,8 +176,8 @@ impl State {
 
 #[derive(Debug, Error)]
 pub enum StateError {
-    #[error("state is busy: another ccfail run holds {} (waited {waited:?}); skipped", lock.display())]
-    Busy { lock: PathBuf, waited: Duration },
+    #[error("state is busy: another ccfail run holds {} (waited {waited:?}); skipped ({streak} in a row)", lock.display())]
+    Busy { lock: PathBuf, waited: Duration, streak: u32 },
     #[error("state file {} does not parse ({reason}); a copy is kept at {}. Repair it, or move it away to start from a fresh state", file.display(), kept.display())]
     Corrupt { file: PathBuf, kept: PathBuf, reason: String },
     #[error("state file {} has version {found}, this ccfail reads version {STATE_VERSION}; a copy is kept at {}. Run the ccfail that wrote it, or move it away to start fresh", file.display(), kept.display())]
@@ -240,12 +240,16 @@ impl StateStore {
         let mut pause = Duration::from_millis(5);
         loop {
             match fs2::FileExt::try_lock_exclusive(&file) {
-                Ok(()) => return Ok(StateLock { file, paths: self.paths.clone() }),
+                Ok(()) => {
+                    let _ = fs::remove_file(self.paths.busy_streak_file());
+                    return Ok(StateLock { file, paths: self.paths.clone() });
+                }
                 Err(err)
                     if err.kind() == io::ErrorKind::WouldBlock || err.raw_os_error() == Some(libc::EWOULDBLOCK) =>
                 {
                     if started.elapsed() >= self.lock_wait {
-                        return Err(StateError::Busy { lock: lock_path, waited: started.elapsed() });
+                        let streak = self.bump_busy_streak();
+                        return Err(StateError::Busy { lock: lock_path, waited: started.elapsed(), streak });
                     }
                     std::thread::sleep(pause.min(self.lock_wait.saturating_sub(started.elapsed())));
                     pause = (pause * 2).min(Duration::from_millis(50));
@@ -253,6 +257,15 @@ impl StateStore {
                 Err(err) => return Err(io_error("lock", &lock_path)(err)),
             }
         }
+    }
+
+    /// Counts runs in a row that found the lock busy, in a small file beside it (a busy
+    /// run cannot write the state); the next run that gets the lock removes it.
+    fn bump_busy_streak(&self) -> u32 {
+        let file = self.paths.busy_streak_file();
+        let streak = fs::read_to_string(&file).ok().and_then(|t| t.trim().parse::<u32>().ok()).unwrap_or(0) + 1;
+        let _ = write_atomically(&file, format!("{streak}\n").as_bytes());
+        streak
     }
 
     /// One read-modify-write under the lock: load, let `change` edit, save.
@@ -428,7 +441,11 @@ mod tests {
         // process contends just like another process would.
         let started = Instant::now();
         let err = store.lock().unwrap_err();
-        assert!(matches!(err, StateError::Busy { .. }), "{err}");
+        assert!(matches!(err, StateError::Busy { streak: 1, .. }), "{err}");
+        assert!(matches!(store.lock().unwrap_err(), StateError::Busy { streak: 2, .. }), "runs in a row are counted");
+        drop(_held);
+        drop(store.lock().unwrap());
+        assert!(!store.paths().busy_streak_file().exists(), "a run that gets the lock ends the streak");
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 

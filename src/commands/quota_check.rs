@@ -53,6 +53,13 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
     let mut report = check(ctx, &mut state, args)?;
     if !args.dry_run {
         lock.save(&state)?;
+        if let Outcome::Confirmed { account, hit, drained_until } = &report.outcome {
+            ctx.notify(
+                "quota_hit",
+                format!("account {account} hit its limit: {} (drained until {drained_until})", hit.snippet),
+                serde_json::json!({ "account": account, "hit": hit, "drained_until": drained_until }),
+            );
+        }
         if let Outcome::Confirmed { hit, .. } = &report.outcome
             && ctx.config.quota.auto_swap
         {

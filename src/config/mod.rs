@@ -35,6 +35,7 @@ pub struct Config {
     pub state: StateConfig,
     pub quota: QuotaConfig,
     pub swap: SwapConfig,
+    pub notify: NotifyConfig,
 }
 
 /// One Anthropic account: a Claude Code config dir (`CLAUDE_CONFIG_DIR`).
@@ -263,6 +264,25 @@ impl Default for SwapConfig {
             continue_prompt: "The session was moved to another account. Continue the task you were working on."
                 .to_owned(),
         }
+    }
+}
+
+/// Who hears about what ccfail did: a command run with one JSON event on stdin.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct NotifyConfig {
+    /// The notifier as argv (no shell), e.g. `[/usr/local/bin/notify-telegram]`; empty:
+    /// no notifications.
+    pub command: Vec<String>,
+    /// Event kinds to send (see the README); empty: all of them.
+    pub events: Vec<String>,
+    /// A notifier still running after this is killed; the command goes on.
+    pub timeout: HumanDuration,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig { command: Vec::new(), events: Vec::new(), timeout: HumanDuration::from_secs(10) }
     }
 }
 

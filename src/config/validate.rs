@@ -60,6 +60,7 @@ pub fn expand_and_validate(config: &mut Config, env: &Env) -> Vec<ConfigProblem>
     check_pool(config, &mut problems);
     check_projects(config, &mut problems);
     check_quota(config, &mut problems);
+    check_notify(config, &mut problems);
     if config.state.lock_wait.get().as_secs() > MAX_LOCK_WAIT_SECS {
         problems.push(ConfigProblem::new(
             "state.lock_wait",
@@ -104,6 +105,20 @@ fn check_accounts(config: &Config, problems: &mut Vec<ConfigProblem>) {
                 format!("{} is already the home of accounts[{first}]", account.home.display()),
             ));
         }
+    }
+}
+
+fn check_notify(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    for (i, event) in config.notify.events.iter().enumerate() {
+        if !crate::notify::EVENTS.contains(&event.as_str()) {
+            problems.push(ConfigProblem::new(
+                format!("notify.events[{i}]"),
+                format!("{event:?} is not an event; known: {}", crate::notify::EVENTS.join(", ")),
+            ));
+        }
+    }
+    if config.notify.command.first().is_some_and(|program| program.trim().is_empty()) {
+        problems.push(ConfigProblem::new("notify.command", "the first word must name the notifier program"));
     }
 }
 

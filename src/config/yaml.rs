@@ -15,8 +15,8 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 use super::{
-    Account, AutonomousPool, ClaudeConfig, Config, ConfigProblem, DedicatedSession, PoolConfig, ProjectEntry,
-    ProjectsConfig, QuotaConfig, SharedDirs, SoftLimits, StateConfig, SwapConfig, TmuxConfig,
+    Account, AutonomousPool, ClaudeConfig, Config, ConfigProblem, DedicatedSession, NotifyConfig, PoolConfig,
+    ProjectEntry, ProjectsConfig, QuotaConfig, SharedDirs, SoftLimits, StateConfig, SwapConfig, TmuxConfig,
 };
 
 /// What reading the text produced: a config with defaults wherever a section was bad,
@@ -67,6 +67,7 @@ pub fn parse(text: &str) -> Parsed {
             "state" => set(&mut config.state, section("state", value, &mut problems)),
             "quota" => set(&mut config.quota, section("quota", value, &mut problems)),
             "swap" => set(&mut config.swap, section("swap", value, &mut problems)),
+            "notify" => set(&mut config.notify, section("notify", value, &mut problems)),
             _ => problems.push(unknown_key(&name)),
         }
     }
@@ -179,6 +180,7 @@ fn known_keys(parent: &str) -> &'static [&'static str] {
         "state" => fields_of::<StateConfig>(),
         "quota" => fields_of::<QuotaConfig>(),
         "swap" => fields_of::<SwapConfig>(),
+        "notify" => fields_of::<NotifyConfig>(),
         _ => &[],
     }
 }

@@ -22,6 +22,7 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 use regex::Regex;
 use serde::Serialize;
+use serde_json::json;
 
 use crate::accounts::{self, SharedLink};
 use crate::client::{self, RunningClient};
@@ -64,6 +65,11 @@ pub struct Request {
 /// Runs a swap under the caller's lock, saving the state after every phase.
 pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -> Result<Outcome> {
     if let Some(latch) = &state.swap.partial_latch {
+        ctx.notify(
+            "swap_refused",
+            format!("swap refused: the partial-swap latch is set ({})", latch.reason),
+            json!({ "reason": "partial_swap_latch", "latch": latch.reason }),
+        );
         return Ok(Outcome::Latched { since: latch.set_at, reason: latch.reason.clone() });
     }
     if let Some(journal) = &state.swap.journal {
@@ -90,13 +96,22 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
         .collect();
     let to = match target::choose(&candidates, &active.name, request.to.as_deref(), now) {
         Ok(to) => to,
-        Err(refusal) => return Ok(Outcome::Refused { reason: refusal.to_string(), refusal: Some(refusal) }),
+        Err(refusal) => {
+            ctx.notify(
+                "swap_refused",
+                format!("swap refused: {refusal}"),
+                json!({ "reason": "no_eligible_account", "from": active.name, "accounts": refusal.accounts }),
+            );
+            return Ok(Outcome::Refused { reason: refusal.to_string(), refusal: Some(refusal) });
+        }
     };
     let target = config.account(&to).expect("chosen among the configured accounts");
     // Pre-flight: a target whose shared links cannot be made sound would fail at the
     // switch after every session was stopped; refuse before touching anything.
     if let Err(problem) = shared_links_problem(ctx, target) {
-        return Ok(Outcome::Refused { reason: format!("account {to}: {problem}"), refusal: None });
+        let reason = format!("account {to}: {problem}");
+        ctx.notify("swap_refused", format!("swap refused: {reason}"), json!({ "reason": "shared_link", "to": to }));
+        return Ok(Outcome::Refused { reason, refusal: None });
     }
 
     let observation = ctx.tmux.observe().context("could not observe tmux")?;
@@ -119,6 +134,11 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
         return Ok(Outcome::Planned { journal, commands });
     }
     state.record(now, "swap-started", format!("{} -> {} ({})", journal.from, journal.to, journal.reason.describe()));
+    ctx.notify(
+        "swap_started",
+        format!("swap {} -> {} started ({})", journal.from, journal.to, journal.reason.describe()),
+        json!({ "from": journal.from, "to": journal.to, "reason": journal.reason, "sessions": journal.sessions.len() }),
+    );
     state.swap.journal = Some(journal);
     lock.save(state)?;
     ctx.inputs.fault_point("swap:planned");
@@ -563,6 +583,16 @@ fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
         format!("{} -> {}; {} sessions relaunched, {failed} failed", journal.from, journal.to, journal.sessions.len()),
     );
     lock.save(state)?;
+    ctx.notify(
+        "swap_done",
+        format!(
+            "swap {} -> {} done: {} sessions, {failed} relaunch failures",
+            journal.from,
+            journal.to,
+            journal.sessions.len()
+        ),
+        json!({ "from": journal.from, "to": journal.to, "sessions": journal.sessions }),
+    );
     Ok(Outcome::Done { from: journal.from, to: journal.to, sessions: journal.sessions })
 }
 
@@ -595,6 +625,11 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
             state.swap.partial_latch = Some(PartialSwapLatch { set_at: now, reason: latch_reason.clone() });
             state.record(now, "swap-partial", latch_reason.clone());
             lock.save(state)?;
+            ctx.notify(
+                "partial_swap_latch",
+                format!("PARTIAL SWAP, latch set: {latch_reason}"),
+                json!({ "from": journal.from, "to": journal.to, "reason": latch_reason }),
+            );
             // The conversations are still saved in the journal; leave it for the operator.
             return Ok(Outcome::Partial { from: journal.from, to: journal.to, reason: latch_reason });
         }
@@ -606,6 +641,11 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
     let journal = state.swap.journal.take().expect("journal");
     state.record(now, "swap-failed", format!("{} -> {}: {reason}; rolled back", journal.from, journal.to));
     lock.save(state)?;
+    ctx.notify(
+        "swap_failed",
+        format!("swap {} -> {} failed and was rolled back: {reason}", journal.from, journal.to),
+        json!({ "from": journal.from, "to": journal.to, "reason": reason }),
+    );
     Ok(Outcome::RolledBack { from: journal.from, to: journal.to, reason, sessions: journal.sessions })
 }
 

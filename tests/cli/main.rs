@@ -6,6 +6,7 @@ mod bad_input;
 mod driver;
 mod generated;
 mod hooks;
+mod notify;
 mod quota_check;
 mod standin;
 mod state_concurrency;
