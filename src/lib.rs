@@ -19,6 +19,7 @@ pub mod process;
 pub mod render;
 pub mod state;
 pub mod tmux;
+pub mod usage;
 
 use anyhow::Result;
 
