@@ -146,6 +146,10 @@ impl StatePaths {
     pub fn lock_file(&self) -> PathBuf {
         self.dir.join("state.lock")
     }
+    /// Transcript cursors and usage records: bulky, rebuildable, under the same lock.
+    pub fn usage_file(&self) -> PathBuf {
+        self.dir.join("usage.json")
+    }
 }
 
 #[cfg(test)]

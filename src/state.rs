@@ -247,6 +247,11 @@ pub struct StateLock {
 }
 
 impl StateLock {
+    /// The files this lock guards, for companions of `state.json` such as `usage.json`.
+    pub fn paths(&self) -> &StatePaths {
+        &self.paths
+    }
+
     pub fn load(&self) -> Result<State, StateError> {
         load_file(&self.paths.state_file())
     }
