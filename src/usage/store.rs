@@ -113,24 +113,34 @@ pub fn load(file: &Path) -> Result<Result<Option<UsageStore>, String>> {
 }
 
 fn decode(bytes: &[u8]) -> Result<UsageStore, String> {
-    #[derive(Deserialize)]
-    struct Version {
-        version: Option<u64>,
-    }
-    let version = serde_json::from_slice::<Version>(bytes).map_err(|err| err.to_string())?.version;
-    if version != Some(u64::from(USAGE_VERSION)) {
-        return Err(match version {
-            Some(found) => format!("version {found}, this ccfail reads version {USAGE_VERSION}"),
-            None => "no \"version\" number".to_owned(),
-        });
-    }
-    let file: FileIn<'_> = serde_json::from_slice(bytes).map_err(|err| err.to_string())?;
+    let file = match serde_json::from_slice::<FileIn<'_>>(bytes) {
+        Ok(file) if file.version == u64::from(USAGE_VERSION) => file,
+        Ok(file) => return Err(version_mismatch(Some(file.version))),
+        // Another version may have another shape: say so rather than "missing field".
+        Err(err) => {
+            #[derive(Deserialize)]
+            struct Version {
+                version: Option<u64>,
+            }
+            return Err(match serde_json::from_slice::<Version>(bytes) {
+                Ok(Version { version }) if version != Some(u64::from(USAGE_VERSION)) => version_mismatch(version),
+                _ => err.to_string(),
+            });
+        }
+    };
     let mut responses = HashMap::with_capacity(file.responses.len());
     for RecordIn(at_ms, key, input, output, cache_creation, cache_read) in file.responses {
         let key = u64::from_str_radix(&key, 16).map_err(|_| format!("response key {key:?} is not hex"))?;
         responses.insert(key, Stored { at_ms, tokens: Tokens { input, output, cache_creation, cache_read } });
     }
     Ok(UsageStore { retained_since_ms: file.retained_since.timestamp_millis(), files: file.files, responses })
+}
+
+fn version_mismatch(found: Option<u64>) -> String {
+    match found {
+        Some(found) => format!("version {found}, this ccfail reads version {USAGE_VERSION}"),
+        None => "no \"version\" number".to_owned(),
+    }
 }
 
 /// Replaces the usage file atomically (same protocol and mode as `state.json`).
@@ -152,6 +162,7 @@ pub fn save(file: &Path, store: &UsageStore) -> Result<()> {
 
 #[derive(Deserialize)]
 struct FileIn<'a> {
+    version: u64,
     retained_since: DateTime<Utc>,
     files: BTreeMap<String, Cursor>,
     #[serde(borrow)]
@@ -230,7 +241,7 @@ mod tests {
         for (text, why) in [
             ("{\"version\":1,\"files\":", "EOF"),
             ("{\"version\":9}", "version 9"),
-            ("[]", "expected struct Version"),
+            ("[]", "expected struct"),
             ("{\"files\":{}}", "no \"version\""),
             (
                 "{\"version\":1,\"retained_since\":\"2026-01-01T00:00:00Z\",\"files\":{},\"responses\":[[1,\"xyz\",0,0,0,0]]}",
