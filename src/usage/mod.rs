@@ -26,6 +26,7 @@
 //! * Records are never removed by a rescan: usage that happened still counts if a
 //!   transcript is rewritten or deleted.
 
+mod line;
 mod scan;
 mod store;
 pub mod windows;

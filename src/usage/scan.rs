@@ -13,7 +13,6 @@
 //! It must not decide anything about accounts or windows, and it never writes: it
 //! returns the new cursors and responses to [`super`], which stores them.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -25,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
-use super::windows::Tokens;
+use super::line::{LineKind, ParsedResponse, parse_line, stable_hash};
 
 /// Bytes at the start of a file whose hash tells a rewritten file from a grown one.
 const HEAD_BYTES: usize = 256;
@@ -50,15 +49,6 @@ pub struct Cursor {
     /// Hash of the first `head_len` bytes.
     #[serde(with = "hex_u64")]
     pub head: u64,
-}
-
-/// One assistant line with usage, reduced to what the windows need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParsedResponse {
-    /// Hash of `message.id` + `requestId` (or of the whole line when either is missing).
-    pub key: u64,
-    pub at_ms: i64,
-    pub tokens: Tokens,
 }
 
 /// What one scan did, for the report and the benchmark.
@@ -373,162 +363,6 @@ fn resumable(cursor: &Cursor, meta: &Metadata, head: &[u8]) -> bool {
         && stable_hash(&[&head[..head_len]]) == cursor.head
 }
 
-/// What one line that mentions `"usage"` turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineKind {
-    Response(ParsedResponse),
-    /// A failed turn (`isApiErrorMessage` or model `<synthetic>`): zero usage, not a response.
-    ApiError,
-    /// Valid, but not an assistant line with usage.
-    Other,
-    Unparsable,
-}
-
-/// The fields of a transcript line that usage needs; everything else is skipped.
-#[derive(Deserialize)]
-struct Line<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    timestamp: Option<Cow<'a, str>>,
-    #[serde(rename = "requestId", borrow, default)]
-    request_id: Option<Cow<'a, str>>,
-    #[serde(rename = "isApiErrorMessage", default)]
-    api_error: Option<bool>,
-    #[serde(borrow, default)]
-    message: Option<Message<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    model: Option<Cow<'a, str>>,
-    #[serde(default)]
-    usage: Option<Usage>,
-}
-
-#[derive(Deserialize)]
-struct Usage {
-    #[serde(default)]
-    input_tokens: Option<u64>,
-    #[serde(default)]
-    output_tokens: Option<u64>,
-    #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
-    #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
-}
-
-/// Parses one transcript line (without its newline).
-pub fn parse_line(line: &[u8]) -> LineKind {
-    let Ok(parsed) = serde_json::from_slice::<Line<'_>>(line) else {
-        return LineKind::Unparsable;
-    };
-    let Some(message) = parsed.message.filter(|_| parsed.kind.as_deref() == Some("assistant")) else {
-        return LineKind::Other;
-    };
-    if parsed.api_error == Some(true) || message.model.as_deref() == Some("<synthetic>") {
-        return LineKind::ApiError;
-    }
-    let Some(usage) = message.usage else { return LineKind::Other };
-    let Some(at_ms) = parsed.timestamp.as_deref().and_then(parse_timestamp_ms) else {
-        return LineKind::Unparsable;
-    };
-    let key = match (message.id.as_deref(), parsed.request_id.as_deref()) {
-        (Some(id), Some(request)) if !id.is_empty() && !request.is_empty() => {
-            stable_hash(&[b"id\0", id.as_bytes(), b"\0", request.as_bytes()])
-        }
-        _ => stable_hash(&[b"line\0", line]),
-    };
-    let tokens = Tokens {
-        input: usage.input_tokens.unwrap_or(0),
-        output: usage.output_tokens.unwrap_or(0),
-        cache_creation: usage.cache_creation_input_tokens.unwrap_or(0),
-        cache_read: usage.cache_read_input_tokens.unwrap_or(0),
-    };
-    LineKind::Response(ParsedResponse { key, at_ms, tokens })
-}
-
-/// `2026-11-21T05:48:51.461Z` (what Claude Code writes) without allocating; any other
-/// RFC 3339 form through chrono.
-pub fn parse_timestamp_ms(text: &str) -> Option<i64> {
-    fast_utc_timestamp_ms(text.as_bytes())
-        .or_else(|| chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis()))
-}
-
-fn fast_utc_timestamp_ms(b: &[u8]) -> Option<i64> {
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
-        b[range].iter().try_fold(0i64, |n, c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
-    };
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let mut millis = 0;
-    let rest = &b[19..];
-    let zone = match rest.first() {
-        Some(b'.') => {
-            let fraction = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if fraction == 0 {
-                return None;
-            }
-            for (i, c) in rest[1..=fraction].iter().take(3).enumerate() {
-                millis += i64::from(c - b'0') * [100, 10, 1][i];
-            }
-            &rest[1 + fraction..]
-        }
-        _ => rest,
-    };
-    if zone != b"Z" {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    if day > days_in_month(year, month) {
-        return None;
-    }
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// A 64-bit hash that is the same in every build and on every machine (it is stored in
-/// `usage.json`): FNV-1a over the parts, then the SplitMix64 finalizer so that keys
-/// differing in a few bytes spread over all 64 bits.
-pub fn stable_hash(parts: &[&[u8]]) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
-    for part in parts {
-        for byte in *part {
-            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    hash ^ (hash >> 31)
-}
-
 /// `u64` as 16 hex digits: JSON readers that hold numbers as doubles lose the low bits.
 pub mod hex_u64 {
     use serde::{Deserialize, Deserializer, Serializer, de};
@@ -540,84 +374,5 @@ pub mod hex_u64 {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         u64::from_str_radix(&text, 16).map_err(|_| de::Error::custom(format!("{text:?} is not a 64-bit hex number")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claude-code/transcripts");
-
-    fn lines_of(file: &str) -> Vec<LineKind> {
-        let text = fs::read(format!("{FIXTURES}/{file}")).unwrap();
-        text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(parse_line).collect()
-    }
-
-    #[test]
-    fn reads_the_real_clients_response_line() {
-        let kinds = lines_of("tui_key_normal.jsonl");
-        let responses: Vec<_> = kinds
-            .iter()
-            .filter_map(|k| match k {
-                LineKind::Response(r) => Some(*r),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(responses.len(), 1);
-        let response = responses[0];
-        assert_eq!(response.tokens, Tokens { input: 42, output: 12, cache_creation: 0, cache_read: 0 });
-        assert_eq!(response.at_ms, parse_timestamp_ms("2026-11-21T05:48:51.461Z").unwrap());
-        assert_eq!(response.key, stable_hash(&[b"id\0", b"msg_mock_1", b"\0", b"req_mock_7e079b6a6bd542c4b5f1"]));
-        assert!(!kinds.contains(&LineKind::Unparsable));
-    }
-
-    #[test]
-    fn limit_error_lines_are_not_responses() {
-        for file in ["tui_sub_max20x_rl_5h_plain.jsonl", "print_sub_rl_7d_plain.jsonl", "print_sub_api_error.jsonl"] {
-            let kinds = lines_of(file);
-            assert!(kinds.contains(&LineKind::ApiError), "{file}");
-            assert!(!kinds.iter().any(|k| matches!(k, LineKind::Response(_))), "{file}");
-        }
-    }
-
-    #[test]
-    fn a_line_without_ids_is_keyed_by_its_bytes() {
-        let line = br#"{"type":"assistant","timestamp":"2026-11-21T05:48:51Z","message":{"model":"m","usage":{"input_tokens":1,"output_tokens":2}}}"#;
-        let LineKind::Response(response) = parse_line(line) else { panic!() };
-        assert_eq!(response.key, stable_hash(&[b"line\0", line]));
-        assert_eq!(response.tokens, Tokens { input: 1, output: 2, cache_creation: 0, cache_read: 0 });
-    }
-
-    #[test]
-    fn other_lines_and_broken_lines() {
-        assert_eq!(parse_line(br#"{"type":"user","message":{"usage":{"input_tokens":1}}}"#), LineKind::Other);
-        assert_eq!(parse_line(br#"{"type":"assistant","message":{"id":"x"}}"#), LineKind::Other);
-        assert_eq!(parse_line(br#"{"type":"assistant","message":{"usage":{"input_tokens":"#), LineKind::Unparsable);
-        // Escaped text and ids parse too (borrowed where possible, owned otherwise).
-        let line = br#"{"type":"assistant","requestId":"r\u0031","timestamp":"2026-11-21T05:48:51.4619Z","message":{"id":"m","usage":{"output_tokens":5},"content":[{"text":"\"usage\" \\ \n"}]}}"#;
-        let LineKind::Response(response) = parse_line(line) else { panic!() };
-        assert_eq!(response.key, stable_hash(&[b"id\0", b"m", b"\0", b"r1"]));
-        assert_eq!(response.at_ms % 1000, 461);
-        // A line without a usable timestamp cannot be placed in a window.
-        let line = br#"{"type":"assistant","timestamp":"yesterday","message":{"id":"m","usage":{}}}"#;
-        assert_eq!(parse_line(line), LineKind::Unparsable);
-    }
-
-    #[test]
-    fn timestamps_agree_with_chrono() {
-        for text in [
-            "2026-11-21T05:48:51.461Z",
-            "2026-11-21T05:48:51Z",
-            "2024-02-29T23:59:59.999Z",
-            "1970-01-01T00:00:00.000Z",
-            "2000-03-01T00:00:00.1Z",
-        ] {
-            let expected = chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp_millis();
-            assert_eq!(fast_utc_timestamp_ms(text.as_bytes()), Some(expected), "{text}");
-        }
-        assert_eq!(fast_utc_timestamp_ms(b"2023-02-29T00:00:00Z"), None);
-        assert_eq!(fast_utc_timestamp_ms(b"2026-11-21T05:48:51+01:00"), None);
-        assert_eq!(parse_timestamp_ms("2026-11-21T06:48:51+01:00"), parse_timestamp_ms("2026-11-21T05:48:51Z"));
     }
 }

@@ -30,7 +30,8 @@ use chrono::{DateTime, Utc};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::scan::{Cursor, ParsedResponse};
+use super::line::ParsedResponse;
+use super::scan::Cursor;
 use super::windows::{Tokens, instant};
 
 /// The usage file format this build reads and writes.
