@@ -85,10 +85,7 @@ pub struct Scan {
 /// Scans every transcript under `roots`, advancing `cursors` (keyed by path).
 pub fn scan(roots: &[PathBuf], cursors: &mut BTreeMap<String, Cursor>, retained_since_ms: i64) -> Scan {
     let mut result = Scan::default();
-    let mut files = Vec::new();
-    for root in roots {
-        walk(root, &mut files, &mut result.warnings);
-    }
+    let files = walk_all(roots, &mut result.warnings);
     let mut seen = HashSet::with_capacity(files.len());
     let mut jobs = Vec::new();
     for (path, meta) in files {
@@ -151,29 +148,79 @@ fn add_counts(total: &mut ScanCounts, part: &ScanCounts) {
     total.unparsable_lines += part.unparsable_lines;
 }
 
-/// Every regular `*.jsonl` file under `root`, with its metadata. Symlinks inside the
-/// tree are not followed, so a link loop cannot trap the walk.
-fn walk(root: &Path, files: &mut Vec<(PathBuf, Metadata)>, warnings: &mut Vec<String>) {
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-            Err(err) => {
-                warnings.push(format!("could not list {} ({err}); transcripts in it are not counted", dir.display()));
-                continue;
+/// Every regular `*.jsonl` file under the roots, with its metadata. Stat calls are
+/// most of a run that finds nothing new, so the roots' subdirs (one per project) are
+/// walked on a few threads.
+fn walk_all(roots: &[PathBuf], warnings: &mut Vec<String>) -> Vec<(PathBuf, Metadata)> {
+    let mut files = Vec::new();
+    let mut subdirs = Vec::new();
+    for root in roots {
+        list_dir(root, &mut files, &mut subdirs, warnings);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, MAX_THREADS).min(subdirs.len());
+    if threads <= 1 {
+        for dir in subdirs {
+            walk(dir, &mut files, warnings);
+        }
+        return files;
+    }
+    let next = AtomicUsize::new(0);
+    let walked: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let (mut files, mut warnings) = (Vec::new(), Vec::new());
+                    while let Some(dir) = subdirs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        walk(dir.clone(), &mut files, &mut warnings);
+                    }
+                    (files, warnings)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|worker| worker.join()).collect()
+    });
+    for result in walked {
+        match result {
+            Ok((found, problems)) => {
+                files.extend(found);
+                warnings.extend(problems);
             }
-        };
-        for entry in entries.flatten() {
-            let Ok(file_type) = entry.file_type() else { continue };
-            if file_type.is_dir() {
-                dirs.push(entry.path());
-            } else if file_type.is_file() && entry.file_name().as_encoded_bytes().ends_with(b".jsonl") {
-                match entry.metadata() {
-                    Ok(meta) => files.push((entry.path(), meta)),
-                    Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                    Err(err) => warnings.push(format!("could not stat {} ({err})", entry.path().display())),
-                }
+            // Its files look deleted this run and are read again from the start next
+            // run: slower, never wrong, since responses are deduplicated.
+            Err(_) => warnings.push("a transcript walker thread panicked; some files were not seen".to_owned()),
+        }
+    }
+    files
+}
+
+/// Everything under `dir`. Symlinks inside the tree are not followed, so a link loop
+/// cannot trap the walk.
+fn walk(dir: PathBuf, files: &mut Vec<(PathBuf, Metadata)>, warnings: &mut Vec<String>) {
+    let mut dirs = vec![dir];
+    while let Some(dir) = dirs.pop() {
+        list_dir(&dir, files, &mut dirs, warnings);
+    }
+}
+
+/// The `*.jsonl` files of one dir into `files`, its subdirs into `dirs`.
+fn list_dir(dir: &Path, files: &mut Vec<(PathBuf, Metadata)>, dirs: &mut Vec<PathBuf>, warnings: &mut Vec<String>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return,
+        Err(err) => {
+            warnings.push(format!("could not list {} ({err}); transcripts in it are not counted", dir.display()));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let Ok(file_type) = entry.file_type() else { continue };
+        if file_type.is_dir() {
+            dirs.push(entry.path());
+        } else if file_type.is_file() && entry.file_name().as_encoded_bytes().ends_with(b".jsonl") {
+            match entry.metadata() {
+                Ok(meta) => files.push((entry.path(), meta)),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => warnings.push(format!("could not stat {} ({err})", entry.path().display())),
             }
         }
     }
