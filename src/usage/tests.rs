@@ -150,6 +150,35 @@ fn runs_read_only_new_bytes_and_count_each_response_once() {
 }
 
 #[test]
+fn long_lines_many_bytes_and_lines_without_ids() {
+    let tree = Tree::new();
+    // A response line longer than the 1 MiB read buffer, and enough bytes overall for
+    // the reads to be spread over threads.
+    let big_text = "x".repeat(3 << 20);
+    let long = assistant("m1", "q1", "2026-11-21T09:00:00Z", 1).replace("a \\\"usage\\\" word", &big_text);
+    assert!(long.len() > 3 << 20);
+    tree.write("long.jsonl", &(user(&"y".repeat(5 << 20)) + &long + &user("z")));
+    for i in 0..3 {
+        tree.write(
+            &format!("pad-{i}.jsonl"),
+            &(user(&"p".repeat(4 << 20)) + &assistant(&format!("p{i}"), "q", "2026-11-21T09:00:00Z", 10)),
+        );
+    }
+    // No requestId: counted, once, however often the file is read again.
+    let no_ids = r#"{"type":"assistant","timestamp":"2026-11-21T09:30:00Z","message":{"model":"m","usage":{"output_tokens":100}}}"#;
+    tree.write("no-ids.jsonl", &format!("{no_ids}\n{no_ids}\n"));
+    let first = tree.refresh();
+    assert!(first.report.counts.bytes_read > 16 << 20);
+    assert_eq!(totals(&first), (5, 131));
+    assert_eq!(first.report.responses_duplicate, 1, "the identical line without ids");
+
+    tree.write("no-ids.jsonl", &format!("{}{no_ids}\n", user("rewritten")));
+    let second = tree.refresh();
+    assert_eq!(second.report.counts.files_rescanned, 1);
+    assert_eq!(totals(&second), (5, 131));
+}
+
+#[test]
 fn a_file_rewritten_in_place_with_more_bytes_is_read_again() {
     let tree = Tree::new();
     tree.write("a.jsonl", &assistant("m1", "q1", "2026-11-21T09:00:00Z", 1));
