@@ -1,9 +1,11 @@
 //! Usage benchmark: the incremental transcript scan on a large generated tree, beside
 //! `cat` of the same tree in the same run, and checked against an independent count.
 //!
-//! Run: `cargo bench --bench usage` (tree size from `CCFAIL_BENCH_MB`, default 1024).
-//! The tree is made by `../shared/bench/gen_transcripts.py` under
-//! `target/bench-usage/tree-<N>m` and reused while its parameters are the same. Each
+//! Run: `cargo bench --bench usage` (tree size from `CCFAIL_BENCH_MB`, default 1024;
+//! history span from `CCFAIL_BENCH_DAYS`, default 30: with 7 every file is recent and
+//! the cold run reads the whole tree). The tree is made by
+//! `../shared/bench/gen_transcripts.py` under `target/bench-usage/tree-<N>m` (with
+//! `-<D>d` appended for another span) and reused while its parameters are the same. Each
 //! scan runs in a child process (this binary re-executed with `__scan`) so its wall
 //! time includes start-up and its peak RSS is its own (`wait4`'s `ru_maxrss`):
 //!
@@ -60,8 +62,9 @@ fn main() {
     }
     let now = DateTime::parse_from_rfc3339(NOW).expect("NOW is RFC 3339").with_timezone(&Utc);
     let megabytes: u64 = std::env::var("CCFAIL_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let days: u64 = std::env::var("CCFAIL_BENCH_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-usage");
-    let tree = ensure_tree(&base, megabytes);
+    let tree = ensure_tree(&base, megabytes, days);
     let root = tree.join("projects");
     let (files, bytes) = tree_size(&root);
 
@@ -159,9 +162,11 @@ fn main() {
     }
 }
 
-/// The tree for `megabytes`, generated unless one with the same parameters exists.
-fn ensure_tree(base: &Path, megabytes: u64) -> PathBuf {
-    let tree = base.join(format!("tree-{megabytes}m"));
+/// The tree for `megabytes` over `days`, generated unless one with the same
+/// parameters exists.
+fn ensure_tree(base: &Path, megabytes: u64, days: u64) -> PathBuf {
+    let name = if days == 30 { format!("tree-{megabytes}m") } else { format!("tree-{megabytes}m-{days}d") };
+    let tree = base.join(&name);
     let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_transcripts.py");
     let params = [
         "--out".to_owned(),
@@ -169,13 +174,13 @@ fn ensure_tree(base: &Path, megabytes: u64) -> PathBuf {
         "--total-mb".to_owned(),
         megabytes.to_string(),
         "--days".to_owned(),
-        "30".to_owned(),
+        days.to_string(),
         "--seed".to_owned(),
         "1".to_owned(),
         "--now".to_owned(),
         NOW.to_owned(),
     ];
-    let stamp = base.join(format!("tree-{megabytes}m.params"));
+    let stamp = base.join(format!("{name}.params"));
     let wanted = params.join(" ");
     if tree.join("projects").is_dir() && fs::read_to_string(&stamp).is_ok_and(|text| text.trim() == wanted) {
         return tree;
