@@ -3,9 +3,9 @@
 //! for [`RETENTION`], and attributes every response to the account the state's active
 //! timeline says was active at its timestamp.
 //!
-//! The parts: [`scan`] reads the tree (cursors, appended bytes, cheap line parsing),
-//! [`store`] keeps `usage.json` (cursors and records), [`windows`] is the pure window
-//! math and the proactive-hit rule. This module ties them together: [`refresh`] under
+//! The parts: [`scan`] reads the tree (cursors, appended bytes), [`line`] turns one
+//! transcript line into a response, [`store`] keeps `usage.json` (cursors and
+//! records), [`windows`] is the pure window math and the proactive-hit rule. This module ties them together: [`refresh`] under
 //! the state lock, [`peek`] for read-only commands, and the [`UsageSnapshot`] they
 //! return. It never touches `state.json`, tmux or the account homes; the timeline is
 //! handed in by the caller.

@@ -8,7 +8,8 @@
 //! retention start is not opened (its lines are all older), and its cursor is kept.
 //! Lines are found by searching the buffer for `"usage"`, so lines without it (user
 //! prompts, tool results: most of the bytes) are never looked at one by one; only the
-//! candidates are deserialized, into a borrowed struct of the few fields needed.
+//! candidates go to [`super::line`]. Reads use one reusable buffer per thread, and a
+//! run with much to read (a first run, a rebuild) spreads the files over threads.
 //!
 //! It must not decide anything about accounts or windows, and it never writes: it
 //! returns the new cursors and responses to [`super`], which stores them.
