@@ -148,7 +148,7 @@ impl StatePaths {
     }
     /// Transcript cursors and usage records: bulky, rebuildable, under the same lock.
     pub fn usage_file(&self) -> PathBuf {
-        self.dir.join("usage.json")
+        self.dir.join("usage.bin")
     }
 }
 

@@ -247,7 +247,7 @@ pub struct StateLock {
 }
 
 impl StateLock {
-    /// The files this lock guards, for companions of `state.json` such as `usage.json`.
+    /// The files this lock guards, for companions of `state.json` such as `usage.bin`.
     pub fn paths(&self) -> &StatePaths {
         &self.paths
     }

@@ -406,7 +406,7 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 }
 
 /// A 64-bit hash that is the same in every build and on every machine (it is stored in
-/// `usage.json`): FNV-1a over the parts, then the SplitMix64 finalizer so that keys
+/// `usage.bin`): FNV-1a over the parts, then the SplitMix64 finalizer so that keys
 /// differing in a few bytes spread over all 64 bits.
 pub fn stable_hash(parts: &[&[u8]]) -> u64 {
     let mut hash = 0xcbf2_9ce4_8422_2325_u64;

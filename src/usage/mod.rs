@@ -4,7 +4,7 @@
 //! timeline says was active at its timestamp.
 //!
 //! The parts: [`scan`] reads the tree (cursors, appended bytes), [`line`] turns one
-//! transcript line into a response, [`store`] keeps `usage.json` (cursors and
+//! transcript line into a response, [`store`] keeps `usage.bin` (cursors and
 //! records), [`windows`] is the pure window math and the proactive-hit rule. This module ties them together: [`refresh`] under
 //! the state lock, [`peek`] for read-only commands, and the [`UsageSnapshot`] they
 //! return. It never touches `state.json`, tmux or the account homes; the timeline is
@@ -76,28 +76,28 @@ pub struct ScanReport {
     pub rebuilt: Option<String>,
     /// Problems that did not stop the refresh (an unreadable transcript, …).
     pub warnings: Vec<String>,
-    /// Whether `usage.json` was written (only when something changed).
+    /// Whether `usage.bin` was written (only when something changed).
     pub saved: bool,
 }
 
-/// Reads what the transcripts appended since the last run, updates `usage.json` and
+/// Reads what the transcripts appended since the last run, updates `usage.bin` and
 /// returns the usage as of `now`. Holding the state lock is what makes the
 /// read-modify-write of the usage file safe, hence the `lock` parameter.
 pub fn refresh(lock: &StateLock, roots: &[PathBuf], timeline: &[ActiveSpan], now: DateTime<Utc>) -> Result<Refreshed> {
     let file = lock.paths().usage_file();
-    let (store, mut report, changed) = update(&file, roots, now)?;
+    let (mut store, mut report, changed) = update(&file, roots, now)?;
     if changed {
-        store::save(&file, &store)?;
+        store::save(&file, &mut store)?;
         report.saved = true;
     }
-    Ok(Refreshed { snapshot: UsageSnapshot::new(&store, timeline, now), report })
+    Ok(Refreshed { snapshot: UsageSnapshot::new(&mut store, timeline, now), report })
 }
 
 /// The same as [`refresh`] without the lock and without saving: for read-only commands
 /// such as `status`, which must answer while another run holds the lock.
 pub fn peek(paths: &StatePaths, roots: &[PathBuf], timeline: &[ActiveSpan], now: DateTime<Utc>) -> Result<Refreshed> {
-    let (store, report, _) = update(&paths.usage_file(), roots, now)?;
-    Ok(Refreshed { snapshot: UsageSnapshot::new(&store, timeline, now), report })
+    let (mut store, report, _) = update(&paths.usage_file(), roots, now)?;
+    Ok(Refreshed { snapshot: UsageSnapshot::new(&mut store, timeline, now), report })
 }
 
 fn update(file: &Path, roots: &[PathBuf], now: DateTime<Utc>) -> Result<(store::UsageStore, ScanReport, bool)> {
@@ -135,7 +135,7 @@ fn update(file: &Path, roots: &[PathBuf], now: DateTime<Utc>) -> Result<(store::
         }
     }
     report.responses_pruned = store.prune(retained_since_ms) as u64;
-    report.responses_kept = store.responses.len() as u64;
+    report.responses_kept = store.len() as u64;
     let changed =
         fresh || scan.cursors_changed || records_changed || report.responses_new > 0 || report.responses_pruned > 0;
     if changed {
@@ -174,17 +174,20 @@ pub struct UsageSnapshot {
 }
 
 impl UsageSnapshot {
-    fn new(store: &store::UsageStore, timeline: &[ActiveSpan], now: DateTime<Utc>) -> UsageSnapshot {
+    fn new(store: &mut store::UsageStore, timeline: &[ActiveSpan], now: DateTime<Utc>) -> UsageSnapshot {
         let mut sorted_timeline = timeline.to_vec();
         sorted_timeline.sort_by_key(|span| span.since);
-        let mut responses: Vec<Response> =
-            store.responses.values().map(|stored| Response { at_ms: stored.at_ms, tokens: stored.tokens }).collect();
-        responses.sort_unstable_by_key(|response| (response.at_ms, response.tokens.total()));
         let mut by_account: BTreeMap<String, Vec<Response>> = BTreeMap::new();
         let mut unattributed = Vec::new();
-        for response in responses {
+        for record in store.records() {
+            let response = Response { at_ms: record.stored.at_ms, tokens: record.stored.tokens };
             match attribute(&sorted_timeline, response.at_ms) {
-                Some(account) => by_account.entry(account.to_owned()).or_default().push(response),
+                Some(account) => match by_account.get_mut(account) {
+                    Some(responses) => responses.push(response),
+                    None => {
+                        by_account.insert(account.to_owned(), vec![response]);
+                    }
+                },
                 None => unattributed.push(response),
             }
         }

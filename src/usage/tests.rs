@@ -219,7 +219,7 @@ fn a_corrupt_usage_file_or_a_clock_gone_back_is_rebuilt() {
     let usage_file = tree.state.paths().usage_file();
     fs::write(&usage_file, "{\"version\":1,\"files\":{").unwrap();
     let rebuilt = tree.refresh();
-    assert!(rebuilt.report.rebuilt.as_deref().unwrap().contains("usage.json"), "{:?}", rebuilt.report);
+    assert!(rebuilt.report.rebuilt.as_deref().unwrap().contains("usage.bin"), "{:?}", rebuilt.report);
     assert_eq!(totals(&rebuilt), (1, 5));
     assert!(rebuilt.report.saved);
 
