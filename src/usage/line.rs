@@ -192,7 +192,7 @@ impl<'a> Walker<'a> {
     }
 
     fn literal(&mut self, word: &[u8]) -> bool {
-        let found = self.bytes[self.pos..].starts_with(word);
+        let found = self.bytes.get(self.pos..).is_some_and(|rest| rest.starts_with(word));
         if found {
             self.pos += word.len();
         }

@@ -83,6 +83,26 @@ pub struct ScanReport {
 /// Reads what the transcripts appended since the last run, updates `usage.bin` and
 /// returns the usage as of `now`. Holding the state lock is what makes the
 /// read-modify-write of the usage file safe, hence the `lock` parameter.
+///
+/// ```no_run
+/// # fn quota_check(ctx: &ccfail::ctx::Ctx) -> anyhow::Result<()> {
+/// use ccfail::usage;
+/// let lock = ctx.state.lock()?;
+/// let state = lock.load()?;
+/// let roots = usage::transcript_roots(&ctx.config);
+/// let refreshed = usage::refresh(&lock, &roots, &state.timeline, ctx.now())?;
+/// for warning in refreshed.report.rebuilt.iter().chain(&refreshed.report.warnings) {
+///     ctx.log().warn(warning);
+/// }
+/// let active = state.active_account().and_then(|span| ctx.config.account(&span.account));
+/// if let Some(hit) = active.and_then(|account| refreshed.snapshot.proactive_hit(account, &ctx.config.quota)) {
+///     // A proactive hit: plan a swap away from hit.account.
+///     let cap = hit.cap_kind.config_key();
+///     ctx.log().info(&format!("{} used {:.0}% of limits.{cap}", hit.account, hit.fraction * 100.0));
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub fn refresh(lock: &StateLock, roots: &[PathBuf], timeline: &[ActiveSpan], now: DateTime<Utc>) -> Result<Refreshed> {
     let file = lock.paths().usage_file();
     let (mut store, mut report, changed) = update(&file, roots, now)?;
