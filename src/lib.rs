@@ -25,6 +25,7 @@ pub mod screen;
 pub mod state;
 pub mod swap;
 pub mod tmux;
+pub mod usage;
 
 use anyhow::Result;
 

@@ -149,6 +149,10 @@ impl StatePaths {
     pub fn busy_streak_file(&self) -> PathBuf {
         self.dir.join("busy-streak")
     }
+    /// Transcript cursors and usage records: bulky, rebuildable, under the same lock.
+    pub fn usage_file(&self) -> PathBuf {
+        self.dir.join("usage.bin")
+    }
 }
 
 #[cfg(test)]

@@ -289,6 +289,11 @@ pub struct StateLock {
 }
 
 impl StateLock {
+    /// The files this lock guards, for companions of `state.json` such as `usage.bin`.
+    pub fn paths(&self) -> &StatePaths {
+        &self.paths
+    }
+
     pub fn load(&self) -> Result<State, StateError> {
         load_file(&self.paths.state_file())
     }
