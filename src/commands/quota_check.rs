@@ -1,8 +1,8 @@
 //! `ccfail quota-check`: is the active account exhausted (or about to be), since when,
 //! until when? One run per timer tick.
 //!
-//! lock → observe (new hook events, one tmux observe, one batched capture of the pool and
-//! dedicated panes) → decide ([`crate::quota::detect::decide`], pure) → record in state →
+//! lock → observe (new hook events, new transcript bytes with the usage windows, one tmux
+//! observe, one batched capture of the pool and dedicated panes) → decide ([`crate::quota::detect::decide`], pure) → record in state →
 //! report. Acting on a confirmed hit (the swap) is not this command's job.
 
 use anyhow::Result;
@@ -21,9 +21,10 @@ use crate::quota::detect::{self, LimitHit, Observed, Origin, Outcome, Prior, Rul
 use crate::quota::{Classification, classify, classify_screen};
 use crate::render;
 use crate::screen::Screen;
-use crate::state::{QuotaCheck, SessionKind, State};
+use crate::state::{QuotaCheck, SessionKind, State, StateLock};
 use crate::swap::{self, journal::Reason};
 use crate::tmux::Observation;
+use crate::usage::{self, AccountWindows, ProactiveHit};
 
 /// How long an account counts as drained when the notice gave no reset time: the
 /// length of the 5-hour window, the longest a session limit can last.
@@ -37,7 +38,13 @@ pub struct QuotaReport {
     pub outcome: Outcome,
     pub warnings: Vec<LimitHit>,
     pub hook_events_read: usize,
+    /// Failed-turn records (429s, the legacy limit text) read from new transcript bytes.
+    pub transcript_errors_read: usize,
     pub panes_read: usize,
+    /// A soft cap passed (only when no hard hit was found).
+    pub proactive: Option<ProactiveHit>,
+    /// The active account's usage windows.
+    pub usage: Option<AccountWindows>,
     pub notes: Vec<String>,
     pub dry_run: bool,
     /// The swap a confirmed hit started (`quota.auto_swap`), if any.
@@ -50,7 +57,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
     if let Some(recovered) = swap::recover(ctx, &lock, &mut state)? {
         ctx.log().warn(&format!("an unfinished swap was resolved first: {}", outcome_word(&recovered)));
     }
-    let mut report = check(ctx, &mut state, args)?;
+    let mut report = check(ctx, &lock, &mut state, args)?;
     if !args.dry_run {
         lock.save(&state)?;
         if let Outcome::Confirmed { account, hit, drained_until } = &report.outcome {
@@ -59,6 +66,27 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
                 format!("account {account} hit its limit: {} (drained until {drained_until})", hit.snippet),
                 serde_json::json!({ "account": account, "hit": hit, "drained_until": drained_until }),
             );
+        }
+        if let Some(hit) = &report.proactive {
+            ctx.notify(
+                "proactive_hit",
+                format!(
+                    "account {} used {:.0}% of limits.{} ({} of {})",
+                    hit.account,
+                    hit.fraction * 100.0,
+                    hit.cap_kind.config_key(),
+                    hit.used,
+                    hit.cap
+                ),
+                serde_json::json!({ "proactive": hit }),
+            );
+            if ctx.config.quota.proactive_swap {
+                let reason = Reason::Proactive {
+                    detail: format!("{:.0}% of limits.{}", hit.fraction * 100.0, hit.cap_kind.config_key()),
+                };
+                report.swap =
+                    Some(swap::swap(ctx, &lock, &mut state, &swap::Request { to: None, reason, dry_run: false })?);
+            }
         }
         if let Outcome::Confirmed { hit, .. } = &report.outcome
             && ctx.config.quota.auto_swap
@@ -90,12 +118,13 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
     Ok(match report.outcome {
         Outcome::Confirmed { .. } => ExitCode::QuotaHit,
         Outcome::Suspected { .. } => ExitCode::QuotaSuspected,
+        Outcome::None | Outcome::Cooldown { .. } if report.proactive.is_some() => ExitCode::QuotaProactive,
         Outcome::None | Outcome::Cooldown { .. } => ExitCode::Ok,
     })
 }
 
 /// Observes, decides and records into `state`; the caller saves it.
-pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<QuotaReport> {
+pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckArgs) -> Result<QuotaReport> {
     let now = ctx.now();
     let config = &ctx.config;
     let mut notes = Vec::new();
@@ -144,6 +173,43 @@ pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<Quot
         });
     }
 
+    // Transcripts: only the bytes appended since the last run are read (usage.bin keeps
+    // the cursors), in the same pass that counts usage. A first scan or a rebuild reads
+    // days of history, so only records newer than the last check (or 15 minutes) count.
+    let roots = usage::transcript_roots(config);
+    let refreshed = if args.dry_run {
+        usage::peek(ctx.state.paths(), &roots, &state.timeline, now)
+    } else {
+        usage::refresh(lock, &roots, &state.timeline, now)
+    };
+    let (usage_windows, proactive_hit, transcript_errors_read) = match refreshed {
+        Ok(refreshed) => {
+            notes.extend(refreshed.report.rebuilt.iter().cloned());
+            notes.extend(refreshed.report.warnings.iter().cloned());
+            let fresh_since = state
+                .quota
+                .last_check
+                .as_ref()
+                .map_or(now - chrono::Duration::minutes(15), |check| check.at - chrono::Duration::minutes(1));
+            let errors: Vec<_> = refreshed.report.api_errors.iter().filter(|r| r.at >= fresh_since).collect();
+            for record in &errors {
+                observed.push(Observed {
+                    signal: Signal::Transcript,
+                    origin: Origin::Client,
+                    session: record.session_id.clone(),
+                    seen_at: record.at,
+                    classification: classify(&record.text),
+                });
+            }
+            let windows = refreshed.snapshot.windows(&active);
+            (Some(windows), refreshed.snapshot.proactive_hit(&active, &config.quota), errors.len())
+        }
+        Err(err) => {
+            notes.push(format!("transcripts not read: {err:#}"));
+            (None, None, 0)
+        }
+    };
+
     let panes_read = observe_panes(ctx, &observation, &active.name, now, &mut observed);
 
     let zone = config.quota.timezone_tz().or_else(|| clock::local_zone(ctx.inputs.env.get("TZ")));
@@ -168,7 +234,9 @@ pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<Quot
     if let Some(warning) = decision.warnings.last() {
         account_state.last_warning = Some(warning.clone());
     }
+    let proactive = proactive_hit.filter(|_| matches!(decision.outcome, Outcome::None));
     let outcome_word = match &decision.outcome {
+        Outcome::None if proactive.is_some() => "proactive",
         Outcome::None => "none",
         Outcome::Cooldown { .. } => "cooldown",
         Outcome::Suspected { .. } => "suspected",
@@ -195,7 +263,10 @@ pub fn check(ctx: &Ctx, state: &mut State, args: &QuotaCheckArgs) -> Result<Quot
         outcome: decision.outcome,
         warnings: decision.warnings,
         hook_events_read,
+        transcript_errors_read,
         panes_read,
+        proactive,
+        usage: usage_windows,
         notes,
         dry_run: args.dry_run,
         swap: None,
@@ -296,7 +367,21 @@ fn human(report: &QuotaReport) -> String {
     for warning in &report.warnings {
         out.push_str(&format!("  warning: {}\n", source(warning)));
     }
-    out.push_str(&format!("  read: {} new hook events, {} panes\n", report.hook_events_read, report.panes_read));
+    if let Some(hit) = &report.proactive {
+        out.push_str(&format!(
+            "  PROACTIVE: {} used {} of limits.{} = {} ({:.0}%, threshold {:.0}%)\n",
+            hit.account,
+            hit.used,
+            hit.cap_kind.config_key(),
+            hit.cap,
+            hit.fraction * 100.0,
+            hit.threshold * 100.0
+        ));
+    }
+    out.push_str(&format!(
+        "  read: {} new hook events, {} new transcript error records, {} panes\n",
+        report.hook_events_read, report.transcript_errors_read, report.panes_read
+    ));
     if report.dry_run {
         out.push_str("  dry run: nothing recorded\n");
     }

@@ -17,9 +17,10 @@ use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::quota::detect::LimitHit;
 use crate::render;
-use crate::state::{PartialSwapLatch, QuotaState, SessionKind, SessionState, State, SwapRecord};
+use crate::state::{ActiveSpan, PartialSwapLatch, QuotaState, SessionKind, SessionState, State, SwapRecord};
 use crate::swap::journal::Journal;
 use crate::tmux::Observation;
+use crate::usage::{self, AccountWindows, CapOutlook};
 
 /// Bumped only when a field changes meaning or disappears; new fields may be added.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -53,6 +54,9 @@ pub struct AccountReport {
     pub drained_until: Option<DateTime<Utc>>,
     pub last_hit: Option<LimitHit>,
     pub last_warning: Option<LimitHit>,
+    /// Usage counted from the transcripts: the current 5-hour block and the week, with
+    /// burn rate and the projected time to each soft cap.
+    pub usage: Option<AccountWindows>,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,6 +114,21 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
     let active = accounts::active_account(config, state.as_ref());
     let active_name = active.map(|(account, _)| account.name.clone());
     let account_state = |name: &str| state.as_ref().and_then(|s| s.accounts.get(name));
+    // Before anything is recorded the shown active account has always been active, as
+    // quota-check will record it on its first run.
+    let timeline = match state.as_ref().map(|s| s.timeline.clone()).filter(|t| !t.is_empty()) {
+        Some(timeline) => timeline,
+        None => {
+            active_name.iter().map(|name| ActiveSpan { account: name.clone(), since: DateTime::UNIX_EPOCH }).collect()
+        }
+    };
+    let usage = match usage::peek(ctx.state.paths(), &usage::transcript_roots(config), &timeline, ctx.now()) {
+        Ok(refreshed) => Some(refreshed.snapshot),
+        Err(err) => {
+            ctx.log().warn(&format!("usage not counted: {err:#}"));
+            None
+        }
+    };
 
     let accounts = config
         .accounts
@@ -124,6 +143,7 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
             drained_until: account_state(&account.name).and_then(|a| a.drained_until),
             last_hit: account_state(&account.name).and_then(|a| a.last_hit.clone()),
             last_warning: account_state(&account.name).and_then(|a| a.last_warning.clone()),
+            usage: usage.as_ref().map(|snapshot| snapshot.windows(account)),
         })
         .collect();
 
@@ -235,6 +255,9 @@ fn human(report: &StatusReport) -> String {
         (None, _) => "active: none".to_owned(),
     };
     out.push_str(&format!("Accounts ({active})\n{accounts}\n\n"));
+    if let Some(usage) = usage_table(report) {
+        out.push_str(&format!("Usage from the transcripts\n{usage}\n\n"));
+    }
 
     let mut sessions = render::table(&["session", "kind", "tmux", "in pane", "claude", "account", "task"]);
     for session in &report.sessions {
@@ -321,6 +344,56 @@ fn human(report: &StatusReport) -> String {
         out.push_str(&format!("!! state file problem: {err}\n"));
     }
     out
+}
+
+fn usage_table(report: &StatusReport) -> Option<comfy_table::Table> {
+    let now = report.now;
+    let mut table =
+        render::table(&["account", "window", "resets", "messages", "tokens in/out/cache w/r", "burn", "soft caps"]);
+    let mut rows = 0;
+    for account in &report.accounts {
+        let Some(windows) = &account.usage else { continue };
+        for (label, window) in [("5-hour", windows.five_hour.as_ref()), ("week", Some(&windows.weekly))] {
+            let Some(window) = window else {
+                table.add_row(vec![
+                    account.name.clone(),
+                    label.to_owned(),
+                    "-".to_owned(),
+                    "0".to_owned(),
+                    "-".to_owned(),
+                    "-".to_owned(),
+                    "-".to_owned(),
+                ]);
+                rows += 1;
+                continue;
+            };
+            let t = &window.totals.tokens;
+            let caps: Vec<String> = [("msgs", window.messages_cap), ("tokens", window.tokens_cap)]
+                .into_iter()
+                .filter_map(|(what, cap)| {
+                    let cap = cap?;
+                    let outlook = match cap.outlook {
+                        CapOutlook::Reached => "reached".to_owned(),
+                        CapOutlook::At(at) => format!("cap {}", render::relative(at, now)),
+                        CapOutlook::AfterReset => "not before reset".to_owned(),
+                        CapOutlook::Idle => "idle".to_owned(),
+                    };
+                    Some(format!("{what} {:.0}% ({outlook})", cap.fraction * 100.0))
+                })
+                .collect();
+            table.add_row(vec![
+                account.name.clone(),
+                label.to_owned(),
+                window.resets_at.map(|at| render::relative(at, now)).unwrap_or_else(|| "rolling".to_owned()),
+                window.totals.messages.to_string(),
+                format!("{}/{}/{}/{}", t.input, t.output, t.cache_creation, t.cache_read),
+                format!("{:.0} tok/min, {:.1} msg/h", window.burn.tokens_per_minute, window.burn.messages_per_hour),
+                if caps.is_empty() { "-".to_owned() } else { caps.join(", ") },
+            ]);
+            rows += 1;
+        }
+    }
+    (rows > 0).then_some(table)
 }
 
 fn yes_no(value: bool) -> &'static str {

@@ -310,7 +310,10 @@ impl Config {
         let mut problems = parsed.problems;
         let mut config = parsed.config;
         if parsed.readable {
-            problems.extend(validate::expand_and_validate(&mut config, env));
+            for mut problem in validate::expand_and_validate(&mut config, env) {
+                yaml::renumber_accounts(&mut problem, &parsed.account_positions);
+                problems.push(problem);
+            }
         }
         if problems.is_empty() {
             return Ok(config);

@@ -204,3 +204,13 @@ fn pool_names_cover_the_range() {
     assert!(!config.pool.autonomous.contains("p"));
     assert!(!config.pool.autonomous.contains("p03x"));
 }
+
+#[test]
+fn problems_of_later_accounts_keep_their_index_when_an_earlier_one_does_not_parse() {
+    let text = "accounts:\n  - name: a\n    home: /a\n    priority: high\n  - name: b\n    home: relative/b\n  - name: b\n    home: /c\n";
+    let problems = load(text).unwrap_err();
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["accounts[0].priority", "accounts[1].home", "accounts[2].name"], "{problems:?}");
+    assert!(problems[2].message.contains("already the name of accounts[1]"));
+    assert_eq!(problems[1].line, Some(6));
+}

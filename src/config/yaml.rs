@@ -28,6 +28,9 @@ pub struct Parsed {
     pub config: Config,
     pub problems: Vec<ConfigProblem>,
     pub lines: LineIndex,
+    /// Where each account of `config.accounts` stands in the file: an account that did
+    /// not parse is left out, so later ones would otherwise be named by the wrong index.
+    pub account_positions: Vec<usize>,
 }
 
 pub fn parse(text: &str) -> Parsed {
@@ -39,7 +42,7 @@ pub fn parse(text: &str) -> Parsed {
         Err(err) => {
             let line = err.location().map(|l| l.line());
             problems.push(ConfigProblem { key: String::new(), line, message: format!("not valid YAML: {err}") });
-            return Parsed { readable: false, config, problems, lines };
+            return Parsed { readable: false, config, problems, lines, account_positions: Vec::new() };
         }
     };
     let sections = match document {
@@ -50,16 +53,17 @@ pub fn parse(text: &str) -> Parsed {
                 "",
                 format!("the top level must be a mapping of sections, found {}", kind(&other)),
             ));
-            return Parsed { readable: false, config, problems, lines };
+            return Parsed { readable: false, config, problems, lines, account_positions: Vec::new() };
         }
     };
+    let mut account_positions = Vec::new();
     for (key, value) in sections {
         let Some(name) = key.as_str().map(str::to_owned) else {
             problems.push(ConfigProblem::new("", format!("section names must be text, found {}", kind(&key))));
             continue;
         };
         match name.as_str() {
-            "accounts" => config.accounts = accounts(value, &mut problems),
+            "accounts" => (config.accounts, account_positions) = accounts(value, &mut problems),
             "claude" => set(&mut config.claude, section("claude", value, &mut problems)),
             "tmux" => set(&mut config.tmux, section("tmux", value, &mut problems)),
             "pool" => set(&mut config.pool, section("pool", value, &mut problems)),
@@ -71,7 +75,7 @@ pub fn parse(text: &str) -> Parsed {
             _ => problems.push(unknown_key(&name)),
         }
     }
-    Parsed { readable: true, config, problems, lines }
+    Parsed { readable: true, config, problems, lines, account_positions }
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {
@@ -80,21 +84,39 @@ fn set<T>(slot: &mut T, value: Option<T>) {
     }
 }
 
-/// Accounts one by one, so every bad account is reported, not just the first.
-fn accounts(value: Value, problems: &mut Vec<ConfigProblem>) -> Vec<Account> {
+/// Accounts one by one, so every bad account is reported, not just the first; with the
+/// file position of each account kept.
+fn accounts(value: Value, problems: &mut Vec<ConfigProblem>) -> (Vec<Account>, Vec<usize>) {
     match value {
-        Value::Null => Vec::new(),
+        Value::Null => (Vec::new(), Vec::new()),
         Value::Sequence(items) => items
             .into_iter()
             .enumerate()
-            .filter_map(|(i, item)| section::<Account>(&format!("accounts[{i}]"), item, problems))
-            .collect(),
+            .filter_map(|(i, item)| section::<Account>(&format!("accounts[{i}]"), item, problems).map(|a| (a, i)))
+            .unzip(),
         other => {
             problems
                 .push(ConfigProblem::new("accounts", format!("must be a list of accounts, found {}", kind(&other))));
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     }
+}
+
+/// Renames `accounts[i]` (an index into the parsed accounts) to the account's index in
+/// the file, in a problem found after parsing.
+pub fn renumber_accounts(problem: &mut ConfigProblem, positions: &[usize]) {
+    static INDEX: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"accounts\[(\d+)\]").expect("accounts index regex"));
+    let renumber = |text: &str| {
+        INDEX
+            .replace_all(text, |caps: &regex::Captures<'_>| {
+                let parsed: usize = caps[1].parse().unwrap_or(usize::MAX);
+                format!("accounts[{}]", positions.get(parsed).copied().unwrap_or(parsed))
+            })
+            .into_owned()
+    };
+    problem.key = renumber(&problem.key);
+    problem.message = renumber(&problem.message);
 }
 
 /// Deserializes one section, collecting its unknown keys and its first bad value.

@@ -138,7 +138,13 @@ pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime
     let mut warnings = Vec::new();
     for o in observed.iter().filter(current) {
         match &o.classification {
-            Classification::Hit(notice) => hits.push((o, hit_of(o, notice))),
+            // A notice whose reset has already passed speaks of a limit that is over.
+            Classification::Hit(notice) => {
+                let hit = hit_of(o, notice);
+                if hit.reset_at.is_none_or(|reset| reset > now) {
+                    hits.push((o, hit));
+                }
+            }
             Classification::Warning(notice) => warnings.push(hit_of(o, notice)),
             Classification::Vetoed { .. } | Classification::None => {}
         }
@@ -307,6 +313,26 @@ mod tests {
         assert_eq!(decision.outcome, Outcome::None);
         assert_eq!(decision.warnings.len(), 1);
         assert_eq!(decision.warnings[0].reset_at, Some(at("2026-11-22T02:00:00Z")));
+    }
+
+    #[test]
+    fn a_notice_whose_reset_has_passed_is_not_a_hit() {
+        // Seen at 05:00, "resets 7am (UTC)" meant 07:00; at 10:00 that limit is over.
+        let observed = [
+            seen(
+                Signal::Transcript,
+                Origin::Client,
+                "You've hit your session limit · resets 7am (UTC)",
+                "2026-11-21T05:00:00Z",
+            ),
+            seen(
+                Signal::Pane,
+                Origin::Dedicated,
+                "You've hit your session limit · resets 7am (UTC)",
+                "2026-11-21T05:00:00Z",
+            ),
+        ];
+        assert_eq!(decide(&observed, &prior(), &rules(), at(NOW)).outcome, Outcome::None);
     }
 
     #[test]

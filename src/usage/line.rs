@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::windows::Tokens;
 
@@ -74,6 +74,37 @@ struct Usage {
     cache_creation_input_tokens: Option<u64>,
     #[serde(default)]
     cache_read_input_tokens: Option<u64>,
+}
+
+/// A failed turn's record, as the quota detection reads it: the client writes the text
+/// the screen shows, with `error` (`rate_limit` for any 429, `server_error` for 500 and
+/// 529) and `apiErrorStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiErrorRecord {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub session_id: Option<String>,
+    pub error: Option<String>,
+    pub status: Option<u16>,
+    pub text: String,
+}
+
+/// Reads an API-error line in full (they are rare, so serde's cost does not matter).
+pub fn parse_api_error(line: &[u8]) -> Option<ApiErrorRecord> {
+    let value: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let at = value.get("timestamp")?.as_str()?.parse().ok()?;
+    let text = value
+        .pointer("/message/content")?
+        .as_array()?
+        .iter()
+        .find_map(|block| block.get("text").and_then(serde_json::Value::as_str))?
+        .to_owned();
+    Some(ApiErrorRecord {
+        at,
+        session_id: value.get("sessionId").and_then(serde_json::Value::as_str).map(str::to_owned),
+        error: value.get("error").and_then(serde_json::Value::as_str).map(str::to_owned),
+        status: value.get("apiErrorStatus").and_then(serde_json::Value::as_u64).and_then(|s| u16::try_from(s).ok()),
+        text,
+    })
 }
 
 /// Parses one transcript line (without its newline).

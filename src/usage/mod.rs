@@ -78,6 +78,9 @@ pub struct ScanReport {
     pub warnings: Vec<String>,
     /// Whether `usage.bin` was written (only when something changed).
     pub saved: bool,
+    /// Failed turns found in the bytes read this time (not server errors).
+    #[serde(skip)]
+    pub api_errors: Vec<line::ApiErrorRecord>,
 }
 
 /// Reads what the transcripts appended since the last run, updates `usage.bin` and
@@ -143,6 +146,7 @@ fn update(file: &Path, roots: &[PathBuf], now: DateTime<Utc>) -> Result<(store::
     let scan = scan::scan(&report.roots, &mut store.files, retained_since_ms);
     report.counts = scan.counts;
     report.warnings = scan.warnings;
+    report.api_errors = scan.api_errors;
     let mut records_changed = false;
     for response in &scan.responses {
         match store.merge(response) {

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
-use super::line::{LineKind, ParsedResponse, parse_line, stable_hash};
+use super::line::{ApiErrorRecord, LineKind, ParsedResponse, parse_api_error, parse_line, stable_hash};
 
 /// Bytes at the start of a file whose hash tells a rewritten file from a grown one.
 const HEAD_BYTES: usize = 256;
@@ -77,6 +77,9 @@ pub struct ScanCounts {
 #[derive(Debug, Default)]
 pub struct Scan {
     pub responses: Vec<ParsedResponse>,
+    /// Failed turns not from a server error (429s and the legacy limit text), in the
+    /// bytes read this time, for the quota detection.
+    pub api_errors: Vec<ApiErrorRecord>,
     pub counts: ScanCounts,
     pub warnings: Vec<String>,
     /// Whether any cursor was added, changed or dropped.
@@ -125,6 +128,7 @@ pub fn scan(roots: &[PathBuf], cursors: &mut BTreeMap<String, Cursor>, retained_
                 result.counts.bytes_read += done.bytes_read;
                 add_counts(&mut result.counts, &done.counts);
                 result.responses.extend(done.responses);
+                result.api_errors.extend(done.api_errors);
                 if cursors.insert(job.key.clone(), done.cursor) != Some(done.cursor) {
                     result.cursors_changed = true;
                 }
@@ -243,6 +247,7 @@ struct JobDone {
     rescanned: bool,
     bytes_read: u64,
     responses: Vec<ParsedResponse>,
+    api_errors: Vec<ApiErrorRecord>,
     counts: ScanCounts,
 }
 
@@ -322,6 +327,7 @@ impl Reader {
             rescanned: job.cursor.is_some_and(|c| c.offset > 0) && start == 0,
             bytes_read: size.saturating_sub(start),
             responses: Vec::new(),
+            api_errors: Vec::new(),
             counts: ScanCounts::default(),
         };
         done.cursor.offset = self.read_lines(&mut file, start, size, &mut done)?;
@@ -377,7 +383,16 @@ impl Reader {
                     done.counts.response_lines += 1;
                     done.responses.push(response);
                 }
-                LineKind::ApiError => done.counts.error_lines += 1,
+                LineKind::ApiError => {
+                    done.counts.error_lines += 1;
+                    let line = &block[line_start..line_end];
+                    if let Some(record) = parse_api_error(line)
+                        && record.error.as_deref() != Some("server_error")
+                        && record.at.timestamp_millis() >= self.retained_since_ms
+                    {
+                        done.api_errors.push(record);
+                    }
+                }
                 LineKind::Unparsable => done.counts.unparsable_lines += 1,
                 LineKind::Other => {}
             }

@@ -134,3 +134,71 @@ fn dry_run_records_nothing() {
     env.ccfail(&["quota-check", "--dry-run"]).status(10).stdout_has("HIT ITS LIMIT").stdout_has("dry run");
     assert!(!env.path("state/state.json").exists());
 }
+
+#[test]
+fn a_transcript_error_record_confirms_without_hooks() {
+    let env = quota_env();
+    env.control("a", PARIS);
+    // One pool pane is not enough on screen, and no hooks are installed: the client's
+    // transcript record decides. The real clock, since the record carries real time.
+    let pane = env.start_claude("w1", "a");
+    env.prompt(&pane, "hello");
+    env.wait_screen(&pane, "resets 8pm");
+    let run = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json"]);
+    run.status(10);
+    let report = run.json();
+    assert_eq!(report["hit"]["signal"], "transcript", "{report:#}");
+    assert_eq!(report["transcript_errors_read"], 1);
+    assert!(report["usage"]["weekly"]["totals"]["messages"].is_number());
+    // The record was consumed with the bytes that held it.
+    let again = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json", "--dry-run"]);
+    assert_eq!(again.json()["transcript_errors_read"], 0);
+}
+
+#[test]
+fn a_429_that_is_not_the_usage_limit_is_not_a_hit_in_any_signal() {
+    let env = quota_env();
+    env.ccfail(&["hooks", "install"]).status(0);
+    env.control("a", r#"{"mode": "rate_limit_api", "work_seconds": 0.1}"#);
+    for session in ["w1", "w2", "main"] {
+        let pane = env.start_claude(session, "a");
+        env.prompt(&pane, "go");
+        env.wait_screen(&pane, "not your usage limit");
+    }
+    let run = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json"]);
+    run.status(0);
+    let report = run.json();
+    assert_eq!(report["outcome"], "none", "{report:#}");
+    assert!(report["hook_events_read"].as_u64().unwrap() > 0);
+    assert_eq!(report["transcript_errors_read"], 3);
+}
+
+#[test]
+fn usage_past_a_soft_cap_is_a_proactive_hit() {
+    let env = quota_env();
+    let config = std::fs::read_to_string(env.config_file())
+        .unwrap()
+        .replace("    home: ", "    limits:\n      five_hour_messages: 2\n    home: ");
+    env.write_config(&config);
+    let pane = env.start_claude("w1", "a");
+    for prompt in ["one [standin work=0.1]", "two [standin work=0.1]"] {
+        env.prompt(&pane, prompt);
+    }
+    for _ in 0..100 {
+        if env.tmux().capture_one(&pane).unwrap().matches("mode normal").count() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let run = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json"]);
+    run.status(12);
+    let report = run.json();
+    assert_eq!(report["outcome"], "none");
+    assert_eq!(report["proactive"]["cap_kind"], "five_hour_messages", "{report:#}");
+    assert_eq!(report["proactive"]["used"], 2);
+    assert_eq!(report["usage"]["five_hour"]["totals"]["messages"], 2);
+    let state: Value = serde_json::from_str(&std::fs::read_to_string(env.path("state/state.json")).unwrap()).unwrap();
+    assert_eq!(state["quota"]["last_check"]["outcome"], "proactive");
+    let status = env.ccfail_with(&[("CCFAIL_NOW", "")], &["status"]);
+    status.status(0).stdout_has("msgs 100%");
+}
