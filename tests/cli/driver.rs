@@ -14,28 +14,11 @@ fn config(env: &TestEnv) -> Config {
     Config::load(&env.config_file(), &Env::from_pairs([("HOME", env.path("home").to_str().unwrap())])).unwrap()
 }
 
-fn shell_pane(env: &TestEnv, name: &str) -> (String, u32) {
-    let tmux = env.tmux();
-    let home = env.path("home");
-    let work = env.path("work");
-    tmux.new_session(&ccfail::tmux::NewSession {
-        name,
-        cwd: Some(&work),
-        env: vec![("HOME".to_owned(), home.display().to_string()), ("PS1".to_owned(), "$ ".to_owned())],
-        command: Some("bash --norc --noprofile"),
-        width: 200,
-        height: 50,
-    })
-    .unwrap();
-    let pane = tmux.observe().unwrap().session_pane(name).unwrap().clone();
-    (pane.pane_id, pane.pid)
-}
-
 #[test]
 fn start_then_exit_returns_to_the_shell_with_the_resume_id() {
     let env = TestEnv::with_standin();
     let config = config(&env);
-    let (pane, pid) = shell_pane(&env, "w1");
+    let (pane, pid) = env.shell_pane("w1");
     let command = driver::command_line(&config, config.account("b").unwrap(), &Launch::default());
     driver::start(&env.tmux(), &pane, &command, WAITS).unwrap();
     assert_eq!(driver::children(pid).len(), 1, "the client runs under the pane's shell");
@@ -63,7 +46,7 @@ fn escape_first_gets_past_the_pro_limit_modal() {
 #[test]
 fn a_client_that_ignores_exit_is_ended_by_signal() {
     let env = TestEnv::with_standin();
-    let (pane, pid) = shell_pane(&env, "w1");
+    let (pane, pid) = env.shell_pane("w1");
     env.tmux().send_line(&pane, "sleep 300").unwrap();
     for _ in 0..50 {
         if !driver::children(pid).is_empty() {
@@ -83,11 +66,11 @@ fn an_untrusted_folder_is_trusted_before_or_answered_during_start() {
     std::fs::remove_file(env.path("accounts/b/.claude.json")).unwrap();
     // Pre-accepted: no dialog at all.
     assert!(driver::pre_accept_trust(&account.home, &env.path("work")).unwrap());
-    let (pane, _) = shell_pane(&env, "w1");
+    let (pane, _) = env.shell_pane("w1");
     driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), WAITS).unwrap();
     // Not pre-accepted: the dialog is answered.
     std::fs::remove_file(env.path("accounts/a/.claude.json")).unwrap();
-    let (pane, _) = shell_pane(&env, "w2");
+    let (pane, _) = env.shell_pane("w2");
     let account = config.account("a").unwrap();
     driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), WAITS).unwrap();
 }
@@ -96,7 +79,7 @@ fn an_untrusted_folder_is_trusted_before_or_answered_during_start() {
 fn resuming_a_conversation_the_account_cannot_see_fails_clearly() {
     let env = TestEnv::with_standin();
     let config = config(&env);
-    let (pane, _) = shell_pane(&env, "w1");
+    let (pane, _) = env.shell_pane("w1");
     let launch = Launch { resume: Some("48091773-0cb4-4fd0-abec-b6d3054cfda3"), model: None };
     let err =
         driver::start(&env.tmux(), &pane, &driver::command_line(&config, config.account("a").unwrap(), &launch), WAITS)

@@ -200,9 +200,9 @@ impl TestEnv {
         fs::write(&file, doc.to_string()).unwrap();
     }
 
-    /// A tmux session with a shell in `work/`, the stand-in started in it on `account`,
-    /// waited for until it shows its input box. Returns the pane id.
-    pub fn start_claude(&self, session: &str, account: &str) -> String {
+    /// A tmux session (200x50) running a plain shell in `work/`; returns the pane id and
+    /// the shell's pid.
+    pub fn shell_pane(&self, session: &str) -> (String, u32) {
         let tmux = self.tmux();
         let work = self.path("work");
         let home = self.path("home");
@@ -215,7 +215,15 @@ impl TestEnv {
             height: 50,
         })
         .unwrap();
-        let pane = tmux.observe().unwrap().session_pane(session).unwrap().pane_id.clone();
+        let pane = tmux.observe().unwrap().session_pane(session).unwrap().clone();
+        (pane.pane_id, pane.pid)
+    }
+
+    /// A shell pane with the stand-in started in it on `account`, waited for until it
+    /// shows its input box. Returns the pane id.
+    pub fn start_claude(&self, session: &str, account: &str) -> String {
+        let tmux = self.tmux();
+        let (pane, _) = self.shell_pane(session);
         let command = format!(
             "CLAUDE_CONFIG_DIR={} {} --dangerously-skip-permissions",
             self.path(&format!("accounts/{account}")).display(),
