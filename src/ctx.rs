@@ -23,6 +23,8 @@ pub struct Inputs {
     pub config_source: ConfigSource,
     pub clock: Clock,
     pub log: Logger,
+    /// `CCFAIL_FAULT`: the crash point a test asked for (see [`crate::fault`]).
+    pub fault: Option<String>,
 }
 
 impl Inputs {
@@ -30,7 +32,8 @@ impl Inputs {
         let (config_file, config_source) = paths::config_path(cli.config.as_deref(), &env)?;
         let clock = Clock::from_env_value(env.get("CCFAIL_NOW"))?;
         let log = Logger::new(cli.verbose, cli.quiet, env.get("JOURNAL_STREAM").is_some());
-        Ok(Inputs { env, config_file, config_source, clock, log })
+        let fault = crate::fault::from_env_value(env.get("CCFAIL_FAULT"))?;
+        Ok(Inputs { env, config_file, config_source, clock, log, fault })
     }
 
     /// Reads and validates the config file.
@@ -71,5 +74,10 @@ impl Ctx {
 
     pub fn log(&self) -> &Logger {
         &self.inputs.log
+    }
+
+    /// Ends the process here, abruptly, when `CCFAIL_FAULT` names this point.
+    pub fn fault(&self, point: &str) {
+        crate::fault::hit(self.inputs.fault.as_deref(), point);
     }
 }

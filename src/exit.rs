@@ -28,11 +28,19 @@ pub enum ExitCode {
     QuotaSuspected,
     /// `quota-check` found usage past a soft cap (a proactive hit).
     QuotaProactive,
+    /// `dispatch` could not deliver a prompt; the claim was undone.
+    DispatchFailed,
+    /// `watch-once` could not restart or recreate a session.
+    WatchUnrecovered,
+    /// `launch` refused a pool session name without `--pool`.
+    LaunchRefused,
+    /// `launch` started Claude but it never reached its input box.
+    LaunchFailed,
 }
 
 impl ExitCode {
     /// Every code, in table order.
-    pub const ALL: [ExitCode; 9] = [
+    pub const ALL: [ExitCode; 13] = [
         ExitCode::Ok,
         ExitCode::Error,
         ExitCode::Usage,
@@ -42,6 +50,10 @@ impl ExitCode {
         ExitCode::QuotaHit,
         ExitCode::QuotaSuspected,
         ExitCode::QuotaProactive,
+        ExitCode::DispatchFailed,
+        ExitCode::WatchUnrecovered,
+        ExitCode::LaunchRefused,
+        ExitCode::LaunchFailed,
     ];
 
     pub fn code(self) -> u8 {
@@ -55,6 +67,10 @@ impl ExitCode {
             ExitCode::QuotaHit => 10,
             ExitCode::QuotaSuspected => 11,
             ExitCode::QuotaProactive => 12,
+            ExitCode::DispatchFailed => 20,
+            ExitCode::WatchUnrecovered => 21,
+            ExitCode::LaunchRefused => 22,
+            ExitCode::LaunchFailed => 23,
         }
     }
 
@@ -70,6 +86,12 @@ impl ExitCode {
             ExitCode::QuotaHit => "quota-check: the active account hit its limit (recorded in state)",
             ExitCode::QuotaSuspected => "quota-check: a limit notice awaits confirmation by the next run",
             ExitCode::QuotaProactive => "quota-check: usage passed a soft cap (proactive hit recorded)",
+            ExitCode::DispatchFailed => {
+                "dispatch: a prompt could not be delivered (claim undone, session marked failed)"
+            }
+            ExitCode::WatchUnrecovered => "watch-once: a session could not be restarted or recreated",
+            ExitCode::LaunchRefused => "launch: refused, the name belongs to the pool (pass --pool)",
+            ExitCode::LaunchFailed => "launch: Claude did not reach its input box",
         }
     }
 
@@ -95,7 +117,7 @@ impl From<ExitCode> for std::process::ExitCode {
 }
 
 /// Ranges kept free for the subcommands still to come, so their codes never collide.
-pub const RESERVED_RANGES: &str = "13-19 swap, 20-29 dispatch, watch-once and janitor";
+pub const RESERVED_RANGES: &str = "13-19 swap, 24-29 dispatch, watch-once and janitor";
 
 /// The table as plain text, for `--help` and the man page.
 pub fn table_text() -> String {

@@ -13,6 +13,7 @@ pub mod config;
 pub mod ctx;
 pub mod driver;
 pub mod exit;
+pub mod fault;
 pub mod hooks;
 pub mod log;
 pub mod names;

@@ -18,6 +18,7 @@ use super::{
     Account, AutonomousPool, ClaudeConfig, Config, ConfigProblem, DedicatedSession, PoolConfig, ProjectEntry,
     ProjectsConfig, QuotaConfig, SharedDirs, SoftLimits, StateConfig, TmuxConfig,
 };
+use super::{CheckpointConfig, DispatchConfig, DispatchModels, JanitorConfig, WatchConfig};
 
 /// What reading the text produced: a config with defaults wherever a section was bad,
 /// the problems found, and where each key sits.
@@ -66,6 +67,10 @@ pub fn parse(text: &str) -> Parsed {
             "projects" => set(&mut config.projects, section("projects", value, &mut problems)),
             "state" => set(&mut config.state, section("state", value, &mut problems)),
             "quota" => set(&mut config.quota, section("quota", value, &mut problems)),
+            "dispatch" => set(&mut config.dispatch, section("dispatch", value, &mut problems)),
+            "watch" => set(&mut config.watch, section("watch", value, &mut problems)),
+            "checkpoint" => set(&mut config.checkpoint, section("checkpoint", value, &mut problems)),
+            "janitor" => set(&mut config.janitor, section("janitor", value, &mut problems)),
             _ => problems.push(unknown_key(&name)),
         }
     }
@@ -177,6 +182,11 @@ fn known_keys(parent: &str) -> &'static [&'static str] {
         "projects.list[]" => fields_of::<ProjectEntry>(),
         "state" => fields_of::<StateConfig>(),
         "quota" => fields_of::<QuotaConfig>(),
+        "dispatch" => fields_of::<DispatchConfig>(),
+        "dispatch.models" => fields_of::<DispatchModels>(),
+        "watch" => fields_of::<WatchConfig>(),
+        "checkpoint" => fields_of::<CheckpointConfig>(),
+        "janitor" => fields_of::<JanitorConfig>(),
         _ => &[],
     }
 }

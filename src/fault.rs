@@ -1,0 +1,51 @@
+//! Fault injection for the crash tests: `CCFAIL_FAULT=<point>` makes the run end
+//! abruptly at that point, as a power cut or a `kill -9` would.
+//!
+//! The variable is read once, with the rest of the environment, into
+//! [`crate::ctx::Inputs::fault`]; commands call [`crate::ctx::Ctx::fault`] at each point.
+//! The exit is `_exit(2)` with status [`FAULT_EXIT`]: no destructor runs, no buffer is
+//! flushed, the state lock is released by the kernel. This is the one place besides
+//! `main.rs` that ends the process, on purpose: it stands in for a crash. Unknown point
+//! names are refused at start-up so a typo in a test cannot pass silently.
+
+use anyhow::{Result, bail};
+
+/// The status a fault-injected run exits with (outside the documented table).
+pub const FAULT_EXIT: i32 = 99;
+
+/// Every point, in the order a task meets them.
+pub const POINTS: [&str; 7] = [
+    // dispatch: the task was renamed to `.dispatched`, the claim not yet saved.
+    "dispatch-after-claim",
+    // dispatch: the claim is saved, nothing sent yet.
+    "dispatch-after-save",
+    // dispatch: the prompt was typed and Enter pressed, not yet verified.
+    "dispatch-after-send",
+    // watch-once: the task was moved to `done/`, the session not yet released in state.
+    "complete-after-move",
+    // watch-once / janitor: the task was renamed back to the inbox (or to `failed/`),
+    // state not yet saved.
+    "requeue-after-move",
+    // dispatch: an undelivered prompt's claim was renamed back, state not yet saved.
+    "unclaim-after-move",
+    // janitor: one done task was archived, the others not yet.
+    "archive-after-first",
+];
+
+pub fn from_env_value(value: Option<&str>) -> Result<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(point) if POINTS.contains(&point) => Ok(Some(point.to_owned())),
+        Some(point) => bail!("CCFAIL_FAULT={point:?} is not a fault point; known: {}", POINTS.join(", ")),
+    }
+}
+
+/// Ends the process when `armed` is `point`.
+pub fn hit(armed: Option<&str>, point: &str) {
+    debug_assert!(POINTS.contains(&point), "unknown fault point {point}");
+    if armed == Some(point) {
+        eprintln!("ccfail: fault injected at {point}");
+        // SAFETY: _exit(2) ends the process at once; nothing is shared that it could corrupt.
+        unsafe { libc::_exit(FAULT_EXIT) };
+    }
+}
