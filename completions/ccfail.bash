@@ -16,8 +16,14 @@ _ccfail() {
             ",$1")
                 cmd="ccfail"
                 ;;
+            ccfail,dispatch)
+                cmd="ccfail__subcmd__dispatch"
+                ;;
             ccfail,doctor)
                 cmd="ccfail__subcmd__doctor"
+                ;;
+            ccfail,env)
+                cmd="ccfail__subcmd__env"
                 ;;
             ccfail,generate)
                 cmd="ccfail__subcmd__generate"
@@ -31,11 +37,20 @@ _ccfail() {
             ccfail,hooks)
                 cmd="ccfail__subcmd__hooks"
                 ;;
+            ccfail,janitor)
+                cmd="ccfail__subcmd__janitor"
+                ;;
+            ccfail,launch)
+                cmd="ccfail__subcmd__launch"
+                ;;
             ccfail,quota-check)
                 cmd="ccfail__subcmd__quota__subcmd__check"
                 ;;
             ccfail,status)
                 cmd="ccfail__subcmd__status"
+                ;;
+            ccfail,watch-once)
+                cmd="ccfail__subcmd__watch__subcmd__once"
                 ;;
             ccfail__subcmd__generate,completions)
                 cmd="ccfail__subcmd__generate__subcmd__completions"
@@ -55,8 +70,14 @@ _ccfail() {
             ccfail__subcmd__generate__subcmd__help,man)
                 cmd="ccfail__subcmd__generate__subcmd__help__subcmd__man"
                 ;;
+            ccfail__subcmd__help,dispatch)
+                cmd="ccfail__subcmd__help__subcmd__dispatch"
+                ;;
             ccfail__subcmd__help,doctor)
                 cmd="ccfail__subcmd__help__subcmd__doctor"
+                ;;
+            ccfail__subcmd__help,env)
+                cmd="ccfail__subcmd__help__subcmd__env"
                 ;;
             ccfail__subcmd__help,generate)
                 cmd="ccfail__subcmd__help__subcmd__generate"
@@ -70,11 +91,20 @@ _ccfail() {
             ccfail__subcmd__help,hooks)
                 cmd="ccfail__subcmd__help__subcmd__hooks"
                 ;;
+            ccfail__subcmd__help,janitor)
+                cmd="ccfail__subcmd__help__subcmd__janitor"
+                ;;
+            ccfail__subcmd__help,launch)
+                cmd="ccfail__subcmd__help__subcmd__launch"
+                ;;
             ccfail__subcmd__help,quota-check)
                 cmd="ccfail__subcmd__help__subcmd__quota__subcmd__check"
                 ;;
             ccfail__subcmd__help,status)
                 cmd="ccfail__subcmd__help__subcmd__status"
+                ;;
+            ccfail__subcmd__help,watch-once)
+                cmd="ccfail__subcmd__help__subcmd__watch__subcmd__once"
                 ;;
             ccfail__subcmd__help__subcmd__generate,completions)
                 cmd="ccfail__subcmd__help__subcmd__generate__subcmd__completions"
@@ -113,8 +143,26 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check hook hooks generate help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__dispatch)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -137,6 +185,28 @@ _ccfail() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__env)
+            opts="-v -q -h --account --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -263,7 +333,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor quota-check hook hooks generate help"
+            opts="status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,7 +346,35 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__help__subcmd__dispatch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -402,6 +500,34 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__help__subcmd__janitor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__launch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__help__subcmd__quota__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -417,6 +543,20 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__watch__subcmd__once)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -562,6 +702,58 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__janitor)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__launch)
+            opts="-v -q -h --project --resume --account --model --pool --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__quota__subcmd__check)
             opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -582,6 +774,24 @@ _ccfail() {
             ;;
         ccfail__subcmd__status)
             opts="-v -q -h --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__watch__subcmd__once)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

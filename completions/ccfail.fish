@@ -34,6 +34,11 @@ complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "doctor" -d 'Check the
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "quota-check" -d 'Detect whether the active account hit its usage limit; record it in state'
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "hook" -d 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "hooks" -d 'Install or remove ccfail\'s entries in every account\'s settings.json'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "dispatch" -d 'Hand the best ready tasks of every project to the free pool sessions (one pass)'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "watch-once" -d 'Watch every pool and dedicated session once: finish done tasks, flag stalled sessions, requeue the tasks of dead ones, keep the pool\'s sessions alive, write checkpoints. Dedicated sessions are only observed'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "janitor" -d 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "launch" -d 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "env" -d 'Print the environment Claude needs for an account, as export lines for eval'
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand status" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
@@ -80,6 +85,40 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_sub
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "install" -d 'Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure, Notification and SessionEnd into each account\'s settings.json, keeping every other key and hook. Running it twice changes nothing the second time'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "uninstall" -d 'Remove exactly the entries `hooks install` added'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -l dry-run -d 'Show the pairing of sessions and tasks; claim, send and mark nothing'
+complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -l dry-run -d 'Show what would be done; move, start and record nothing'
+complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -l dry-run -d 'List every action and carry out none'
+complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l project -d 'Folder Claude starts in [default: a dedicated session\'s project, else $HOME]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l resume -d 'Resume this conversation (claude --resume ID)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l account -d 'Account to start on [default: the active account]' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l model -d 'Model to start with (claude --model M)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l pool -d 'Allow a name in the pool\'s range'
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand env" -l account -d 'Account [default: the active account]' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand env" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand env" -l json -d 'Print one JSON document instead of export lines'
+complete -c ccfail -n "__fish_ccfail_using_subcommand env" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand env" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand env" -s h -l help -d 'Print help'
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'Only errors on stderr'
@@ -99,13 +138,18 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Completions for one shell, on stdout'
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Man pages: ccfail.1 and one page per subcommand'
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks generate help" -f -a "status" -d 'Show accounts, sessions, the last swap and the state file at a glance'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks generate help" -f -a "doctor" -d 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks generate help" -f -a "quota-check" -d 'Detect whether the active account hit its usage limit; record it in state'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks generate help" -f -a "hook" -d 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks generate help" -f -a "hooks" -d 'Install or remove ccfail\'s entries in every account\'s settings.json'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "status" -d 'Show accounts, sessions, the last swap and the state file at a glance'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "doctor" -d 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "quota-check" -d 'Detect whether the active account hit its usage limit; record it in state'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "hook" -d 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "hooks" -d 'Install or remove ccfail\'s entries in every account\'s settings.json'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "dispatch" -d 'Hand the best ready tasks of every project to the free pool sessions (one pass)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "watch-once" -d 'Watch every pool and dedicated session once: finish done tasks, flag stalled sessions, requeue the tasks of dead ones, keep the pool\'s sessions alive, write checkpoints. Dedicated sessions are only observed'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "janitor" -d 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "launch" -d 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "env" -d 'Print the environment Claude needs for an account, as export lines for eval'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check hook hooks dispatch watch-once janitor launch env generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "install" -d 'Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure, Notification and SessionEnd into each account\'s settings.json, keeping every other key and hook. Running it twice changes nothing the second time'
 complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "uninstall" -d 'Remove exactly the entries `hooks install` added'
 complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Completions for one shell, on stdout'

@@ -57,6 +57,11 @@ fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
         Command::Status(args) => commands::status::run(&Ctx::load(inputs)?, args),
         Command::Hooks(args) => commands::hooks::run(&Ctx::load(inputs)?, args),
         Command::QuotaCheck(args) => commands::quota_check::run(&Ctx::load(inputs)?, args),
+        Command::Dispatch(args) => commands::dispatch::run(&Ctx::load(inputs)?, args),
+        Command::WatchOnce(args) => commands::watch_once::run(&Ctx::load(inputs)?, args),
+        Command::Janitor(args) => commands::janitor::run(&Ctx::load(inputs)?, args),
+        Command::Launch(args) => commands::launch::run(&Ctx::load(inputs)?, args),
+        Command::Env(args) => commands::env::run(&Ctx::load(inputs)?, args),
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }

@@ -6,6 +6,7 @@ mod bad_input;
 mod driver;
 mod generated;
 mod hooks;
+mod queue;
 mod quota_check;
 mod standin;
 mod state_concurrency;

@@ -91,6 +91,16 @@ state:
         Run(command.output().expect("run ccfail"))
     }
 
+    /// `ccfail` as [`TestEnv::ccfail`], with extra variables (`("CCFAIL_NOW", "")` runs
+    /// on the real clock).
+    pub fn ccfail_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ccfail"));
+        command.arg("--config").arg(self.config_file()).args(args);
+        self.seal(&mut command);
+        command.envs(vars.iter().copied());
+        Run(command.output().expect("run ccfail"))
+    }
+
     /// Clears the environment and points every location into the temp dir.
     pub fn seal(&self, command: &mut Command) {
         command
