@@ -371,3 +371,120 @@ fn a_crash_at_every_step_loses_no_task_and_does_none_twice() {
         assert_eq!(transcripts_mentioning(&env, &file), expected, "{id}");
     }
 }
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok) {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn hostile_names_and_bodies_run_nothing_and_escape_nothing() {
+    let env = TestEnv::with_standin();
+    setup(&env, 1, 1, &[("p", 0)], "");
+    let outside = env.path("outside.md");
+    fs::write(&outside, "---\ntitle: outside the project\n---\n").unwrap();
+    let inbox = env.path("projects/p/.agent-queue/inbox");
+    for name in
+        ["$(touch pwned).md", "`touch pwned2`.md", "a'b\"c.md", "with space.md", "new\nline.md", "t\u{e2}che.md"]
+    {
+        add_task(&env, "p", name, "---\ntitle: hostile name\n---\n");
+    }
+    std::os::unix::fs::symlink(&outside, inbox.join("link.md")).unwrap();
+    add_task(&env, "p", "-dash.md", "---\ntitle: leading dash\n---\n");
+    let mut big = String::from("---\ntitle: big body\n---\n");
+    big.push_str(&"$(touch pwned5) `rm -rf ~` \n".repeat(10 * 1024 * 1024 / 28));
+    add_task(&env, "p", "big.md", &big);
+    add_task(&env, "p", "title.md", "---\ntitle: \"$(touch pwned3) '; touch pwned4; ' \\e[31m\\nsecond line;\"\n---\n");
+    add_task(&env, "p", "escape.md", "---\ndepends_on: [\"../../x:y\", \"p:../../outside\"]\n---\n");
+
+    ccfail(&env, &["watch-once"]).status(0);
+    cycle_until(&env, Duration::from_secs(60), || {
+        ["-dash", "big", "title"].iter().all(|id| env.path(&format!("projects/p/.agent-queue/done/{id}.md")).exists())
+    });
+    ccfail(&env, &["dispatch"]).status(0);
+
+    // Every hostile name is still where it was, marked, and nothing ran.
+    for name in [
+        "$(touch pwned).md",
+        "`touch pwned2`.md",
+        "a'b\"c.md",
+        "with space.md",
+        "new\nline.md",
+        "t\u{e2}che.md",
+        "link.md",
+    ] {
+        assert!(fs::symlink_metadata(inbox.join(name)).is_ok(), "{name:?} stays");
+        assert!(inbox.join(format!("{name}.invalid")).exists(), "{name:?} is marked");
+    }
+    assert!(fs::read_to_string(inbox.join("link.md.invalid")).unwrap().contains("symlink"));
+    assert!(fs::read_to_string(inbox.join("escape.md.blocked")).unwrap().contains("refused"));
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "---\ntitle: outside the project\n---\n");
+    let everything = files_under(&env.root);
+    let pwned: Vec<_> = everything
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("pwned")) && !p.starts_with(&inbox))
+        .collect();
+    assert!(pwned.is_empty(), "something ran: {pwned:?}");
+    // Nothing was written outside the project's queue but ccfail's and the clients' own places.
+    for file in everything {
+        let inside = [
+            "projects/p/.agent-queue",
+            "state",
+            "accounts",
+            "shared",
+            "home",
+            "tmp",
+            "tmux.sock",
+            "config.yaml",
+            "outside.md",
+        ]
+        .iter()
+        .any(|prefix| file.starts_with(env.path(prefix)));
+        assert!(inside, "unexpected file {}", file.display());
+    }
+    // The title reached Claude as text, on one line, control characters gone.
+    assert_eq!(transcripts_mentioning(&env, "$(touch pwned3) '; touch pwned4; '"), 1);
+    assert_eq!(transcripts_mentioning(&env, "\\u001b"), 0, "no escape character was typed");
+    ccfail(&env, &["status", "--json"]).status(0);
+}
+
+#[test]
+fn launch_and_env_serve_scripts() {
+    let env = TestEnv::with_standin();
+    setup(&env, 2, 0, &[], "");
+    let run = ccfail(&env, &["env"]);
+    run.status(0).stdout_has(&format!("export CLAUDE_CONFIG_DIR={}\n", env.path("accounts/a").display()));
+    run.stdout_has("export CCFAIL_ACCOUNT=a\n");
+    let json = ccfail(&env, &["env", "--account", "b", "--json"]);
+    json.status(0);
+    assert_eq!(json.json()["env"]["CLAUDE_CONFIG_DIR"], env.path("accounts/b").display().to_string());
+    assert!(json.json()["command"].as_str().unwrap().contains("accounts/b"));
+    ccfail(&env, &["env", "--account", "nope"]).status(1).stderr_has("configured: a, b");
+
+    ccfail(&env, &["launch", "w1"]).status(22).stderr_has("--pool");
+    ccfail(&env, &["launch", "bad.name"]).status(1);
+    let work = env.path("work");
+    let launched = ccfail(
+        &env,
+        &["launch", "scratch", "--project", work.to_str().unwrap(), "--account", "b", "--model", "sonnet", "--json"],
+    );
+    launched.status(0);
+    let report = launched.json();
+    assert_eq!(report["started"], true);
+    assert_eq!(report["account"], "b");
+    let pid = env.tmux().observe().unwrap().session_pane("scratch").unwrap().pid;
+    let client = ccfail::driver::children(pid);
+    assert_eq!(client.len(), 1);
+    assert!(env.path(&format!("accounts/b/sessions/{}.json", client[0])).exists(), "running on account b");
+    ccfail(&env, &["launch", "scratch"]).status(0).stdout_has("already running");
+    assert_eq!(ccfail::driver::children(pid), client, "left alone");
+    ccfail(&env, &["launch", "w2", "--pool"]).status(0).stdout_has("launched Claude in w2");
+}
