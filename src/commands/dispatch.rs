@@ -32,6 +32,9 @@ use crate::render;
 use crate::screen;
 use crate::state::{SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock};
 
+/// The parsed task heads of the last pass, in the state dir (rebuildable).
+pub const HEAD_CACHE_FILE: &str = "queue-heads.json";
+
 /// Longest title put into a prompt.
 const TITLE_CHARS: usize = 200;
 
@@ -117,9 +120,22 @@ struct Job<'a> {
 pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<DispatchReport> {
     let now = ctx.now();
     let config = &ctx.config;
+    let timer = Instant::now();
     let (projects, mut notes) = queue::projects(config);
-    let mut scan = queue::scan(&projects);
+    let cache_file = ctx.state.paths().dir.join(HEAD_CACHE_FILE);
+    let (mut scan, cache, cache_changed) = queue::scan_cached(&projects, &queue::HeadCache::load(&cache_file));
+    if cache_changed && !dry_run {
+        // Only a cache: a pass that cannot write it is just slower next time.
+        if let Err(err) = cache.save(&cache_file) {
+            ctx.log().debug(&format!("task head cache not written: {err}"));
+        }
+    }
     notes.append(&mut scan.notes);
+    ctx.log().debug(&format!(
+        "dispatch: read {} task heads in {:?}",
+        scan.tasks.len() + scan.invalid.len(),
+        timer.elapsed()
+    ));
 
     // Markers: invalid tasks are marked once, blocked ones get `.blocked` once and lose
     // it when their dependencies are met.
@@ -197,6 +213,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
 
     let names: Vec<(String, SessionKind)> = config.pool.autonomous.names().map(|n| (n, SessionKind::Pool)).collect();
     let world = World::observe(ctx, &names, 0, state.queue.spool_offset)?;
+    ctx.log().debug(&format!("dispatch: planned and observed the pool at {:?}", timer.elapsed()));
     report.notes.extend(world.notes.iter().cloned());
     let cooldown = chrono::Duration::from_std(config.dispatch.session_cooldown.get()).unwrap_or_default();
     let views: Vec<_> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
@@ -281,6 +298,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     ctx.fault("dispatch-after-claim");
     lock.save(state)?;
     ctx.fault("dispatch-after-save");
+    ctx.log().debug(&format!("dispatch: claims saved at {:?}", timer.elapsed()));
 
     // 2. Start Claude where it is not running (or runs another model).
     let waits = Waits { start: config.dispatch.start_wait.get(), stop: config.watch.stop_wait.get() };
@@ -305,6 +323,8 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         retry(ctx, &jobs, &missing);
         verify(ctx, &mut jobs, &missing, spool_start, wait);
     }
+
+    ctx.log().debug(&format!("dispatch: prompts sent and checked at {:?}", timer.elapsed()));
 
     // 4. Undo what did not arrive.
     for job in &mut jobs {
@@ -434,7 +454,7 @@ fn verify(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize], spool_start: u64, wa
         if started.elapsed() >= wait {
             return;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

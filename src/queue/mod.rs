@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::names::is_safe_component;
@@ -166,18 +166,106 @@ pub struct Scan {
     pub notes: Vec<String>,
 }
 
-/// Reads every project's inbox: one `read_dir` per inbox, one bounded read per task.
-pub fn scan(projects: &[Project]) -> Scan {
-    let mut scan = Scan::default();
-    for (index, project) in projects.iter().enumerate() {
-        if let Err(err) = scan_inbox(index, project, &mut scan) {
-            scan.notes.push(format!("project {}: {err}", project.name));
-        }
-    }
-    scan
+/// Parsed task heads of the last pass, by path, reused while a file's inode, size and
+/// mtime are unchanged: a pass then costs one `stat` per task instead of an open and
+/// a read (thousands of tasks, every minute). Rebuildable: a missing or unreadable
+/// cache only makes one pass slower.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct HeadCache {
+    entries: HashMap<String, CachedHead>,
 }
 
-fn scan_inbox(index: usize, project: &Project, scan: &mut Scan) -> io::Result<()> {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CachedHead {
+    stamp: (u64, u64, i64, i64),
+    head: Result<(FrontMatter, String), String>,
+}
+
+impl HeadCache {
+    pub fn load(file: &Path) -> HeadCache {
+        fs::read(file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default()
+    }
+
+    /// Temp file and rename, without the fsyncs state gets: a torn or lost cache only
+    /// costs one full read.
+    pub fn save(&self, file: &Path) -> io::Result<()> {
+        let temp = file.with_extension(format!("tmp-{}", std::process::id()));
+        fs::write(&temp, serde_json::to_vec(self).map_err(io::Error::other)?)?;
+        fs::rename(&temp, file)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A head read (or reused) by a scan thread: path, head, read fresh this pass.
+type SeenHead = (String, CachedHead, bool);
+
+fn stamp(meta: &fs::Metadata) -> (u64, u64, i64, i64) {
+    (meta.ino(), meta.size(), meta.mtime(), meta.mtime_nsec())
+}
+
+/// Reads every project's inbox: one `read_dir` per inbox, one bounded read per task,
+/// spread over the machine's cores (a pass may read thousands of task heads).
+pub fn scan(projects: &[Project]) -> Scan {
+    scan_cached(projects, &HeadCache::default()).0
+}
+
+/// [`scan`] that reuses the heads in `cache`; returns the cache for the next pass
+/// and whether it changed.
+pub fn scan_cached(projects: &[Project], cache: &HeadCache) -> (Scan, HeadCache, bool) {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(projects.len().max(1));
+    let chunk = projects.len().div_ceil(workers).max(1);
+    let parts: Vec<(Scan, Vec<SeenHead>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = projects
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, slice)| {
+                scope.spawn(move || {
+                    let mut scan = Scan::default();
+                    let mut heads = Vec::new();
+                    for (offset, project) in slice.iter().enumerate() {
+                        if let Err(err) = scan_inbox(c * chunk + offset, project, &mut scan, cache, &mut heads) {
+                            scan.notes.push(format!("project {}: {err}", project.name));
+                        }
+                    }
+                    (scan, heads)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("scan thread panicked")).collect()
+    });
+    let mut scan = Scan::default();
+    let mut next = HeadCache::default();
+    let mut changed = false;
+    for (part, heads) in parts {
+        scan.tasks.extend(part.tasks);
+        scan.invalid.extend(part.invalid);
+        scan.claimed.extend(part.claimed);
+        scan.blocked_markers.extend(part.blocked_markers);
+        scan.stale_markers.extend(part.stale_markers);
+        scan.notes.extend(part.notes);
+        for (path, head, fresh) in heads {
+            changed |= fresh;
+            next.entries.insert(path, head);
+        }
+    }
+    changed |= next.entries.len() != cache.entries.len();
+    (scan, next, changed)
+}
+
+fn scan_inbox(
+    index: usize,
+    project: &Project,
+    scan: &mut Scan,
+    cache: &HeadCache,
+    heads: &mut Vec<SeenHead>,
+) -> io::Result<()> {
     let inbox = project.inbox();
     for dir in [project.queue(), inbox.clone()] {
         match fs::symlink_metadata(&dir) {
@@ -232,13 +320,37 @@ fn scan_inbox(index: usize, project: &Project, scan: &mut Scan) -> io::Result<()
             ));
             continue;
         };
-        match read_task(&entry.path()) {
-            Ok((parsed, modified)) => scan.tasks.push(Task {
+        // The entry's own metadata does not follow a symlink: a link is refused unopened.
+        let meta = match entry.metadata() {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                scan.invalid.push(invalid("a symlink: tasks must be regular files in the inbox".to_owned()));
+                continue;
+            }
+            Ok(meta) if !meta.is_file() => {
+                scan.invalid.push(invalid("not a regular file".to_owned()));
+                continue;
+            }
+            Ok(meta) => meta,
+            Err(err) => {
+                scan.invalid.push(invalid(format!("cannot be read: {err}")));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let key = path.display().to_string();
+        let stamp = stamp(&meta);
+        let (head, fresh) = match cache.entries.get(&key).filter(|c| c.stamp == stamp) {
+            Some(cached) => (cached.head.clone(), false),
+            None => (read_task(&path).map(|parsed| (parsed.front, parsed.title)), true),
+        };
+        heads.push((key, CachedHead { stamp, head: head.clone() }, fresh));
+        match head {
+            Ok((front, title)) => scan.tasks.push(Task {
                 project: index,
                 id: id.to_owned(),
-                front: parsed.front,
-                title: parsed.title,
-                modified,
+                front,
+                title,
+                modified: meta.modified().map(utc).unwrap_or_default(),
             }),
             Err(reason) => scan.invalid.push(invalid(reason)),
         }
@@ -254,7 +366,7 @@ fn scan_inbox(index: usize, project: &Project, scan: &mut Scan) -> io::Result<()
 }
 
 /// Reads a task's head without following a symlink and without blocking on a FIFO.
-fn read_task(path: &Path) -> Result<(task::Parsed, DateTime<Utc>), String> {
+fn read_task(path: &Path) -> Result<task::Parsed, String> {
     let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
         |err| match err.raw_os_error() {
             Some(libc::ELOOP) => "a symlink: tasks must be regular files in the inbox".to_owned(),
@@ -267,9 +379,7 @@ fn read_task(path: &Path) -> Result<(task::Parsed, DateTime<Utc>), String> {
     }
     let mut head = Vec::with_capacity(meta.len().min(HEAD_BYTES as u64) as usize);
     file.take(HEAD_BYTES as u64).read_to_end(&mut head).map_err(|err| format!("cannot be read: {err}"))?;
-    let complete = meta.len() <= HEAD_BYTES as u64;
-    let parsed = task::parse(&head, complete)?;
-    Ok((parsed, meta.modified().map(utc).unwrap_or_default()))
+    task::parse(&head, meta.len() <= HEAD_BYTES as u64)
 }
 
 pub fn utc(time: SystemTime) -> DateTime<Utc> {

@@ -102,16 +102,18 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, String> {
     if yaml.trim().is_empty() {
         return Ok(FrontMatter::default());
     }
-    let value: serde_yaml::Value = serde_yaml::from_str(yaml).map_err(|err| format!("front matter: {err}"))?;
-    match value {
-        serde_yaml::Value::Null => Ok(FrontMatter::default()),
-        serde_yaml::Value::Mapping(_) => {
-            serde_path_to_error::deserialize(value).map_err(|err| match err.path().to_string().as_str() {
-                "." => format!("front matter: {}", err.inner()),
-                path => format!("front matter field {path}: {}", err.inner()),
-            })
+    // Straight into the struct (no intermediate tree): dispatch reads thousands of these.
+    let parsed: Result<Option<FrontMatter>, _> =
+        serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(yaml));
+    match parsed {
+        Ok(front) => Ok(front.unwrap_or_default()),
+        Err(err) if err.inner().to_string().contains("expected struct FrontMatter") => {
+            Err("front matter must be a mapping of fields (title: …, priority: …)".to_owned())
         }
-        _ => Err("front matter must be a mapping of fields (title: …, priority: …)".to_owned()),
+        Err(err) => match err.path().to_string().as_str() {
+            "." | "?" => Err(format!("front matter: {}", err.inner())),
+            path => Err(format!("front matter field {path}: {}", err.inner())),
+        },
     }
 }
 

@@ -147,3 +147,24 @@ fn dependencies_look_in_done_and_the_archive_and_refuse_escapes() {
         ["not done yet", "no such project", "refused: not a safe project:id", "refused: not a safe project:id"]
     );
 }
+
+#[test]
+fn the_head_cache_is_reused_until_a_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "app");
+    write(&p, "a.md", "---\npriority: low\n---\n");
+    write(&p, "b.md", "---\npriority: high\n---\n");
+    let projects = std::slice::from_ref(&p);
+    let (_, cache, changed) = scan_cached(projects, &HeadCache::default());
+    assert!(changed);
+    assert_eq!(cache.len(), 2);
+    let (scan, cache, changed) = scan_cached(projects, &cache);
+    assert!(!changed, "nothing read again");
+    assert_eq!(scan.tasks.len(), 2);
+    write(&p, "a.md", "---\npriority: critical\n---\n");
+    fs::remove_file(p.inbox().join("b.md")).unwrap();
+    let (scan, cache, changed) = scan_cached(projects, &cache);
+    assert!(changed);
+    assert_eq!(cache.len(), 1);
+    assert_eq!(scan.tasks[0].front.priority, task::Priority::Critical);
+}
