@@ -488,3 +488,28 @@ fn launch_and_env_serve_scripts() {
     assert_eq!(ccfail::driver::children(pid), client, "left alone");
     ccfail(&env, &["launch", "w2", "--pool"]).status(0).stdout_has("launched Claude in w2");
 }
+
+#[test]
+fn a_hung_session_is_flagged_then_restarted_and_its_task_requeued() {
+    let env = TestEnv::with_standin();
+    setup(&env, 1, 1, &[("p", 0)], "");
+    let config = fs::read_to_string(env.config_file())
+        .unwrap()
+        .replace("  idle_grace: 1s\n", "  idle_grace: 1s\n  stall_after: 1s\n  restart_after: 3s\n");
+    env.write_config(&config);
+    ccfail(&env, &["watch-once"]).status(0);
+    env.control("a", r#"{"mode": "hang"}"#);
+    add_task(&env, "p", "slow.md", "---\ntitle: never answers\n---\n");
+    ccfail(&env, &["dispatch"]).status(0);
+    ccfail(&env, &["watch-once"]).status(0);
+    std::thread::sleep(Duration::from_millis(1300));
+    ccfail(&env, &["watch-once"]).status(0).stdout_has("stalled");
+    assert_eq!(state(&env)["sessions"]["w1"]["status"], "stalled");
+    assert_eq!(history(&env, "session-stalled").len(), 1);
+    env.control("a", r#"{"mode": "normal"}"#);
+    std::thread::sleep(Duration::from_millis(2000));
+    ccfail(&env, &["watch-once"]).status(0).stdout_has("requeue");
+    assert_eq!(state(&env)["queue"]["attempts"]["p:slow"], 1);
+    cycle_until(&env, Duration::from_secs(30), || env.path("projects/p/.agent-queue/done/slow.md").exists());
+    assert_eq!(history(&env, "session-stalled").len(), 1, "notified once");
+}
