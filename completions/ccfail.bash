@@ -16,8 +16,14 @@ _ccfail() {
             ",$1")
                 cmd="ccfail"
                 ;;
+            ccfail,dispatch)
+                cmd="ccfail__subcmd__dispatch"
+                ;;
             ccfail,doctor)
                 cmd="ccfail__subcmd__doctor"
+                ;;
+            ccfail,env)
+                cmd="ccfail__subcmd__env"
                 ;;
             ccfail,generate)
                 cmd="ccfail__subcmd__generate"
@@ -31,6 +37,12 @@ _ccfail() {
             ccfail,hooks)
                 cmd="ccfail__subcmd__hooks"
                 ;;
+            ccfail,janitor)
+                cmd="ccfail__subcmd__janitor"
+                ;;
+            ccfail,launch)
+                cmd="ccfail__subcmd__launch"
+                ;;
             ccfail,quota-check)
                 cmd="ccfail__subcmd__quota__subcmd__check"
                 ;;
@@ -39,6 +51,9 @@ _ccfail() {
                 ;;
             ccfail,swap)
                 cmd="ccfail__subcmd__swap"
+                ;;
+            ccfail,watch-once)
+                cmd="ccfail__subcmd__watch__subcmd__once"
                 ;;
             ccfail__subcmd__generate,completions)
                 cmd="ccfail__subcmd__generate__subcmd__completions"
@@ -58,8 +73,14 @@ _ccfail() {
             ccfail__subcmd__generate__subcmd__help,man)
                 cmd="ccfail__subcmd__generate__subcmd__help__subcmd__man"
                 ;;
+            ccfail__subcmd__help,dispatch)
+                cmd="ccfail__subcmd__help__subcmd__dispatch"
+                ;;
             ccfail__subcmd__help,doctor)
                 cmd="ccfail__subcmd__help__subcmd__doctor"
+                ;;
+            ccfail__subcmd__help,env)
+                cmd="ccfail__subcmd__help__subcmd__env"
                 ;;
             ccfail__subcmd__help,generate)
                 cmd="ccfail__subcmd__help__subcmd__generate"
@@ -73,6 +94,12 @@ _ccfail() {
             ccfail__subcmd__help,hooks)
                 cmd="ccfail__subcmd__help__subcmd__hooks"
                 ;;
+            ccfail__subcmd__help,janitor)
+                cmd="ccfail__subcmd__help__subcmd__janitor"
+                ;;
+            ccfail__subcmd__help,launch)
+                cmd="ccfail__subcmd__help__subcmd__launch"
+                ;;
             ccfail__subcmd__help,quota-check)
                 cmd="ccfail__subcmd__help__subcmd__quota__subcmd__check"
                 ;;
@@ -81,6 +108,9 @@ _ccfail() {
                 ;;
             ccfail__subcmd__help,swap)
                 cmd="ccfail__subcmd__help__subcmd__swap"
+                ;;
+            ccfail__subcmd__help,watch-once)
+                cmd="ccfail__subcmd__help__subcmd__watch__subcmd__once"
                 ;;
             ccfail__subcmd__help__subcmd__generate,completions)
                 cmd="ccfail__subcmd__help__subcmd__generate__subcmd__completions"
@@ -119,8 +149,26 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks generate help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks dispatch watch-once janitor launch env generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__dispatch)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -143,6 +191,28 @@ _ccfail() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__env)
+            opts="-v -q -h --account --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -269,7 +339,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor quota-check swap hook hooks generate help"
+            opts="status doctor quota-check swap hook hooks dispatch watch-once janitor launch env generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -282,7 +352,35 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__help__subcmd__dispatch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -408,6 +506,34 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__help__subcmd__janitor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__launch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__help__subcmd__quota__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -437,6 +563,20 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help__subcmd__swap)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__watch__subcmd__once)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -582,6 +722,58 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__janitor)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__launch)
+            opts="-v -q -h --project --resume --account --model --pool --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__quota__subcmd__check)
             opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -629,6 +821,24 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__watch__subcmd__once)
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

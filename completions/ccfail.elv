@@ -33,6 +33,11 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand swap 'Move every session to another account and resume each conversation there'
             cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
             cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
+            cand dispatch 'Hand the best ready tasks of every project to the free pool sessions (one pass)'
+            cand watch-once 'Watch every pool and dedicated session once: finish done tasks, flag stalled sessions, requeue the tasks of dead ones, keep the pool''s sessions alive, write checkpoints. Dedicated sessions are only observed'
+            cand janitor 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
+            cand launch 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
+            cand env 'Print the environment Claude needs for an account, as export lines for eval'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -136,6 +141,65 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;hooks;help;help'= {
         }
+        &'ccfail;dispatch'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand --dry-run 'Show the pairing of sessions and tasks; claim, send and mark nothing'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;watch-once'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand --dry-run 'Show what would be done; move, start and record nothing'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;janitor'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand --dry-run 'List every action and carry out none'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;launch'= {
+            cand --project 'Folder Claude starts in [default: a dedicated session''s project, else $HOME]'
+            cand --resume 'Resume this conversation (claude --resume ID)'
+            cand --account 'Account to start on [default: the active account]'
+            cand --model 'Model to start with (claude --model M)'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --pool 'Allow a name in the pool''s range'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;env'= {
+            cand --account 'Account [default: the active account]'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of export lines'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ccfail;generate'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
             cand -v 'More log lines on stderr (repeat for more)'
@@ -185,6 +249,11 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand swap 'Move every session to another account and resume each conversation there'
             cand hook 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
             cand hooks 'Install or remove ccfail''s entries in every account''s settings.json'
+            cand dispatch 'Hand the best ready tasks of every project to the free pool sessions (one pass)'
+            cand watch-once 'Watch every pool and dedicated session once: finish done tasks, flag stalled sessions, requeue the tasks of dead ones, keep the pool''s sessions alive, write checkpoints. Dedicated sessions are only observed'
+            cand janitor 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
+            cand launch 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
+            cand env 'Print the environment Claude needs for an account, as export lines for eval'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -205,6 +274,16 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help;hooks;install'= {
         }
         &'ccfail;help;hooks;uninstall'= {
+        }
+        &'ccfail;help;dispatch'= {
+        }
+        &'ccfail;help;watch-once'= {
+        }
+        &'ccfail;help;janitor'= {
+        }
+        &'ccfail;help;launch'= {
+        }
+        &'ccfail;help;env'= {
         }
         &'ccfail;help;generate'= {
             cand completions 'Completions for one shell, on stdout'

@@ -53,6 +53,25 @@ pub enum Command {
     Hook(HookArgs),
     /// Install or remove ccfail's entries in every account's settings.json.
     Hooks(HooksArgs),
+    /// Hand the best ready tasks of every project to the free pool sessions (one pass).
+    ///
+    /// A task is claimed by renaming inbox/<id>.md to <id>.md.dispatched, the claim is
+    /// saved, then the prompt is typed and checked; a prompt that does not arrive is
+    /// undone. Invalid tasks get a .invalid marker, blocked ones a .blocked marker.
+    Dispatch(DispatchArgs),
+    /// Watch every pool and dedicated session once: finish done tasks, flag stalled
+    /// sessions, requeue the tasks of dead ones, keep the pool's sessions alive, write
+    /// checkpoints. Dedicated sessions are only observed.
+    WatchOnce(WatchOnceArgs),
+    /// Clean up: orphaned claims back to the inbox, old done tasks archived, old
+    /// checkpoints pruned, the read part of the hook spool freed, old history dropped,
+    /// long-blocked tasks reported once.
+    Janitor(JanitorArgs),
+    /// Start Claude in a tmux session, creating the session if needed, and wait for its
+    /// input box (for scripts).
+    Launch(LaunchArgs),
+    /// Print the environment Claude needs for an account, as export lines for eval.
+    Env(EnvArgs),
     /// Write shell completions or man pages (for packagers; the repo commits them).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -100,6 +119,70 @@ pub struct SwapArgs {
     /// they are sound, else say what is still wrong.
     #[arg(long, conflicts_with_all = ["to", "dry_run"])]
     pub clear_partial: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DispatchArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show the pairing of sessions and tasks; claim, send and mark nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchOnceArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Show what would be done; move, start and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JanitorArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// List every action and carry out none.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    /// The tmux session (created when missing).
+    pub session: String,
+    /// Folder Claude starts in [default: a dedicated session's project, else $HOME]
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Resume this conversation (claude --resume ID).
+    #[arg(long, value_name = "ID")]
+    pub resume: Option<String>,
+    /// Account to start on [default: the active account]
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Model to start with (claude --model M).
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// Allow a name in the pool's range.
+    #[arg(long)]
+    pub pool: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Account [default: the active account]
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Print one JSON document instead of export lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -23,33 +23,16 @@ pub struct Inputs {
     pub config_source: ConfigSource,
     pub clock: Clock,
     pub log: Logger,
-    /// `CCFAIL_FAULT`: a named point where the run crashes on purpose, for the tests
-    /// that prove a crash anywhere loses nothing (see [`Inputs::fault_point`]).
+    /// `CCFAIL_FAULT`: the fault points a test armed (see [`crate::fault`]).
     pub fault: Option<String>,
 }
 
 impl Inputs {
-    /// Crashes the process (abort, no clean-up, like a kill -9 or a power cut) when
-    /// `CCFAIL_FAULT` names this point. Points are written `area:step`, e.g.
-    /// `swap:stopped`; several are separated by commas.
-    pub fn fault_point(&self, point: &str) {
-        if self.fault_is(point) {
-            eprintln!("ccfail: injected fault at {point}");
-            std::process::abort();
-        }
-    }
-
-    /// Whether `CCFAIL_FAULT` names this point, for injected failures that are not a
-    /// crash (a step that must fail as if the disk refused it).
-    pub fn fault_is(&self, point: &str) -> bool {
-        self.fault.as_deref().is_some_and(|faults| faults.split(',').any(|f| f.trim() == point))
-    }
-
     pub fn from_cli(cli: &Cli, env: Env) -> Result<Inputs> {
         let (config_file, config_source) = paths::config_path(cli.config.as_deref(), &env)?;
         let clock = Clock::from_env_value(env.get("CCFAIL_NOW"))?;
         let log = Logger::new(cli.verbose, cli.quiet, env.get("JOURNAL_STREAM").is_some());
-        let fault = env.get("CCFAIL_FAULT").map(str::to_owned);
+        let fault = crate::fault::from_env_value(env.get("CCFAIL_FAULT"))?;
         Ok(Inputs { env, config_file, config_source, clock, log, fault })
     }
 
@@ -98,5 +81,16 @@ impl Ctx {
     pub fn notify(&self, event: &str, summary: impl Into<String>, details: serde_json::Value) {
         let event = crate::notify::Event::new(event, self.now(), summary, details);
         crate::notify::send(&self.config.notify, self.log(), &event);
+    }
+
+    /// Ends the process here, abruptly, when `CCFAIL_FAULT` names this point.
+    pub fn fault(&self, point: &str) {
+        crate::fault::hit(self.inputs.fault.as_deref(), point);
+    }
+
+    /// Whether `CCFAIL_FAULT` arms this failure point: the step must fail as if the disk
+    /// refused it (the run goes on).
+    pub fn fault_armed(&self, point: &str) -> bool {
+        crate::fault::armed(self.inputs.fault.as_deref(), point)
     }
 }

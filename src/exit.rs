@@ -36,11 +36,19 @@ pub enum ExitCode {
     SwapRolledBack,
     /// `swap`: could neither finish nor roll back; the partial-swap latch is now set.
     SwapPartial,
+    /// `dispatch` could not deliver a prompt; the claim was undone.
+    DispatchFailed,
+    /// `watch-once` could not restart or recreate a session.
+    WatchUnrecovered,
+    /// `launch` refused a pool session name without `--pool`.
+    LaunchRefused,
+    /// `launch` started Claude but it never reached its input box.
+    LaunchFailed,
 }
 
 impl ExitCode {
     /// Every code, in table order.
-    pub const ALL: [ExitCode; 13] = [
+    pub const ALL: [ExitCode; 17] = [
         ExitCode::Ok,
         ExitCode::Error,
         ExitCode::Usage,
@@ -54,6 +62,10 @@ impl ExitCode {
         ExitCode::SwapLatched,
         ExitCode::SwapRolledBack,
         ExitCode::SwapPartial,
+        ExitCode::DispatchFailed,
+        ExitCode::WatchUnrecovered,
+        ExitCode::LaunchRefused,
+        ExitCode::LaunchFailed,
     ];
 
     pub fn code(self) -> u8 {
@@ -71,6 +83,10 @@ impl ExitCode {
             ExitCode::SwapLatched => 14,
             ExitCode::SwapRolledBack => 15,
             ExitCode::SwapPartial => 16,
+            ExitCode::DispatchFailed => 20,
+            ExitCode::WatchUnrecovered => 21,
+            ExitCode::LaunchRefused => 22,
+            ExitCode::LaunchFailed => 23,
         }
     }
 
@@ -90,6 +106,12 @@ impl ExitCode {
             ExitCode::SwapLatched => "swap: refused while the partial-swap latch is set",
             ExitCode::SwapRolledBack => "swap: failed and rolled back; the active account is unchanged",
             ExitCode::SwapPartial => "swap: could neither finish nor roll back; the partial-swap latch is set",
+            ExitCode::DispatchFailed => {
+                "dispatch: a prompt could not be delivered (claim undone, session marked failed)"
+            }
+            ExitCode::WatchUnrecovered => "watch-once: a session could not be restarted or recreated",
+            ExitCode::LaunchRefused => "launch: refused, the name belongs to the pool (pass --pool)",
+            ExitCode::LaunchFailed => "launch: Claude did not reach its input box",
         }
     }
 
@@ -115,7 +137,7 @@ impl From<ExitCode> for std::process::ExitCode {
 }
 
 /// Ranges kept free for the subcommands still to come, so their codes never collide.
-pub const RESERVED_RANGES: &str = "17-19 swap, 20-29 dispatch, watch-once and janitor";
+pub const RESERVED_RANGES: &str = "17-19 swap, 24-29 dispatch, watch-once and janitor";
 
 /// The table as plain text, for `--help` and the man page.
 pub fn table_text() -> String {

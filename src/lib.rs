@@ -13,12 +13,15 @@ pub mod config;
 pub mod ctx;
 pub mod driver;
 pub mod exit;
+pub mod fault;
 pub mod hooks;
 pub mod log;
 pub mod names;
 pub mod notify;
 pub mod paths;
+pub mod pool;
 pub mod process;
+pub mod queue;
 pub mod quota;
 pub mod render;
 pub mod screen;
@@ -59,13 +62,11 @@ fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
     if let Some(state::StateError::Busy { streak, .. }) = result.as_ref().err().and_then(|e| e.downcast_ref())
         && *streak == BUSY_STREAK_NOTIFY
     {
-        {
-            ctx.notify(
-                "lock_busy",
-                format!("{streak} ccfail runs in a row found the state lock busy; is a command stuck?"),
-                serde_json::json!({ "streak": streak, "lock": ctx.state.paths().lock_file() }),
-            );
-        }
+        ctx.notify(
+            "lock_busy",
+            format!("{streak} ccfail runs in a row found the state lock busy; is a command stuck?"),
+            serde_json::json!({ "streak": streak, "lock": ctx.state.paths().lock_file() }),
+        );
     }
     result
 }
@@ -74,18 +75,25 @@ fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
 const BUSY_STREAK_NOTIFY: u32 = 5;
 
 fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
+    // A swap that died left its journal: finish it or roll it back before anything else
+    // looks at the sessions (swap and quota-check do it under their own lock).
+    if !matches!(cli.command, Command::Swap(_) | Command::QuotaCheck(_) | Command::Env(_))
+        && let Some(outcome) = swap::recover_if_needed(ctx)?
+    {
+        let summary = commands::swap::human(ctx, &outcome);
+        ctx.log().warn(&format!("an unfinished swap was resolved: {}", summary.trim_end()));
+    }
     match &cli.command {
         Command::Doctor(_) => unreachable!("doctor runs without a loaded config"),
-        Command::Status(args) => {
-            if let Some(outcome) = swap::recover_if_needed(ctx)? {
-                let summary = commands::swap::human(ctx, &outcome);
-                ctx.log().warn(&format!("an unfinished swap was resolved: {}", summary.trim_end()));
-            }
-            commands::status::run(ctx, args)
-        }
+        Command::Status(args) => commands::status::run(ctx, args),
         Command::Hooks(args) => commands::hooks::run(ctx, args),
         Command::QuotaCheck(args) => commands::quota_check::run(ctx, args),
         Command::Swap(args) => commands::swap::run(ctx, args),
+        Command::Dispatch(args) => commands::dispatch::run(ctx, args),
+        Command::WatchOnce(args) => commands::watch_once::run(ctx, args),
+        Command::Janitor(args) => commands::janitor::run(ctx, args),
+        Command::Launch(args) => commands::launch::run(ctx, args),
+        Command::Env(args) => commands::env::run(ctx, args),
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }

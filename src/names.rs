@@ -18,6 +18,15 @@ pub fn is_tmux_session_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
 }
 
+/// A model name as Claude Code's `--model` takes it (`opus`, `claude-sonnet-4-5`,
+/// `sonnet[1m]`): it ends up on a command line, so nothing a shell would interpret.
+pub fn is_model_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':' | b'[' | b']'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

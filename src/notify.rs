@@ -1,8 +1,10 @@
-//! Notifications: one JSON event on the stdin of the operator's notifier command.
+//! Telling the operator that something needs them: one JSON event on the stdin of the
+//! notifier command.
 //!
 //! The notifier is argv (no shell), runs with a timeout, and can never fail or delay a
 //! command beyond that timeout: a notifier that exits non-zero, hangs, or cannot be
-//! started is logged and forgotten. Events are filtered by `notify.events`.
+//! started is logged and forgotten. Events are filtered by `notify.events`. The task
+//! queue's events also go to the log and the state history ([`notify`]).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -15,7 +17,7 @@ use crate::config::NotifyConfig;
 use crate::log::Logger;
 
 /// Every event kind, for validation and the README.
-pub const EVENTS: [&str; 14] = [
+pub const EVENTS: [&str; 15] = [
     "swap_started",
     "swap_done",
     "swap_failed",
@@ -25,12 +27,27 @@ pub const EVENTS: [&str; 14] = [
     "quota_suspected",
     "proactive_hit",
     "task_failed",
+    "dispatch_failed",
     "session_stalled",
-    "session_dead",
-    "blocked_too_long",
+    "session_unrecovered",
+    "task_blocked",
     "lock_busy",
     "test",
 ];
+
+/// Logs `detail` as a warning, records it as `event` in the state history (which
+/// `status` shows) and sends it to the notifier as the event of the same name with `-`
+/// written `_`.
+pub fn notify(ctx: &crate::ctx::Ctx, state: &mut crate::state::State, now: DateTime<Utc>, event: &str, detail: &str) {
+    ctx.log().warn(&format!("{event}: {detail}"));
+    state.record(now, event, detail);
+    let kind = event.replace('-', "_");
+    send(
+        &ctx.config.notify,
+        ctx.log(),
+        &Event::new(&kind, now, format!("{event}: {detail}"), serde_json::json!({ "detail": detail })),
+    );
+}
 
 /// One notification.
 #[derive(Debug, Clone, Serialize)]

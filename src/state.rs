@@ -9,7 +9,7 @@
 //! aside: state is never silently reset. Waiting for the lock is bounded; past the wait
 //! the run is "busy, skipped". This module stores; it decides nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -44,6 +44,8 @@ pub struct State {
     pub sessions: BTreeMap<String, SessionState>,
     /// Recent events for `status`, newest last, at most [`HISTORY_LIMIT`].
     pub history: Vec<HistoryEntry>,
+    /// What dispatch, watch-once and janitor carry from one run to the next.
+    pub queue: QueueState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +141,60 @@ pub struct SessionState {
     pub last_dispatch: Option<DateTime<Utc>>,
     #[serde(default)]
     pub claude_session_id: Option<String>,
+}
+
+impl SessionState {
+    /// A session ccfail has just started to track: idle, no task.
+    pub fn new(kind: SessionKind) -> SessionState {
+        SessionState {
+            kind,
+            status: SessionStatus::Idle,
+            task: None,
+            since: None,
+            last_dispatch: None,
+            claude_session_id: None,
+        }
+    }
+}
+
+/// The task queue's memory. A claim itself lives in [`SessionState::task`]; the task
+/// file's name (`inbox/T.md.dispatched`) is the other half of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueState {
+    /// Bytes of the hook events spool watch-once has read (quota-check keeps its own).
+    pub spool_offset: u64,
+    /// Failed tries per task (`project:id`) that went back to the inbox; dropped when
+    /// the task reaches `done/` or `failed/`.
+    pub attempts: BTreeMap<String, u32>,
+    /// What watch-once remembers of each session between runs.
+    pub sessions: BTreeMap<String, SessionWatch>,
+    /// Blocked tasks (`project:id`) already reported by the janitor.
+    pub blocked_alerted: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionWatch {
+    /// The pane the task was sent to (`%3`): a pane with another id is a new one.
+    pub pane: Option<String>,
+    /// The model ccfail last started Claude with in this session.
+    pub model: Option<String>,
+    /// The claimed file, `<project>/.agent-queue/inbox/T.md.dispatched`.
+    pub task_path: Option<PathBuf>,
+    /// Dispatch saw the prompt arrive. A claim saved without it (a crash between the
+    /// save and the check) is checked again by watch-once before anything else.
+    pub delivered: bool,
+    /// First seen idle at the input box while working (for `watch.idle_grace`).
+    pub idle_since: Option<DateTime<Utc>>,
+    /// Last sign of life while working: pane text, a hook event, transcript growth.
+    pub last_activity: Option<DateTime<Utc>>,
+    /// Hash of the pane text (spinner and footer left out) at the last run.
+    pub screen_hash: Option<u64>,
+    /// Size of the client's transcript at the last run.
+    pub transcript_len: Option<u64>,
+    /// Why the session was marked failed.
+    pub failure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -239,7 +239,34 @@ impl Tmux {
     /// Types `text` into the pane exactly as given (`send-keys -l`): no key names are
     /// interpreted, so a task title can never press keys.
     pub fn send_literal(&self, target: &str, text: &str) -> Result<(), TmuxError> {
-        self.run(&["send-keys", "-t", target, "-l", "--", text]).map(drop)
+        self.run(&["send-keys", "-t", target, "-l", "--", &escape_trailing_semicolon(text)]).map(drop)
+    }
+
+    /// Types each text into its pane literally, all in one tmux call. tmux stops at the
+    /// first pane that is gone; the caller verifies what arrived.
+    pub fn send_literal_many(&self, items: &[(&str, &str)]) -> Result<(), TmuxError> {
+        let escaped: Vec<String> = items.iter().map(|(_, text)| escape_trailing_semicolon(text)).collect();
+        let mut args: Vec<&str> = Vec::new();
+        for (i, ((target, _), text)) in items.iter().zip(&escaped).enumerate() {
+            if i > 0 {
+                args.push(";");
+            }
+            args.extend(["send-keys", "-t", target, "-l", "--", text]);
+        }
+        if args.is_empty() { Ok(()) } else { self.run(&args).map(drop) }
+    }
+
+    /// Presses the same named keys in several panes, in one tmux call.
+    pub fn send_keys_many(&self, targets: &[&str], keys: &[&str]) -> Result<(), TmuxError> {
+        let mut args: Vec<&str> = Vec::new();
+        for (i, target) in targets.iter().enumerate() {
+            if i > 0 {
+                args.push(";");
+            }
+            args.extend(["send-keys", "-t", target]);
+            args.extend_from_slice(keys);
+        }
+        if args.is_empty() { Ok(()) } else { self.run(&args).map(drop) }
     }
 
     /// Presses named keys such as `Enter` or `Escape`.
@@ -331,6 +358,15 @@ impl Tmux {
     }
 }
 
+/// tmux reads an argument ending in `;` as the end of a command (and drops the `;`);
+/// `\;` at the end is its escape for a literal one.
+fn escape_trailing_semicolon(text: &str) -> String {
+    match text.strip_suffix(';') {
+        Some(rest) => format!("{rest}\\;"),
+        None => text.to_owned(),
+    }
+}
+
 /// `=name` makes tmux match the session name exactly, never as a prefix.
 fn exact(name: &str) -> String {
     format!("={name}")
@@ -395,6 +431,13 @@ mod tests {
         assert_eq!(pane.pid, 4242);
         assert!(!pane.dead);
         assert_eq!(pane.current_path, "/home/op/work");
+    }
+
+    #[test]
+    fn a_trailing_semicolon_is_escaped_for_tmux() {
+        assert_eq!(escape_trailing_semicolon("a;b"), "a;b");
+        assert_eq!(escape_trailing_semicolon("ab;"), "ab\\;");
+        assert_eq!(escape_trailing_semicolon(";"), "\\;");
     }
 
     #[test]

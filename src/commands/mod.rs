@@ -6,10 +6,15 @@
 //! loads the config only when it must, so it gets the environment and a way to build
 //! the inputs on demand.
 
+pub mod dispatch;
 pub mod doctor;
+pub mod env;
 pub mod generate;
 pub mod hook;
 pub mod hooks;
+pub mod janitor;
+pub mod launch;
 pub mod quota_check;
 pub mod status;
 pub mod swap;
+pub mod watch_once;

@@ -41,6 +41,21 @@ pub struct StatusReport {
     pub partial_swap_latch: Option<PartialSwapLatch>,
     pub swap_in_progress: Option<Journal>,
     pub quota: QuotaState,
+    /// The task queues: counts per project and the invalid tasks with their reasons.
+    pub queue: QueueReport,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueueReport {
+    pub projects: Vec<crate::queue::Counts>,
+    pub invalid: Vec<InvalidTaskReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvalidTaskReport {
+    pub project: String,
+    pub file: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,7 +193,15 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         partial_swap_latch: state.as_ref().and_then(|s| s.swap.partial_latch.clone()),
         swap_in_progress: state.as_ref().and_then(|s| s.swap.journal.clone()),
         quota: state.as_ref().map(|s| s.quota.clone()).unwrap_or_default(),
+        queue: queue_report(config),
     }
+}
+
+fn queue_report(config: &crate::config::Config) -> QueueReport {
+    let (projects, invalid) = crate::queue::summary(config);
+    let invalid =
+        invalid.into_iter().map(|(project, file, reason)| InvalidTaskReport { project, file, reason }).collect();
+    QueueReport { projects, invalid }
 }
 
 /// The pool's names in index order, then the dedicated sessions in config order.
@@ -287,6 +310,25 @@ fn human(report: &StatusReport) -> String {
         out.push_str("Sessions: none configured (pool.autonomous.max is 0 and no dedicated sessions)\n");
     } else {
         out.push_str(&format!("Sessions\n{sessions}\n"));
+    }
+
+    if !report.queue.projects.is_empty() {
+        let mut queue = render::table(&["project", "pending", "claimed", "blocked", "invalid", "done", "failed"]);
+        for c in &report.queue.projects {
+            queue.add_row(vec![
+                c.project.clone(),
+                c.pending.to_string(),
+                c.claimed.to_string(),
+                c.blocked.to_string(),
+                c.invalid.to_string(),
+                c.done.to_string(),
+                c.failed.to_string(),
+            ]);
+        }
+        out.push_str(&format!("Task queues\n{queue}\n"));
+        for invalid in &report.queue.invalid {
+            out.push_str(&format!("!! invalid task {}/{:?}: {}\n", invalid.project, invalid.file, invalid.reason));
+        }
     }
 
     let server = match (&report.tmux.error, report.tmux.server_running) {

@@ -7,6 +7,7 @@
 //! as [`ConfigError::Invalid`]. Later subsystems add their own sections here.
 
 mod duration;
+mod queue;
 mod validate;
 mod weekly_reset;
 mod yaml;
@@ -18,6 +19,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use duration::HumanDuration;
+pub use queue::{
+    CheckpointConfig, DONE_FILE_PLACEHOLDERS, DispatchConfig, DispatchModels, JanitorConfig, PROMPT_PLACEHOLDERS,
+    WatchConfig, fill, placeholders,
+};
 pub use weekly_reset::WeeklyReset;
 
 use crate::paths::Env;
@@ -36,6 +41,10 @@ pub struct Config {
     pub quota: QuotaConfig,
     pub swap: SwapConfig,
     pub notify: NotifyConfig,
+    pub dispatch: DispatchConfig,
+    pub watch: WatchConfig,
+    pub checkpoint: CheckpointConfig,
+    pub janitor: JanitorConfig,
 }
 
 /// One Anthropic account: a Claude Code config dir (`CLAUDE_CONFIG_DIR`).

@@ -214,3 +214,41 @@ fn problems_of_later_accounts_keep_their_index_when_an_earlier_one_does_not_pars
     assert!(problems[2].message.contains("already the name of accounts[1]"));
     assert_eq!(problems[1].line, Some(6));
 }
+
+#[test]
+fn queue_sections_have_defaults_and_rules() {
+    let config = load(MINIMAL).unwrap();
+    assert_eq!(config.dispatch.max_attempts, 3);
+    assert_eq!(config.dispatch.models.critical.as_deref(), Some("opus"));
+    assert_eq!(config.dispatch.models.low.as_deref(), Some("sonnet"));
+    assert_eq!(config.watch.stall_after.get(), std::time::Duration::from_secs(1800));
+    assert_eq!(config.checkpoint.keep, 5);
+    assert_eq!(config.janitor.orphan_after.get(), std::time::Duration::from_secs(600));
+
+    let text = format!(
+        "{MINIMAL}dispatch:\n  prompt: \"do {{id}} {{nope}}\"\n  max_attempts: 0\n  models: {{critical: \"opus; rm\"}}\n  modles: {{}}\nwatch:\n  stall_after: 2h\n  restart_after: 1h\n  done_file: relative/{{id}}\ncheckpoint:\n  keep: 0\n"
+    );
+    let problems = load(&text).unwrap_err();
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    for key in [
+        "dispatch.prompt",
+        "dispatch.max_attempts",
+        "dispatch.models.critical",
+        "dispatch.modles",
+        "watch.restart_after",
+        "watch.done_file",
+        "checkpoint.keep",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {problems:#?}");
+    }
+    let typo = problems.iter().find(|p| p.key == "dispatch.modles").unwrap();
+    assert!(typo.message.contains("did you mean \"models\""), "{}", typo.message);
+    assert_eq!(
+        problems.iter().filter(|p| p.key == "dispatch.prompt").count(),
+        2,
+        "unknown {{nope}} and no {{task_path}}"
+    );
+
+    let ok = format!("{MINIMAL}watch:\n  done_file: \"{{project_path}}/.agent-queue/{{id}}.done\"\n");
+    assert_eq!(load(&ok).unwrap().watch.done_file.as_deref(), Some("{project_path}/.agent-queue/{id}.done"));
+}

@@ -54,6 +54,9 @@ pub fn expand_and_validate(config: &mut Config, env: &Env) -> Vec<ConfigProblem>
     if let Some(dir) = config.state.dir.as_mut() {
         expand("state.dir".to_owned(), dir);
     }
+    if let Some(dir) = config.checkpoint.dir.as_mut() {
+        expand("checkpoint.dir".to_owned(), dir);
+    }
 
     check_accounts(config, &mut problems);
     check_claude(config, &mut problems);
@@ -61,6 +64,7 @@ pub fn expand_and_validate(config: &mut Config, env: &Env) -> Vec<ConfigProblem>
     check_projects(config, &mut problems);
     check_quota(config, &mut problems);
     check_notify(config, &mut problems);
+    check_queue(config, env, &mut problems);
     if config.state.lock_wait.get().as_secs() > MAX_LOCK_WAIT_SECS {
         problems.push(ConfigProblem::new(
             "state.lock_wait",
@@ -261,6 +265,116 @@ fn check_projects(config: &Config, problems: &mut Vec<ConfigProblem>) {
             ));
         }
     }
+}
+
+/// The task queue's sections: templates use known placeholders, waits are positive,
+/// models are plain words (they end up on a command line), project names are unique.
+fn check_queue(config: &mut Config, env: &Env, problems: &mut Vec<ConfigProblem>) {
+    use super::{DONE_FILE_PLACEHOLDERS, PROMPT_PLACEHOLDERS, placeholders};
+    let dispatch = &config.dispatch;
+    match placeholders(&dispatch.prompt) {
+        Err(message) => problems.push(ConfigProblem::new("dispatch.prompt", message)),
+        Ok(used) => {
+            for name in used.iter().filter(|n| !PROMPT_PLACEHOLDERS.contains(n)) {
+                problems.push(ConfigProblem::new(
+                    "dispatch.prompt",
+                    format!("unknown placeholder {{{name}}}; known: {}", braced(&PROMPT_PLACEHOLDERS)),
+                ));
+            }
+            if !used.contains(&"task_path") {
+                problems.push(ConfigProblem::new(
+                    "dispatch.prompt",
+                    "must contain {task_path}: the session learns its task from it",
+                ));
+            }
+        }
+    }
+    if dispatch.max_attempts == 0 {
+        problems.push(ConfigProblem::new("dispatch.max_attempts", "must be at least 1"));
+    }
+    for (name, model) in [
+        ("critical", &dispatch.models.critical),
+        ("high", &dispatch.models.high),
+        ("default", &dispatch.models.default),
+        ("low", &dispatch.models.low),
+    ] {
+        if let Some(model) = model
+            && !crate::names::is_model_name(model)
+        {
+            problems.push(ConfigProblem::new(
+                format!("dispatch.models.{name}"),
+                format!("{model:?} is not a model name: letters, digits and . _ - : [ ] only"),
+            ));
+        }
+    }
+    for (key, value) in [
+        ("dispatch.start_wait", dispatch.start_wait),
+        ("dispatch.submit_wait", dispatch.submit_wait),
+        ("watch.stall_after", config.watch.stall_after),
+        ("watch.stop_wait", config.watch.stop_wait),
+    ] {
+        if value.get().is_zero() {
+            problems.push(ConfigProblem::new(key, "must be longer than 0s"));
+        }
+    }
+    if config.watch.restart_after < config.watch.stall_after {
+        problems.push(ConfigProblem::new(
+            "watch.restart_after",
+            format!(
+                "{} is shorter than watch.stall_after ({}): a session is restarted after it is stalled",
+                config.watch.restart_after, config.watch.stall_after
+            ),
+        ));
+    }
+    if let Some(template) = config.watch.done_file.as_mut() {
+        match placeholders(template) {
+            Err(message) => problems.push(ConfigProblem::new("watch.done_file", message)),
+            Ok(used) => {
+                for name in used.iter().filter(|n| !DONE_FILE_PLACEHOLDERS.contains(n)) {
+                    problems.push(ConfigProblem::new(
+                        "watch.done_file",
+                        format!("unknown placeholder {{{name}}}; known: {}", braced(&DONE_FILE_PLACEHOLDERS)),
+                    ));
+                }
+            }
+        }
+        match expand_path(Path::new(template.as_str()), env) {
+            Ok(expanded) if expanded.is_absolute() || template.starts_with("{project_path}") => {
+                *template = expanded.display().to_string();
+            }
+            Ok(_) => problems.push(ConfigProblem::new(
+                "watch.done_file",
+                "must be an absolute path, or start with ~ or {project_path}",
+            )),
+            Err(message) => problems.push(ConfigProblem::new("watch.done_file", message)),
+        }
+    }
+    if config.checkpoint.keep == 0 {
+        problems.push(ConfigProblem::new("checkpoint.keep", "must be at least 1: the swap resumes from the newest"));
+    }
+    let mut names: HashMap<String, usize> = HashMap::new();
+    for (i, project) in config.projects.list.iter().enumerate() {
+        let Some(name) = project.path.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
+        if !is_safe_component(&name) {
+            problems.push(ConfigProblem::new(
+                format!("projects.list[{i}].path"),
+                format!(
+                    "the folder name {name:?} names the project in depends_on (project:id); it may only use letters, digits, '.', '_' and '-'"
+                ),
+            ));
+        } else if let Some(first) = names.insert(name.clone(), i) {
+            problems.push(ConfigProblem::new(
+                format!("projects.list[{i}].path"),
+                format!(
+                    "projects.list[{first}] has the same folder name {name:?}; depends_on could not tell them apart"
+                ),
+            ));
+        }
+    }
+}
+
+fn braced(names: &[&str]) -> String {
+    names.iter().map(|n| format!("{{{n}}}")).collect::<Vec<_>>().join(", ")
 }
 
 /// A path without trailing slashes or `.` components, for comparing homes.

@@ -18,6 +18,7 @@ use super::{
     Account, AutonomousPool, ClaudeConfig, Config, ConfigProblem, DedicatedSession, NotifyConfig, PoolConfig,
     ProjectEntry, ProjectsConfig, QuotaConfig, SharedDirs, SoftLimits, StateConfig, SwapConfig, TmuxConfig,
 };
+use super::{CheckpointConfig, DispatchConfig, DispatchModels, JanitorConfig, WatchConfig};
 
 /// What reading the text produced: a config with defaults wherever a section was bad,
 /// the problems found, and where each key sits.
@@ -72,6 +73,10 @@ pub fn parse(text: &str) -> Parsed {
             "quota" => set(&mut config.quota, section("quota", value, &mut problems)),
             "swap" => set(&mut config.swap, section("swap", value, &mut problems)),
             "notify" => set(&mut config.notify, section("notify", value, &mut problems)),
+            "dispatch" => set(&mut config.dispatch, section("dispatch", value, &mut problems)),
+            "watch" => set(&mut config.watch, section("watch", value, &mut problems)),
+            "checkpoint" => set(&mut config.checkpoint, section("checkpoint", value, &mut problems)),
+            "janitor" => set(&mut config.janitor, section("janitor", value, &mut problems)),
             _ => problems.push(unknown_key(&name)),
         }
     }
@@ -203,6 +208,11 @@ fn known_keys(parent: &str) -> &'static [&'static str] {
         "quota" => fields_of::<QuotaConfig>(),
         "swap" => fields_of::<SwapConfig>(),
         "notify" => fields_of::<NotifyConfig>(),
+        "dispatch" => fields_of::<DispatchConfig>(),
+        "dispatch.models" => fields_of::<DispatchModels>(),
+        "watch" => fields_of::<WatchConfig>(),
+        "checkpoint" => fields_of::<CheckpointConfig>(),
+        "janitor" => fields_of::<JanitorConfig>(),
         _ => &[],
     }
 }

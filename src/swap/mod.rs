@@ -141,7 +141,7 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
     );
     state.swap.journal = Some(journal);
     lock.save(state)?;
-    ctx.inputs.fault_point("swap:planned");
+    ctx.fault("swap:planned");
     advance(ctx, lock, state)
 }
 
@@ -193,19 +193,19 @@ fn advance(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
                 save_ids(ctx, state)?;
                 set_phase(state, Phase::Saved);
                 lock.save(state)?;
-                ctx.inputs.fault_point("swap:saved");
+                ctx.fault("swap:saved");
             }
             Phase::Saved => {
                 stop_sessions(ctx, lock, state)?;
                 set_phase(state, Phase::Stopped);
                 lock.save(state)?;
-                ctx.inputs.fault_point("swap:stopped");
+                ctx.fault("swap:stopped");
             }
             Phase::Stopped => match switch(ctx, state) {
                 Ok(()) => {
                     set_phase(state, Phase::Switched);
                     lock.save(state)?;
-                    ctx.inputs.fault_point("swap:switched");
+                    ctx.fault("swap:switched");
                 }
                 Err(reason) => return roll_back(ctx, lock, state, format!("{reason:#}")),
             },
@@ -213,7 +213,7 @@ fn advance(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
                 relaunch(ctx, lock, state)?;
                 set_phase(state, Phase::Relaunched);
                 lock.save(state)?;
-                ctx.inputs.fault_point("swap:relaunched");
+                ctx.fault("swap:relaunched");
             }
             Phase::Relaunched => return finish(ctx, lock, state),
         }
@@ -414,7 +414,7 @@ fn stop_sessions(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<()> {
         }
         if index == 0 {
             lock.save(state)?;
-            ctx.inputs.fault_point("swap:mid-stop");
+            ctx.fault("swap:mid-stop");
         }
     }
     Ok(())
@@ -426,7 +426,7 @@ fn switch(ctx: &Ctx, state: &State) -> Result<()> {
     let journal = state.swap.journal.as_ref().expect("journal");
     let target =
         ctx.config.account(&journal.to).with_context(|| format!("account {} is no longer configured", journal.to))?;
-    if ctx.inputs.fault_is("swap:diverge-link") {
+    if ctx.fault_armed("swap:diverge-link") {
         // Test hook: another tool points a shared link elsewhere between plan and switch.
         if let Some(root) = &ctx.config.claude.shared.root
             && let Some(entry) = ctx.config.claude.shared.entries.first()
@@ -438,7 +438,7 @@ fn switch(ctx: &Ctx, state: &State) -> Result<()> {
     }
     if let Some(link) = &ctx.config.claude.active_link {
         point_link(link, &target.home)?;
-        ctx.inputs.fault_point("swap:mid-switch");
+        ctx.fault("swap:mid-switch");
     }
     shared_links_problem(ctx, target).map_err(|problem| anyhow!("account {}: {problem}", target.name))?;
     ensure_shared_links(ctx, target)
@@ -533,7 +533,7 @@ fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &st
         journal_mut(state).sessions[index].outcome = Some(outcome);
         lock.save(state)?;
         if index == 0 {
-            ctx.inputs.fault_point("swap:mid-relaunch");
+            ctx.fault("swap:mid-relaunch");
         }
     }
     Ok(())
@@ -606,7 +606,7 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
     if let Some(link) = &ctx.config.claude.active_link {
         let restore = match &journal.link_before {
             Some(before) => {
-                if ctx.inputs.fault_is("swap:fail-rollback") {
+                if ctx.fault_armed("swap:fail-rollback") {
                     Err(anyhow!("injected failure: the active link could not be put back"))
                 } else {
                     point_link(link, before)

@@ -88,7 +88,8 @@ state:
         self.ccfail_with(&[], args)
     }
 
-    /// `ccfail` with extra environment variables, e.g. `CCFAIL_FAULT`.
+    /// `ccfail` with extra environment variables, e.g. `CCFAIL_FAULT`
+    /// (`("CCFAIL_NOW", "")` runs on the real clock).
     pub fn ccfail_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ccfail"));
         command.arg("--config").arg(self.config_file()).args(args);

@@ -125,7 +125,7 @@ fn crash_then_converge(point: &str) {
     let env = TestEnv::with_standin();
     let ids = pool_on_a(&env);
     let crashed = env.ccfail_with(&[("CCFAIL_FAULT", point)], &["swap", "--to", "b"]);
-    assert!(crashed.stderr().contains(&format!("injected fault at {point}")), "{point}: {}", crashed.stderr());
+    assert!(crashed.stderr().contains(&format!("fault injected at {point}")), "{point}: {}", crashed.stderr());
     assert_ne!(crashed.code(), 0);
     assert!(!state(&env)["swap"]["journal"].is_null(), "{point}: the crash left a journal");
 

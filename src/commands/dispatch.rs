@@ -1,0 +1,537 @@
+//! `ccfail dispatch`: one pass that hands the best ready tasks to the free pool
+//! sessions.
+//!
+//! lock → observe (projects and inboxes, one `list-panes`, one batched capture, the
+//! clients' state files, hook events) → plan ([`crate::queue::plan`], pure) → apply:
+//! claim by rename, save the claim, start Claude where none runs, type every prompt in
+//! one tmux call, press Enter in one more, verify by polling one batched capture →
+//! save → report. A prompt that does not arrive after a retry is undone: the task is
+//! renamed back and the session marked failed. Dedicated sessions are never touched.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::accounts;
+use crate::cli::DispatchArgs;
+use crate::client;
+use crate::config::{Config, fill};
+use crate::ctx::Ctx;
+use crate::driver::{self, Launch, Waits};
+use crate::exit::ExitCode;
+use crate::hooks;
+use crate::notify::notify;
+use crate::pool::{Activity, World};
+use crate::queue::plan::{self, FreeSession};
+use crate::queue::task::Priority;
+use crate::queue::{self, Dependencies, Project, Task, Unmet};
+use crate::render;
+use crate::screen;
+use crate::state::{SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock};
+
+/// The parsed task heads of the last pass, in the state dir (rebuildable).
+pub const HEAD_CACHE_FILE: &str = "queue-heads.json";
+
+/// Longest title put into a prompt.
+const TITLE_CHARS: usize = 200;
+
+#[derive(Debug, Serialize)]
+pub struct DispatchReport {
+    pub at: DateTime<Utc>,
+    pub dry_run: bool,
+    pub projects: usize,
+    /// Valid tasks in the inboxes.
+    pub pending: usize,
+    pub ready: usize,
+    pub blocked: Vec<BlockedTask>,
+    pub invalid: Vec<InvalidTask>,
+    pub free_sessions: Vec<String>,
+    pub pairs: Vec<Pairing>,
+    /// Why nothing was dispatched, when a rule stopped the whole pass.
+    pub skipped: Option<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BlockedTask {
+    pub task: String,
+    pub unmet: Vec<Unmet>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvalidTask {
+    pub project: String,
+    pub file: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pairing {
+    pub session: String,
+    pub task: String,
+    pub priority: Priority,
+    pub title: String,
+    pub model: Option<String>,
+    /// Claude was not running in the session (or ran another model) and is started.
+    pub starts_claude: bool,
+    /// `planned` (dry run), `sent`, or `failed`.
+    pub outcome: &'static str,
+    pub error: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: &DispatchArgs) -> Result<ExitCode> {
+    let lock = ctx.state.lock()?;
+    let mut state = lock.load()?;
+    let report = dispatch(ctx, &lock, &mut state, args.dry_run)?;
+    if !args.dry_run {
+        lock.save(&state)?;
+    }
+    drop(lock);
+    for note in &report.notes {
+        ctx.log().warn(note);
+    }
+    if args.json {
+        render::print_json(&report)?;
+    } else {
+        render::print(&human(&report))?;
+    }
+    Ok(if report.pairs.iter().any(|p| p.outcome == "failed") { ExitCode::DispatchFailed } else { ExitCode::Ok })
+}
+
+/// One job: a claimed task on its way into a session.
+struct Job<'a> {
+    pairing: usize,
+    session: String,
+    pane: String,
+    pane_pid: u32,
+    project: &'a Project,
+    task: &'a Task,
+    prompt: String,
+    model: Option<String>,
+    start: bool,
+    restart: bool,
+    error: Option<String>,
+    delivered: bool,
+}
+
+pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<DispatchReport> {
+    let now = ctx.now();
+    let config = &ctx.config;
+    let timer = Instant::now();
+    let (projects, mut notes) = queue::projects(config);
+    let cache_file = ctx.state.paths().dir.join(HEAD_CACHE_FILE);
+    let (mut scan, cache, cache_changed) = queue::scan_cached(&projects, &queue::HeadCache::load(&cache_file));
+    if cache_changed && !dry_run {
+        // Only a cache: a pass that cannot write it is just slower next time.
+        if let Err(err) = cache.save(&cache_file) {
+            ctx.log().debug(&format!("task head cache not written: {err}"));
+        }
+    }
+    notes.append(&mut scan.notes);
+    ctx.log().debug(&format!(
+        "dispatch: read {} task heads in {:?}",
+        scan.tasks.len() + scan.invalid.len(),
+        timer.elapsed()
+    ));
+
+    // Markers: invalid tasks are marked once, blocked ones get `.blocked` once and lose
+    // it when their dependencies are met.
+    let mut invalid = Vec::new();
+    for task in &scan.invalid {
+        let key = format!("{}/{}", projects[task.project].name, task.name);
+        if !task.marked && !dry_run {
+            ctx.log().warn(&format!("invalid task {key:?}: {}", task.reason));
+            queue::mark(&task.marker(&projects), &format!("{}\n", task.reason))?;
+        }
+        invalid.push(InvalidTask {
+            project: projects[task.project].name.clone(),
+            file: task.name.clone(),
+            reason: task.reason.clone(),
+        });
+    }
+    if !dry_run {
+        for marker in &scan.stale_markers {
+            let _ = std::fs::remove_file(marker);
+        }
+    }
+    let mut dependencies = Dependencies::new(&projects);
+    let mut ready: Vec<&Task> = Vec::new();
+    let mut blocked = Vec::new();
+    for task in &scan.tasks {
+        let project = &projects[task.project];
+        let unmet = dependencies.unmet(task.project, &task.front);
+        if unmet.is_empty() {
+            ready.push(task);
+            continue;
+        }
+        if !dry_run {
+            let text: String = unmet.iter().map(|u| format!("{}: {}\n", u.entry, u.why)).collect();
+            if queue::mark(&queue::blocked_marker(project, &task.id), &text)? {
+                ctx.log().info(&format!("{} blocked: {}", project.key(&task.id), text.trim().replace('\n', "; ")));
+            }
+        }
+        blocked.push(BlockedTask { task: project.key(&task.id), unmet });
+    }
+    if !dry_run {
+        for (index, id, _) in &scan.blocked_markers {
+            let key = projects[*index].key(id);
+            if !blocked.iter().any(|b| b.task == key) {
+                let _ = std::fs::remove_file(queue::blocked_marker(&projects[*index], id));
+            }
+        }
+    }
+    plan::order(&mut ready, &projects);
+
+    let mut report = DispatchReport {
+        at: now,
+        dry_run,
+        projects: projects.len(),
+        pending: scan.tasks.len(),
+        ready: ready.len(),
+        blocked,
+        invalid,
+        free_sessions: Vec::new(),
+        pairs: Vec::new(),
+        skipped: None,
+        notes,
+    };
+
+    let Some((account, _)) = accounts::active_account(config, Some(state)) else {
+        anyhow::bail!("no account is configured");
+    };
+    if let Some(until) = state.accounts.get(&account.name).and_then(|a| a.drained_until).filter(|t| *t > now) {
+        report.skipped =
+            Some(format!("the active account {} is drained until {}", account.name, render::when(until, now)));
+        return Ok(report);
+    }
+    if ready.is_empty() || config.pool.autonomous.max == 0 {
+        return Ok(report);
+    }
+
+    let names: Vec<(String, SessionKind)> = config.pool.autonomous.names().map(|n| (n, SessionKind::Pool)).collect();
+    let world = World::observe(ctx, &names, 0, state.queue.spool_offset)?;
+    ctx.log().debug(&format!("dispatch: planned and observed the pool at {:?}", timer.elapsed()));
+    report.notes.extend(world.notes.iter().cloned());
+    let cooldown = chrono::Duration::from_std(config.dispatch.session_cooldown.get()).unwrap_or_default();
+    let views: Vec<_> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
+    let free: Vec<_> = views
+        .iter()
+        .filter(|view| matches!(view.activity, Activity::Idle | Activity::Shell))
+        .filter(|view| {
+            state.sessions.get(&view.name).is_none_or(|s| {
+                s.task.is_none()
+                    && s.status != SessionStatus::Failed
+                    && s.last_dispatch.is_none_or(|at| now - at >= cooldown)
+            })
+        })
+        .collect();
+    report.free_sessions = free.iter().map(|v| v.name.clone()).collect();
+    let sessions: Vec<FreeSession<'_>> =
+        free.iter().map(|v| FreeSession { name: &v.name, tags: &config.pool.autonomous.tags }).collect();
+    let pairs = plan::pair(&sessions, &ready);
+
+    let mut jobs = Vec::new();
+    for (s, t) in pairs {
+        let view = free[s];
+        let task = ready[t];
+        let project = &projects[task.project];
+        let model = task.front.model.clone().or_else(|| model_for(config, task.front.priority));
+        let recorded = state.queue.sessions.get(&view.name).and_then(|m| m.model.clone());
+        let start = view.activity == Activity::Shell;
+        let restart = !start && recorded.is_some() && model.is_some() && recorded != model;
+        let pane = view.pane.expect("a free session has a pane");
+        jobs.push(Job {
+            pairing: report.pairs.len(),
+            session: view.name.clone(),
+            pane: pane.pane_id.clone(),
+            pane_pid: pane.pid,
+            project,
+            task,
+            prompt: prompt(config, project, task, &view.name),
+            model: model.clone(),
+            start,
+            restart,
+            error: None,
+            delivered: false,
+        });
+        report.pairs.push(Pairing {
+            session: view.name.clone(),
+            task: project.key(&task.id),
+            priority: task.front.priority,
+            title: task.title.clone(),
+            model,
+            starts_claude: start || restart,
+            outcome: "planned",
+            error: None,
+        });
+    }
+    if dry_run || jobs.is_empty() {
+        return Ok(report);
+    }
+    let client_ids: BTreeMap<String, String> =
+        views.iter().filter_map(|v| v.client.map(|c| (v.name.clone(), c.state.session_id.clone()))).collect();
+
+    // 1. Claim: rename, then record; the claim is saved before anything is sent.
+    for job in &mut jobs {
+        if let Err(err) = queue::claim(job.project, &job.task.id) {
+            job.error = Some(format!("not claimed: {err}"));
+            continue;
+        }
+        let session = state.sessions.entry(job.session.clone()).or_insert_with(|| SessionState::new(SessionKind::Pool));
+        session.status = SessionStatus::Working;
+        session.task = Some(job.project.key(&job.task.id));
+        session.since = Some(now);
+        session.last_dispatch = Some(now);
+        session.claude_session_id = client_ids.get(&job.session).cloned();
+        let memo = state.queue.sessions.entry(job.session.clone()).or_default();
+        *memo = SessionWatch {
+            pane: Some(job.pane.clone()),
+            model: memo.model.clone(),
+            task_path: Some(job.project.claimed(&job.task.id)),
+            last_activity: Some(now),
+            ..SessionWatch::default()
+        };
+    }
+    ctx.fault("dispatch-after-claim");
+    lock.save(state)?;
+    ctx.fault("dispatch-after-save");
+    ctx.log().debug(&format!("dispatch: claims saved at {:?}", timer.elapsed()));
+
+    // 2. Start Claude where it is not running (or runs another model).
+    let waits = Waits { start: config.dispatch.start_wait.get(), stop: config.watch.stop_wait.get() };
+    for job in jobs.iter_mut().filter(|j| j.error.is_none() && (j.start || j.restart)) {
+        if let Err(err) = start_claude(ctx, account, job, &world, waits) {
+            job.error = Some(format!("Claude did not start: {err:#}"));
+            continue;
+        }
+        state.queue.sessions.entry(job.session.clone()).or_default().model = job.model.clone();
+    }
+
+    // 3. Send every prompt, verify, retry the ones that did not arrive once.
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let spool_start = std::fs::metadata(&spool).map(|m| m.len()).unwrap_or(0);
+    let sendable: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].error.is_none()).collect();
+    send(ctx, &jobs, &sendable, true);
+    ctx.fault("dispatch-after-send");
+    let wait = config.dispatch.submit_wait.get();
+    verify(ctx, &mut jobs, &sendable, spool_start, wait);
+    let missing: Vec<usize> = sendable.iter().copied().filter(|&i| !jobs[i].delivered).collect();
+    if !missing.is_empty() {
+        retry(ctx, &jobs, &missing);
+        verify(ctx, &mut jobs, &missing, spool_start, wait);
+    }
+
+    ctx.log().debug(&format!("dispatch: prompts sent and checked at {:?}", timer.elapsed()));
+
+    // 4. Undo what did not arrive.
+    for job in &mut jobs {
+        if job.error.is_none() && !job.delivered {
+            job.error = Some(format!("the prompt did not show as submitted within {wait:?}, twice"));
+        }
+        let pairing = &mut report.pairs[job.pairing];
+        match &job.error {
+            None => {
+                pairing.outcome = "sent";
+                state.queue.sessions.entry(job.session.clone()).or_default().delivered = true;
+                ctx.log().info(&format!("{} → {}", pairing.task, job.session));
+                state.record(now, "dispatched", format!("{} to {}", pairing.task, job.session));
+            }
+            Some(error) => {
+                pairing.outcome = "failed";
+                pairing.error = Some(error.clone());
+                undo(ctx, state, job, error)?;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn model_for(config: &Config, priority: Priority) -> Option<String> {
+    let models = &config.dispatch.models;
+    match priority {
+        Priority::Critical => models.critical.clone(),
+        Priority::High => models.high.clone(),
+        Priority::Default => models.default.clone(),
+        Priority::Low => models.low.clone(),
+    }
+}
+
+/// The prompt for one task: the template filled, on one line, with no control
+/// characters (a newline would press Enter), the title shortened.
+pub fn prompt(config: &Config, project: &Project, task: &Task, session: &str) -> String {
+    let title: String = task.title.chars().take(TITLE_CHARS).collect();
+    let task_path = project.claimed(&task.id).display().to_string();
+    let project_path = project.path.display().to_string();
+    let text = fill(
+        &config.dispatch.prompt,
+        &[
+            ("task_path", &task_path),
+            ("id", &task.id),
+            ("project", &project.name),
+            ("project_path", &project_path),
+            ("title", &title),
+            ("session", session),
+        ],
+    );
+    one_line(&text)
+}
+
+/// Control characters become spaces; runs of spaces stay (they are the author's).
+pub fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
+}
+
+fn start_claude(ctx: &Ctx, account: &crate::config::Account, job: &Job<'_>, world: &World, waits: Waits) -> Result<()> {
+    if job.restart {
+        driver::stop(&ctx.tmux, &job.pane, job.pane_pid, waits)?;
+    }
+    if let Some(pane) = world.observation.pane_by_id(&job.pane)
+        && !pane.current_path.is_empty()
+    {
+        driver::pre_accept_trust(&account.home, std::path::Path::new(&pane.current_path))?;
+    }
+    let command = driver::command_line(&ctx.config, account, &Launch { resume: None, model: job.model.as_deref() });
+    driver::start(&ctx.tmux, &job.pane, &command, waits)
+}
+
+/// Types the prompts of `which` in one tmux call, waits the enter delay once, presses
+/// Enter in one more.
+fn send(ctx: &Ctx, jobs: &[Job<'_>], which: &[usize], with_text: bool) {
+    if which.is_empty() {
+        return;
+    }
+    if with_text {
+        let items: Vec<(&str, &str)> =
+            which.iter().map(|&i| (jobs[i].pane.as_str(), jobs[i].prompt.as_str())).collect();
+        if let Err(err) = ctx.tmux.send_literal_many(&items) {
+            ctx.log().warn(&format!("typing the prompts: {err}"));
+        }
+        std::thread::sleep(ctx.config.tmux.enter_delay.get());
+    }
+    let targets: Vec<&str> = which.iter().map(|&i| jobs[i].pane.as_str()).collect();
+    if let Err(err) = ctx.tmux.send_keys_many(&targets, &["Enter"]) {
+        ctx.log().warn(&format!("pressing Enter: {err}"));
+    }
+}
+
+/// The prompt as compared on screen: no whitespace (the client wraps it), at most 60
+/// characters (a long prompt's start is enough to recognize it).
+fn signature(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).take(60).collect()
+}
+
+/// Polls until each job's prompt shows as submitted: a UserPromptSubmit hook event of
+/// its pane, its client busy, or the prompt above the input box on screen.
+fn verify(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize], spool_start: u64, wait: Duration) {
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let started = Instant::now();
+    loop {
+        let pending: Vec<usize> = which.iter().copied().filter(|&i| !jobs[i].delivered).collect();
+        if pending.is_empty() {
+            return;
+        }
+        let events = hooks::read_from(&spool, spool_start).map(|r| r.events).unwrap_or_default();
+        let clients: Vec<_> =
+            ctx.config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
+        let ids: Vec<&str> = pending.iter().map(|&i| jobs[i].pane.as_str()).collect();
+        let captures = ctx.tmux.capture(&ids, 0).unwrap_or_default();
+        for &i in &pending {
+            let job = &jobs[i];
+            let hooked =
+                events.iter().any(|e| e.event == "UserPromptSubmit" && e.pane.as_deref() == Some(job.pane.as_str()));
+            let busy = client::client_in_pane(&clients, job.pane_pid).is_some_and(|c| c.state.status == "busy");
+            let shown = captures.get(&job.pane).is_some_and(|text| {
+                let screen = screen::parse(text);
+                let want = signature(&job.prompt);
+                screen.latest_prompt().is_some_and(|p| signature(p).starts_with(&want))
+                    && screen.input_box().is_none_or(|b| !signature(&b.text).starts_with(&want))
+            });
+            jobs[i].delivered = hooked || busy || shown;
+        }
+        if started.elapsed() >= wait {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A prompt still in the input box gets Enter again; one that never arrived is typed
+/// again.
+fn retry(ctx: &Ctx, jobs: &[Job<'_>], which: &[usize]) {
+    let ids: Vec<&str> = which.iter().map(|&i| jobs[i].pane.as_str()).collect();
+    let captures = ctx.tmux.capture(&ids, 0).unwrap_or_default();
+    let (typed, lost): (Vec<usize>, Vec<usize>) = which.iter().partition(|&&i| {
+        captures.get(&jobs[i].pane).is_some_and(|text| {
+            screen::parse(text).input_box().is_some_and(|b| signature(&b.text).starts_with(&signature(&jobs[i].prompt)))
+        })
+    });
+    send(ctx, jobs, &typed, false);
+    send(ctx, jobs, &lost, true);
+}
+
+/// Renames the task back into the inbox, clears the claim, marks the session failed.
+fn undo(ctx: &Ctx, state: &mut State, job: &Job<'_>, error: &str) -> Result<()> {
+    let now = ctx.now();
+    let key = job.project.key(&job.task.id);
+    if queue::locate(job.project, &job.task.id) == queue::Location::Claimed {
+        queue::unclaim(job.project, &job.task.id)?;
+        ctx.fault("unclaim-after-move");
+    }
+    if state.sessions.get(&job.session).and_then(|s| s.task.as_deref()) == Some(key.as_str()) {
+        queue::ops::release(state, &job.session, SessionStatus::Failed, now);
+        state.queue.sessions.entry(job.session.clone()).or_default().failure = Some(error.to_owned());
+        notify(ctx, state, now, "dispatch-failed", &format!("{key} to {}: {error}", job.session));
+    }
+    Ok(())
+}
+
+fn human(report: &DispatchReport) -> String {
+    let mut out = String::new();
+    if let Some(why) = &report.skipped {
+        out.push_str(&format!("dispatch: skipped: {why}\n"));
+    }
+    if report.pairs.is_empty() {
+        out.push_str(&format!(
+            "dispatch: nothing to send ({} ready, {} free sessions)\n",
+            report.ready,
+            report.free_sessions.len()
+        ));
+    } else {
+        let mut table = render::table(&["session", "task", "priority", "model", "outcome"]);
+        for pair in &report.pairs {
+            table.add_row(vec![
+                pair.session.clone(),
+                pair.task.clone(),
+                pair.priority.word().to_owned(),
+                pair.model.clone().unwrap_or_else(|| "-".to_owned()) + if pair.starts_claude { " (start)" } else { "" },
+                match &pair.error {
+                    Some(err) => format!("{}: {err}", pair.outcome),
+                    None => pair.outcome.to_owned(),
+                },
+            ]);
+        }
+        out.push_str(&format!("{table}\n"));
+    }
+    out.push_str(&format!(
+        "  {} projects, {} pending, {} ready, {} blocked, {} invalid\n",
+        report.projects,
+        report.pending,
+        report.ready,
+        report.blocked.len(),
+        report.invalid.len()
+    ));
+    for blocked in &report.blocked {
+        let unmet: Vec<String> = blocked.unmet.iter().map(|u| format!("{} ({})", u.entry, u.why)).collect();
+        out.push_str(&format!("  blocked {}: {}\n", blocked.task, unmet.join(", ")));
+    }
+    for invalid in &report.invalid {
+        out.push_str(&format!("  invalid {}/{:?}: {}\n", invalid.project, invalid.file, invalid.reason));
+    }
+    if report.dry_run {
+        out.push_str("  dry run: nothing claimed or sent\n");
+    }
+    out
+}

@@ -1,0 +1,254 @@
+//! `ccfail janitor`: the slow clean-up that keeps the queues and the state dir tidy.
+//!
+//! lock → observe (one `list-panes`, the inboxes, `done/`, the checkpoints) → plan
+//! (ages against the `janitor.*` settings) → apply → save → report. Every action is
+//! listed; `--dry-run` lists and stops. It never touches a task that a live session
+//! owns, and moves tasks only by rename inside their project.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cli::JanitorArgs;
+use crate::ctx::Ctx;
+use crate::exit::ExitCode;
+use crate::hooks;
+use crate::notify::notify;
+use crate::queue::{self, Location, ops};
+use crate::render;
+use crate::state::{SessionStatus, State};
+
+#[derive(Debug, Serialize)]
+pub struct JanitorReport {
+    pub at: DateTime<Utc>,
+    pub dry_run: bool,
+    pub actions: Vec<JanitorAction>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JanitorAction {
+    /// `requeue`, `fail`, `archive`, `prune-checkpoint`, `compact-spool`, `trim-history`,
+    /// `blocked-alert`.
+    pub what: &'static str,
+    pub target: String,
+    pub detail: String,
+}
+
+pub fn run(ctx: &Ctx, args: &JanitorArgs) -> Result<ExitCode> {
+    let lock = ctx.state.lock()?;
+    let mut state = lock.load()?;
+    let report = janitor(ctx, &mut state, args.dry_run)?;
+    if !args.dry_run {
+        lock.save(&state)?;
+    }
+    drop(lock);
+    for note in &report.notes {
+        ctx.log().warn(note);
+    }
+    if args.json {
+        render::print_json(&report)?;
+    } else {
+        render::print(&human(&report))?;
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> std::time::Duration {
+    (now - then).to_std().unwrap_or_default()
+}
+
+pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorReport> {
+    let now = ctx.now();
+    let config = &ctx.config.janitor;
+    let (projects, notes) = queue::projects(&ctx.config);
+    let mut report = JanitorReport { at: now, dry_run, actions: Vec::new(), notes };
+    let mut act = |what: &'static str, target: String, detail: String| {
+        report.actions.push(JanitorAction { what, target, detail });
+    };
+
+    // Claimed tasks with no live owner.
+    let observation = match ctx.tmux.observe() {
+        Ok(observation) => Some(observation),
+        Err(err) => {
+            act("skip", "orphans".to_owned(), format!("tmux not observed ({err}): no claim is judged orphaned"));
+            None
+        }
+    };
+    for project in &projects {
+        let Ok(entries) = std::fs::read_dir(project.inbox()) else { continue };
+        let mut claimed: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".md.dispatched").map(str::to_owned))
+            .filter(|id| crate::names::is_safe_component(id))
+            .collect();
+        claimed.sort();
+        let Some(observation) = &observation else { break };
+        for id in claimed {
+            let key = project.key(&id);
+            let owner =
+                state.sessions.iter().find(|(_, s)| s.task.as_deref() == Some(key.as_str())).map(|(n, _)| n.clone());
+            let why = match &owner {
+                None => "no session owns it",
+                Some(name) if !observation.has_session(name) => "its session is gone",
+                Some(_) => continue,
+            };
+            let claimed_at = queue::renamed_at(&project.claimed(&id)).unwrap_or(now);
+            if age(now, claimed_at) < config.orphan_after.get() {
+                continue;
+            }
+            let reason = format!("orphaned claim: {why}");
+            let outcome = if dry_run { ops::Requeued::Inbox } else { ops::requeue(ctx, state, project, &id, &reason)? };
+            if let Some(owner) = &owner
+                && !dry_run
+            {
+                ops::release(state, owner, SessionStatus::Idle, now);
+            }
+            let what = if outcome == ops::Requeued::Failed { "fail" } else { "requeue" };
+            act(what, key, reason);
+        }
+    }
+
+    // Done tasks to the archive.
+    let mut archived = 0;
+    for project in &projects {
+        for (name, done_at) in queue::done_files(project) {
+            if age(now, done_at) < config.archive_after.get() {
+                continue;
+            }
+            let month = done_at.format("%Y-%m").to_string();
+            act(
+                "archive",
+                format!("{}/done/{}", project.name, name.to_string_lossy()),
+                format!("to done/archive/{month}/"),
+            );
+            if !dry_run {
+                queue::archive(project, &name, &month)?;
+                archived += 1;
+                if archived == 1 {
+                    ctx.fault("archive-after-first");
+                }
+            }
+        }
+    }
+
+    // Old checkpoints.
+    let dir = super::watch_once::checkpoint_dir(ctx);
+    for file in files_under(&dir) {
+        let Some(modified) = std::fs::metadata(&file).ok().and_then(|m| m.modified().ok()) else { continue };
+        if age(now, queue::utc(modified)) >= config.checkpoint_ttl.get() {
+            if !dry_run {
+                let _ = std::fs::remove_file(&file);
+            }
+            act("prune-checkpoint", file.display().to_string(), String::new());
+        }
+    }
+
+    // The consumed part of the hook spool: punched out, offsets unchanged.
+    let consumed = state.queue.spool_offset.min(state.quota.spool_offset);
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let aligned = consumed / 4096 * 4096;
+    if aligned > 0 && std::fs::metadata(&spool).is_ok_and(|m| m.len() >= aligned) {
+        if !dry_run && let Err(err) = punch_hole(&spool, aligned) {
+            report_note(&mut act, &spool, err);
+        }
+        act("compact-spool", spool.display().to_string(), format!("first {aligned} bytes (read by every reader)"));
+    }
+
+    // History older than its ttl.
+    let before = state.history.len();
+    let cutoff = now - chrono::Duration::from_std(config.history_ttl.get()).unwrap_or(chrono::Duration::MAX);
+    if !dry_run {
+        state.history.retain(|entry| entry.at >= cutoff);
+    }
+    let dropped =
+        if dry_run { state.history.iter().filter(|e| e.at < cutoff).count() } else { before - state.history.len() };
+    if dropped > 0 {
+        act("trim-history", "state history".to_owned(), format!("{dropped} entries older than {}", config.history_ttl));
+    }
+
+    // Tasks blocked too long: reported once each.
+    let mut still_blocked = BTreeSet::new();
+    for project in &projects {
+        let Ok(entries) = std::fs::read_dir(project.inbox()) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            let Some(id) = entry.file_name().to_str().and_then(|n| n.strip_suffix(".md.blocked")).map(str::to_owned)
+            else {
+                continue;
+            };
+            if !crate::names::is_safe_component(&id) || queue::locate(project, &id) != Location::Pending {
+                continue;
+            }
+            let key = project.key(&id);
+            still_blocked.insert(key.clone());
+            let since = entry.metadata().ok().and_then(|m| m.modified().ok()).map(queue::utc).unwrap_or(now);
+            if age(now, since) >= config.blocked_alert_after.get() && !state.queue.blocked_alerted.contains(&key) {
+                let why = std::fs::read_to_string(entry.path()).unwrap_or_default().trim().replace('\n', "; ");
+                let detail = format!("blocked since {}: {why}", render::when(since, now));
+                if !dry_run {
+                    notify(ctx, state, now, "task-blocked", &format!("{key} {detail}"));
+                    state.queue.blocked_alerted.insert(key.clone());
+                }
+                act("blocked-alert", key, detail);
+            }
+        }
+    }
+    if !dry_run {
+        state.queue.blocked_alerted.retain(|key| still_blocked.contains(key));
+    }
+    Ok(report)
+}
+
+fn report_note(act: &mut impl FnMut(&'static str, String, String), spool: &std::path::Path, err: std::io::Error) {
+    act("skip", spool.display().to_string(), format!("could not compact: {err}"));
+}
+
+/// Frees the first `len` bytes of the spool without moving the rest: the hook appends
+/// without any lock, so the file is never replaced; readers' offsets stay valid.
+fn punch_hole(spool: &std::path::Path, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new().write(true).open(spool)?;
+    // SAFETY: fallocate on an open descriptor we own; the range lies inside the file.
+    let rc = unsafe {
+        libc::fallocate(
+            file.as_raw_fd(),
+            libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+            0,
+            libc::off_t::try_from(len).unwrap_or(libc::off_t::MAX),
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Files one level below `dir`'s subdirs: `<dir>/<session>/<stamp>.json`.
+fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(sessions) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = sessions
+        .filter_map(Result::ok)
+        .filter_map(|s| std::fs::read_dir(s.path()).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn human(report: &JanitorReport) -> String {
+    if report.actions.is_empty() {
+        return "janitor: nothing to do\n".to_owned();
+    }
+    let mut table = render::table(&["action", "target", "detail"]);
+    for action in &report.actions {
+        table.add_row(vec![action.what.to_owned(), action.target.clone(), action.detail.clone()]);
+    }
+    let mut out = format!("{table}\n");
+    if report.dry_run {
+        out.push_str("  dry run: nothing changed\n");
+    }
+    out
+}

@@ -1,0 +1,592 @@
+//! `ccfail watch-once`: one pass over the pool and dedicated sessions.
+//!
+//! lock → observe (one `list-panes`, one batched capture with scrollback for the
+//! checkpoints, the clients' state files, hook events since the queue's own spool
+//! offset, transcript sizes) → judge each session holding a task
+//! ([`crate::queue::watch::judge`], pure) → apply the task moves and save → apply the
+//! slow session work (recycle, restart, recreate, start Claude up to `pool.min`; in
+//! parallel threads) → checkpoints → save → report.
+//!
+//! Dedicated sessions are the operator's: their state is recorded and checkpointed,
+//! nothing is ever typed into them, and they are never stopped or killed. Names outside
+//! the pool range are never created, killed or touched.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::accounts;
+use crate::cli::WatchOnceArgs;
+use crate::config::{Account, fill};
+use crate::ctx::Ctx;
+use crate::driver::{self, Launch, Waits};
+use crate::exit::ExitCode;
+use crate::notify::notify;
+use crate::pool::{self, Activity, Source, View, World};
+use crate::queue::ops::{self, Requeued};
+use crate::queue::watch::{self, Facts, Limits, Verdict};
+use crate::queue::{self, Location};
+use crate::quota::{self, Classification};
+use crate::render;
+use crate::state::{SessionKind, SessionState, SessionStatus, State, StateLock, write_atomically};
+use crate::tmux::NewSession;
+
+#[derive(Debug, Serialize)]
+pub struct WatchReport {
+    pub at: DateTime<Utc>,
+    pub dry_run: bool,
+    pub sessions: Vec<SessionLine>,
+    pub actions: Vec<Action>,
+    pub checkpoints: usize,
+    /// Sessions that could not be restarted or recreated.
+    pub unrecovered: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionLine {
+    pub name: String,
+    pub kind: SessionKind,
+    pub activity: Activity,
+    pub source: Source,
+    pub task: Option<String>,
+    pub status: Option<SessionStatus>,
+}
+
+/// One thing watch-once does (or, with `--dry-run`, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub session: String,
+    /// `complete`, `requeue`, `release`, `stalled`, `recycle`, `restart`, `recreate`,
+    /// `respawn`, `start`.
+    pub what: &'static str,
+    pub task: Option<String>,
+    pub detail: String,
+}
+
+pub fn run(ctx: &Ctx, args: &WatchOnceArgs) -> Result<ExitCode> {
+    let lock = ctx.state.lock()?;
+    let mut state = lock.load()?;
+    let report = watch(ctx, &lock, &mut state, args.dry_run)?;
+    if !args.dry_run {
+        lock.save(&state)?;
+    }
+    drop(lock);
+    for note in &report.notes {
+        ctx.log().warn(note);
+    }
+    if args.json {
+        render::print_json(&report)?;
+    } else {
+        render::print(&human(&report))?;
+    }
+    Ok(if report.unrecovered.is_empty() { ExitCode::Ok } else { ExitCode::WatchUnrecovered })
+}
+
+/// Session work that takes seconds, done after the task moves are saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    /// `/exit` and a fresh Claude: after a done task, or to recover a failed session.
+    Recycle,
+    /// Create the tmux session.
+    Recreate,
+    /// Restart the pane's dead process.
+    Respawn,
+    /// Start Claude at the shell.
+    Start,
+}
+
+pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<WatchReport> {
+    let now = ctx.now();
+    let config = &ctx.config;
+    let names = pool::session_names(ctx);
+    let world = World::observe(ctx, &names, config.checkpoint.lines, state.queue.spool_offset)?;
+    let (projects, mut notes) = queue::projects(config);
+    notes.extend(world.notes.iter().cloned());
+    let limits = Limits {
+        idle_grace: duration(config.watch.idle_grace.get()),
+        stall_after: duration(config.watch.stall_after.get()),
+        restart_after: duration(config.watch.restart_after.get()),
+    };
+    let mut report = WatchReport {
+        at: now,
+        dry_run,
+        sessions: Vec::new(),
+        actions: Vec::new(),
+        checkpoints: 0,
+        unrecovered: Vec::new(),
+        notes,
+    };
+    let mut work: Vec<(String, Work)> = Vec::new();
+    let views: Vec<View<'_>> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
+
+    for view in &views {
+        let name = view.name.clone();
+        let is_pool = view.kind == SessionKind::Pool;
+        let entry = state.sessions.entry(name.clone()).or_insert_with(|| SessionState::new(view.kind));
+        entry.kind = view.kind;
+        if let Some(client) = view.client {
+            entry.claude_session_id = Some(client.state.session_id.clone());
+        }
+        let Some(key) = entry.task.clone() else {
+            // No task: record what the session does; recover a failed pool session.
+            match view.kind {
+                SessionKind::Dedicated => {
+                    entry.status = match view.activity {
+                        Activity::Busy | Activity::Waiting => SessionStatus::Working,
+                        _ => SessionStatus::Idle,
+                    };
+                }
+                SessionKind::Pool if entry.status == SessionStatus::Failed => {
+                    if matches!(view.activity, Activity::Idle | Activity::Shell | Activity::Busy | Activity::Waiting) {
+                        work.push((name.clone(), Work::Recycle));
+                    }
+                }
+                SessionKind::Pool => entry.status = SessionStatus::Idle,
+            }
+            continue;
+        };
+        let Some((project, id)) = ops::resolve(&projects, &key) else {
+            report.notes.push(format!("{name}: its task {key:?} names no registered project; claim released"));
+            ops::release(state, &name, SessionStatus::Idle, now);
+            continue;
+        };
+        let location = queue::locate(project, &id);
+        if location != Location::Claimed {
+            // A crash between a move and the save, or an operator's hand: the file's
+            // name is the truth.
+            push(&mut report, &name, "release", Some(&key), format!("the task is already {location:?}"));
+            ops::release(state, &name, SessionStatus::Idle, now);
+            if is_pool && location == Location::Done {
+                work.push((name.clone(), Work::Recycle));
+            }
+            continue;
+        }
+        let since = entry.since.unwrap_or(DateTime::UNIX_EPOCH);
+        if !state.queue.sessions.get(&name).is_some_and(|m| m.delivered) {
+            // Dispatch ended between saving the claim and seeing the prompt arrive.
+            if prompt_arrived(view, &world, &id, since) {
+                state.queue.sessions.entry(name.clone()).or_default().delivered = true;
+            } else if matches!(view.activity, Activity::Busy | Activity::Waiting | Activity::Unknown) {
+                continue;
+            } else {
+                push(&mut report, &name, "unclaim", Some(&key), "the prompt never arrived".to_owned());
+                if !dry_run {
+                    queue::unclaim(project, &id)?;
+                    ctx.fault("unclaim-after-move");
+                    state.record(now, "task-unclaimed", format!("{key}: the prompt never reached {name}"));
+                }
+                ops::release(state, &name, SessionStatus::Idle, now);
+                continue;
+            }
+        }
+        let facts = facts(ctx, view, &world, state, project, &id, since);
+        let memo = state.queue.sessions.entry(name.clone()).or_default();
+        let verdict = watch::judge(&facts, memo, &limits, now);
+        match verdict {
+            Verdict::Working => {
+                if let Some(entry) = state.sessions.get_mut(&name)
+                    && entry.status == SessionStatus::Stalled
+                {
+                    entry.status = SessionStatus::Working;
+                    ctx.log().info(&format!("{name} is active again ({key})"));
+                }
+            }
+            Verdict::Stalled => {
+                let entry = state.sessions.get_mut(&name).expect("entry exists");
+                if entry.status != SessionStatus::Stalled {
+                    entry.status = SessionStatus::Stalled;
+                    let quiet = render::relative(memo_activity(state, &name, now), now);
+                    push(&mut report, &name, "stalled", Some(&key), format!("no activity since {quiet}"));
+                    if !dry_run {
+                        notify(ctx, state, now, "session-stalled", &format!("{name} ({key}): no activity"));
+                    }
+                }
+            }
+            Verdict::Done(how) => {
+                push(&mut report, &name, "complete", Some(&key), how.to_owned());
+                if !dry_run {
+                    queue::complete(project, &id)?;
+                    ctx.fault("complete-after-move");
+                    state.queue.attempts.remove(&key);
+                    state.record(now, "task-done", format!("{key} by {name} ({how})"));
+                    ctx.log().info(&format!("{key} done by {name} ({how})"));
+                    if let Some(file) = done_file(ctx, project, &id, &name) {
+                        let _ = std::fs::remove_file(file);
+                    }
+                }
+                ops::release(state, &name, SessionStatus::Idle, now);
+                if is_pool {
+                    work.push((name.clone(), Work::Recycle));
+                }
+            }
+            Verdict::Restart if !is_pool => {
+                // A dedicated session is never restarted: it stays flagged as stalled.
+                let entry = state.sessions.get_mut(&name).expect("entry exists");
+                if entry.status != SessionStatus::Stalled {
+                    entry.status = SessionStatus::Stalled;
+                    if !dry_run {
+                        notify(ctx, state, now, "session-stalled", &format!("{name} ({key}): no activity"));
+                    }
+                }
+            }
+            Verdict::Dead(_) | Verdict::Restart => {
+                let reason = match verdict {
+                    Verdict::Dead(why) => why.to_owned(),
+                    _ => format!("no activity for {}", config.watch.restart_after),
+                };
+                let outcome = if dry_run { Requeued::Inbox } else { ops::requeue(ctx, state, project, &id, &reason)? };
+                let detail = match outcome {
+                    Requeued::Failed => format!("{reason}; attempts used up: to failed/"),
+                    _ => reason.clone(),
+                };
+                push(&mut report, &name, "requeue", Some(&key), detail);
+                ops::release(state, &name, SessionStatus::Idle, now);
+                if is_pool {
+                    match view.activity {
+                        Activity::Absent => {}
+                        Activity::DeadPane => work.push((name.clone(), Work::Respawn)),
+                        Activity::Shell => {}
+                        _ => work.push((name.clone(), Work::Recycle)),
+                    }
+                }
+            }
+        }
+    }
+    state.queue.spool_offset = world.next_offset;
+
+    // Reconcile the pool's names: every one exists, at least `min` run Claude.
+    let pool_views: Vec<&View<'_>> = views.iter().filter(|v| v.kind == SessionKind::Pool).collect();
+    for view in &pool_views {
+        match view.activity {
+            Activity::Absent => work.push((view.name.clone(), Work::Recreate)),
+            Activity::DeadPane if !work.iter().any(|(n, _)| *n == view.name) => {
+                work.push((view.name.clone(), Work::Respawn));
+            }
+            _ => {}
+        }
+    }
+    let running = pool_views
+        .iter()
+        .filter(|v| !matches!(v.activity, Activity::Absent | Activity::DeadPane | Activity::Shell))
+        .filter(|v| !work.iter().any(|(n, w)| *n == v.name && *w != Work::Recycle))
+        .count();
+    let mut missing = (config.pool.autonomous.min as usize).saturating_sub(running);
+    for view in &pool_views {
+        if missing == 0 {
+            break;
+        }
+        let shell = matches!(view.activity, Activity::Absent | Activity::DeadPane | Activity::Shell);
+        let holds_task = state.sessions.get(&view.name).is_some_and(|s| s.task.is_some());
+        if shell && !holds_task {
+            work.push((view.name.clone(), Work::Start));
+            missing -= 1;
+        }
+    }
+    for (session, what) in &work {
+        let word = match what {
+            Work::Recycle => "recycle",
+            Work::Recreate => "recreate",
+            Work::Respawn => "respawn",
+            Work::Start => "start",
+        };
+        push(&mut report, session, word, None, String::new());
+    }
+
+    report.sessions = views
+        .iter()
+        .map(|v| SessionLine {
+            name: v.name.clone(),
+            kind: v.kind,
+            activity: v.activity,
+            source: v.source,
+            task: state.sessions.get(&v.name).and_then(|s| s.task.clone()),
+            status: state.sessions.get(&v.name).map(|s| s.status),
+        })
+        .collect();
+    if dry_run {
+        return Ok(report);
+    }
+    lock.save(state)?;
+
+    report.unrecovered = apply_work(ctx, state, &world, &work)?;
+    for session in &report.unrecovered {
+        if let Some(entry) = state.sessions.get_mut(session) {
+            entry.status = SessionStatus::Failed;
+        }
+        notify(ctx, state, now, "session-unrecovered", &format!("{session} could not be restarted"));
+    }
+    for view in &views {
+        if let Some(entry) = state.sessions.get(&view.name)
+            && (entry.task.is_some() || (view.kind == SessionKind::Dedicated && view.activity == Activity::Busy))
+        {
+            match checkpoint(ctx, state, view, now) {
+                Ok(()) => report.checkpoints += 1,
+                Err(err) => report.notes.push(format!("checkpoint of {}: {err:#}", view.name)),
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn duration(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+fn memo_activity(state: &State, name: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    state.queue.sessions.get(name).and_then(|m| m.last_activity).unwrap_or(now)
+}
+
+fn push(report: &mut WatchReport, session: &str, what: &'static str, task: Option<&str>, detail: String) {
+    report.actions.push(Action { session: session.to_owned(), what, task: task.map(str::to_owned), detail });
+}
+
+/// Whether a claimed task's prompt reached the session: a UserPromptSubmit event of
+/// its pane since the claim, its client busy, or the claimed file's name in the latest
+/// prompt on screen (every prompt holds `{task_path}`).
+fn prompt_arrived(view: &View<'_>, world: &World, id: &str, since: DateTime<Utc>) -> bool {
+    let Some(pane) = view.pane else { return false };
+    let hooked = world.events_of(&pane.pane_id).any(|e| e.event == "UserPromptSubmit" && e.at >= since);
+    let busy = view.client.is_some_and(|c| c.state.status == "busy");
+    let file = format!("{id}.md.dispatched");
+    let shown = view
+        .screen
+        .as_ref()
+        .and_then(|s| s.latest_prompt())
+        .is_some_and(|prompt| prompt.chars().filter(|c| !c.is_whitespace()).collect::<String>().contains(&file));
+    hooked || busy || shown
+}
+
+/// `watch.done_file` for a task, when configured.
+fn done_file(ctx: &Ctx, project: &queue::Project, id: &str, session: &str) -> Option<PathBuf> {
+    let template = ctx.config.watch.done_file.as_deref()?;
+    let project_path = project.path.display().to_string();
+    Some(PathBuf::from(fill(
+        template,
+        &[("project_path", &project_path), ("project", &project.name), ("id", id), ("session", session)],
+    )))
+}
+
+/// What this run saw of a session holding a task, and whether anything moved since
+/// the last run (the memo is updated here with the new fingerprints).
+fn facts(
+    ctx: &Ctx,
+    view: &View<'_>,
+    world: &World,
+    state: &mut State,
+    project: &queue::Project,
+    id: &str,
+    since: DateTime<Utc>,
+) -> Facts {
+    let mut facts = Facts {
+        activity: Some(view.activity),
+        from_client: view.source == Source::ClientState,
+        done_file: done_file(ctx, project, id, &view.name).is_some_and(|f| f.exists()),
+        ..Facts::default()
+    };
+    let Some(pane) = view.pane else { return facts };
+    let events: Vec<_> = world.events_of(&pane.pane_id).filter(|e| e.at >= since).collect();
+    let last_end = events.iter().rev().find(|e| matches!(e.event.as_str(), "Stop" | "StopFailure"));
+    facts.stop_event = last_end.is_some_and(|e| e.event == "Stop");
+    facts.turn_failed = last_end.is_some_and(|e| e.event == "StopFailure")
+        || view.screen.as_ref().is_some_and(|screen| {
+            matches!(quota::classify_screen(screen), Classification::Hit(_) | Classification::Vetoed { .. })
+                || screen.exchange_messages().iter().any(|m| m.contains("API Error"))
+        });
+    let memo = state.queue.sessions.entry(view.name.clone()).or_default();
+    let fingerprint = view.screen.as_ref().map(pool::screen_fingerprint);
+    let transcript = view
+        .client
+        .and_then(|c| pool::transcript_path(ctx, c))
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len());
+    facts.changed = !events.is_empty()
+        || (fingerprint.is_some() && fingerprint != memo.screen_hash)
+        || (transcript.is_some() && transcript != memo.transcript_len);
+    memo.screen_hash = fingerprint.or(memo.screen_hash);
+    memo.transcript_len = transcript.or(memo.transcript_len);
+    if memo.pane.as_deref() != Some(pane.pane_id.as_str()) {
+        memo.pane = Some(pane.pane_id.clone());
+    }
+    facts
+}
+
+/// Carries out the session work, one thread per session (each waits seconds on its
+/// own client). Returns the sessions that could not be brought back.
+fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work)]) -> Result<Vec<String>> {
+    if work.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some((account, _)) = accounts::active_account(&ctx.config, Some(state)) else {
+        anyhow::bail!("no account is configured");
+    };
+    let account = account.clone();
+    let model = ctx.config.dispatch.models.default.clone();
+    let workdir = ctx.config.pool.autonomous.workdir.clone().or_else(|| ctx.inputs.env.home());
+    // Sessions first, so the threads find their panes.
+    let mut created = BTreeSet::new();
+    for (session, what) in work {
+        match what {
+            Work::Recreate => {
+                let spec = NewSession { name: session, cwd: workdir.as_deref(), ..NewSession::default() };
+                match ctx.tmux.new_session(&spec) {
+                    Ok(()) => {
+                        created.insert(session.clone());
+                        ctx.log().info(&format!("{session}: tmux session created"));
+                    }
+                    Err(err) => ctx.log().warn(&format!("{session}: could not create the tmux session: {err}")),
+                }
+            }
+            Work::Respawn => {
+                if let Some(pane) = world.observation.session_pane(session)
+                    && let Err(err) = ctx.tmux.respawn_pane(&pane.pane_id, workdir.as_deref(), None)
+                {
+                    ctx.log().warn(&format!("{session}: could not respawn the pane: {err}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let observation = if created.is_empty() { world.observation.clone() } else { ctx.tmux.observe()? };
+    let waits = Waits { start: ctx.config.dispatch.start_wait.get(), stop: ctx.config.watch.stop_wait.get() };
+    let starts: Vec<(String, bool)> = work
+        .iter()
+        .filter_map(|(session, what)| match what {
+            Work::Recycle => Some((session.clone(), true)),
+            Work::Start => Some((session.clone(), false)),
+            Work::Recreate | Work::Respawn => None,
+        })
+        .collect();
+    let results: Vec<(String, Result<()>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = starts
+            .iter()
+            .map(|(session, stop_first)| {
+                let pane = observation.session_pane(session).cloned();
+                let account = &account;
+                let model = model.as_deref();
+                scope.spawn(move || {
+                    let result = match pane {
+                        None => Err(anyhow::anyhow!("the tmux session is gone")),
+                        Some(pane) => fresh_claude(ctx, account, model, &pane, *stop_first, waits),
+                    };
+                    (session.clone(), result)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("session thread panicked")).collect()
+    });
+    let mut unrecovered = Vec::new();
+    for (session, result) in results {
+        match result {
+            Ok(()) => {
+                state.queue.sessions.entry(session.clone()).or_default().model = model.clone();
+                let memo = state.queue.sessions.entry(session.clone()).or_default();
+                memo.failure = None;
+                if let Some(entry) = state.sessions.get_mut(&session)
+                    && entry.task.is_none()
+                {
+                    entry.status = SessionStatus::Idle;
+                }
+            }
+            Err(err) => {
+                ctx.log().warn(&format!("{session}: {err:#}"));
+                state.queue.sessions.entry(session.clone()).or_default().failure = Some(format!("{err:#}"));
+                unrecovered.push(session);
+            }
+        }
+    }
+    Ok(unrecovered)
+}
+
+/// Stops the client in the pane (when asked) and starts a fresh one in the pane's folder.
+fn fresh_claude(
+    ctx: &Ctx,
+    account: &Account,
+    model: Option<&str>,
+    pane: &crate::tmux::Pane,
+    stop_first: bool,
+    waits: Waits,
+) -> Result<()> {
+    if stop_first {
+        driver::stop(&ctx.tmux, &pane.pane_id, pane.pid, waits)?;
+    }
+    if !pane.current_path.is_empty() {
+        driver::pre_accept_trust(&account.home, Path::new(&pane.current_path))?;
+    }
+    let command = driver::command_line(&ctx.config, account, &Launch { resume: None, model });
+    driver::start(&ctx.tmux, &pane.pane_id, &command, waits)
+}
+
+/// An atomic JSON snapshot of a working session in `checkpoint.dir/<session>/`, the
+/// newest `checkpoint.keep` kept.
+fn checkpoint(ctx: &Ctx, state: &State, view: &View<'_>, now: DateTime<Utc>) -> Result<()> {
+    let dir = checkpoint_dir(ctx).join(&view.name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let entry = state.sessions.get(&view.name);
+    let lines: Vec<&str> = view.text.map(|t| t.trim_end().lines().collect()).unwrap_or_default();
+    let keep_from = lines.len().saturating_sub(ctx.config.checkpoint.lines as usize);
+    let snapshot = serde_json::json!({
+        "session": view.name,
+        "kind": view.kind,
+        "at": now,
+        "task": entry.and_then(|e| e.task.clone()),
+        "task_path": state.queue.sessions.get(&view.name).and_then(|m| m.task_path.clone()),
+        "claude_session_id": view.client.map(|c| c.state.session_id.clone()).or_else(|| entry.and_then(|e| e.claude_session_id.clone())),
+        "account": view.client.map(|c| c.account.clone()),
+        "cwd": view.client.map(|c| c.state.cwd.clone()).or_else(|| view.pane.map(|p| p.current_path.clone())),
+        "pane_lines": &lines[keep_from..],
+    });
+    let file = dir.join(format!("{}.json", now.format("%Y%m%dT%H%M%S%.3fZ")));
+    let mut text = serde_json::to_string_pretty(&snapshot)?;
+    text.push('\n');
+    write_atomically(&file, text.as_bytes())?;
+    let mut existing: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    existing.sort();
+    let excess = existing.len().saturating_sub(ctx.config.checkpoint.keep);
+    for old in &existing[..excess] {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(())
+}
+
+/// `checkpoint.dir`, else `checkpoints/` in the state dir.
+pub fn checkpoint_dir(ctx: &Ctx) -> PathBuf {
+    ctx.config.checkpoint.dir.clone().unwrap_or_else(|| ctx.state.paths().dir.join("checkpoints"))
+}
+
+fn human(report: &WatchReport) -> String {
+    let mut table = render::table(&["session", "kind", "activity", "task", "status"]);
+    for s in &report.sessions {
+        table.add_row(vec![
+            s.name.clone(),
+            format!("{:?}", s.kind).to_lowercase(),
+            format!("{:?}", s.activity).to_lowercase(),
+            s.task.clone().unwrap_or_else(|| "-".to_owned()),
+            s.status.map(|st| format!("{st:?}").to_lowercase()).unwrap_or_else(|| "-".to_owned()),
+        ]);
+    }
+    let mut out = format!("{table}\n");
+    for action in &report.actions {
+        let task = action.task.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+        let detail = if action.detail.is_empty() { String::new() } else { format!(": {}", action.detail) };
+        out.push_str(&format!("  {} {}{task}{detail}\n", action.session, action.what));
+    }
+    if report.actions.is_empty() {
+        out.push_str("  nothing to do\n");
+    }
+    out.push_str(&format!("  {} checkpoints written\n", report.checkpoints));
+    for session in &report.unrecovered {
+        out.push_str(&format!("  !! {session} could not be restarted\n"));
+    }
+    if report.dry_run {
+        out.push_str("  dry run: nothing moved, started or written\n");
+    }
+    out
+}

@@ -1,0 +1,108 @@
+//! The systemd units in `systemd-timers/`: every ExecStart names a real subcommand,
+//! every SuccessExitStatus code is a benign code of the exit-code table, timers and the
+//! target point at units that exist, and `systemd-analyze verify` is clean.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ccfail::exit::ExitCode;
+use clap::CommandFactory;
+
+fn units() -> BTreeMap<String, String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd-timers");
+    fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (path.file_name().unwrap().to_string_lossy().into_owned(), fs::read_to_string(&path).unwrap())
+        })
+        .collect()
+}
+
+fn values<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+    text.lines().filter_map(|line| line.strip_prefix(key)?.strip_prefix('=')).collect()
+}
+
+#[test]
+fn services_run_real_subcommands_and_list_only_benign_codes() {
+    let units = units();
+    let cli = ccfail::cli::Cli::command();
+    let services: Vec<_> = units.iter().filter(|(name, _)| name.ends_with(".service")).collect();
+    assert_eq!(services.len(), 4);
+    for (name, text) in services {
+        let exec = values(text, "ExecStart");
+        assert_eq!(exec.len(), 1, "{name}");
+        let words: Vec<&str> = exec[0].split_whitespace().collect();
+        assert!(words[0].ends_with("/ccfail"), "{name}: {}", exec[0]);
+        assert!(cli.find_subcommand(words[1]).is_some(), "{name}: `{}` is not a ccfail subcommand", words[1]);
+        assert_eq!(name, &format!("ccfail-{}.service", words[1]));
+        assert_eq!(values(text, "Type"), ["oneshot"], "{name}");
+        for code in values(text, "SuccessExitStatus").iter().flat_map(|v| v.split_whitespace()) {
+            let code: u8 = code.parse().unwrap_or_else(|_| panic!("{name}: {code} is not a number"));
+            let known = ExitCode::ALL.iter().find(|c| c.code() == code);
+            let known = known.unwrap_or_else(|| panic!("{name}: exit code {code} is not in the table"));
+            assert!(known.benign(), "{name}: {code} ({}) is not benign", known.meaning());
+        }
+        assert!(values(text, "SuccessExitStatus")[0].split_whitespace().any(|c| c == "4"), "{name}: busy is benign");
+    }
+}
+
+#[test]
+fn timers_and_the_target_point_at_existing_units() {
+    let units = units();
+    let timers: Vec<_> = units.iter().filter(|(name, _)| name.ends_with(".timer")).collect();
+    assert_eq!(timers.len(), 4);
+    for (name, text) in &timers {
+        let unit = values(text, "Unit")[0];
+        assert!(units.contains_key(unit), "{name}: Unit={unit} does not exist");
+        assert_eq!(values(text, "WantedBy"), ["ccfail.target"], "{name}");
+    }
+    let wanted: Vec<&str> = values(&units["ccfail.target"], "Wants").iter().flat_map(|v| v.split_whitespace()).collect();
+    let mut timer_names: Vec<&str> = timers.iter().map(|(name, _)| name.as_str()).collect();
+    let mut wanted_sorted = wanted.clone();
+    timer_names.sort();
+    wanted_sorted.sort();
+    assert_eq!(wanted_sorted, timer_names);
+    // Cadences: quota-check and watch-once every 30 s, dispatch every 60 s, janitor hourly.
+    assert_eq!(values(&units["ccfail-quota-check.timer"], "OnUnitActiveSec"), ["30s"]);
+    assert_eq!(values(&units["ccfail-watch-once.timer"], "OnUnitActiveSec"), ["30s"]);
+    assert_eq!(values(&units["ccfail-dispatch.timer"], "OnUnitActiveSec"), ["60s"]);
+    assert_eq!(values(&units["ccfail-janitor.timer"], "OnCalendar"), ["hourly"]);
+}
+
+/// `systemd-analyze verify` on copies whose ExecStart points at the built binary (it
+/// checks that the command exists). Without systemd-analyze on the machine the check is
+/// reported and skipped, unless `CCFAIL_REQUIRE_SYSTEMD_ANALYZE` is set (CI sets it).
+#[test]
+fn systemd_analyze_verify_is_clean() {
+    let Ok(version) = Command::new("systemd-analyze").arg("--version").output() else {
+        assert!(
+            std::env::var_os("CCFAIL_REQUIRE_SYSTEMD_ANALYZE").is_none(),
+            "systemd-analyze is required here: apt-get install systemd"
+        );
+        eprintln!("systemd-analyze not installed: unit files were not verified (apt-get install systemd)");
+        return;
+    };
+    assert!(version.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("runtime");
+    fs::create_dir(&runtime).unwrap();
+    let mut names: Vec<PathBuf> = Vec::new();
+    for (name, text) in units() {
+        let path = dir.path().join(&name);
+        fs::write(&path, text.replace("%h/.cargo/bin/ccfail", env!("CARGO_BIN_EXE_ccfail"))).unwrap();
+        names.push(path);
+    }
+    let output = Command::new("systemd-analyze")
+        .args(["--user", "verify", "--man=no"])
+        .args(&names)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && stderr.trim().is_empty() && stdout.trim().is_empty(), "{stdout}{stderr}");
+}
