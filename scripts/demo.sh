@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# ccfail demo: the main job in a sandbox.
+# ccfail demo: the main job end to end, in a sandbox.
 #
-# Everything lives in a temp dir: two account homes, a shared root, a work dir, the
-# state dir, and a private tmux server (tmux -S). The `claude` started in the panes is
-# the repo's stand-in client (examples/claude), never the real one, and HOME points
-# into the sandbox, so nothing touches ~/.claude or your tmux server. The sandbox is
-# removed at the end (set CCFAIL_DEMO_KEEP=1 to keep it).
+# Everything lives in a temp dir: two account homes (a and b) sharing their
+# projects/session-env/file-history, a project with a task queue, the state dir, and
+# a private tmux server (tmux -S). The `claude` in the panes is the repo's stand-in
+# client (examples/claude), never the real one, and HOME points into the sandbox, so
+# nothing touches ~/.claude or your tmux server. Everything is removed at the end
+# (CCFAIL_DEMO_KEEP=1 keeps the sandbox).
+#
+# The story: two pool sessions and a dedicated one run on account a; dispatch hands
+# them tasks; account a then hits its usage limit; quota-check confirms it and swaps
+# the pool to account b, resuming every conversation; the task finishes on b.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,17 +28,19 @@ sandbox=$(mktemp -d "${TMPDIR:-/tmp}/ccfail-demo.XXXXXX")
 socket="$sandbox/tmux.sock"
 cleanup() {
     tmux -S "$socket" kill-server 2>/dev/null || true
-    if [ -z "${CCFAIL_DEMO_KEEP:-}" ]; then rm -rf "$sandbox"; else echo "sandbox kept: $sandbox"; fi
+    if [ -n "${CCFAIL_DEMO_KEEP:-}" ]; then echo "sandbox kept: $sandbox"; return; fi
+    # The clients write their last files as they exit on the server's SIGHUP.
+    for _ in 1 2 3 4 5; do rm -rf "$sandbox" 2>/dev/null && return; sleep 0.2; done
+    rm -rf "$sandbox"
 }
 trap cleanup EXIT
 
 mkdir -p "$sandbox"/{home,state,shared,work/pool,work/app,accounts/a,accounts/b}
+mkdir -p "$sandbox/work/app/.agent-queue/inbox"
 for account in a b; do
     echo '{}' > "$sandbox/accounts/$account/.credentials.json"
-    # Both work dirs are already trusted in both accounts, as after a first login.
-    printf '{"projects":{"%s":{"hasTrustDialogAccepted":true},"%s":{"hasTrustDialogAccepted":true}}}\n' \
-        "$sandbox/work/pool" "$sandbox/work/app" > "$sandbox/accounts/$account/.claude.json"
 done
+ln -s "$sandbox/accounts/a" "$sandbox/home/.claude"
 
 cat > "$sandbox/config.yaml" <<YAML
 accounts:
@@ -45,19 +52,29 @@ accounts:
 claude:
   binary: $claude
   args: [--dangerously-skip-permissions]
+  active_link: $sandbox/home/.claude
   shared:
     root: $sandbox/shared
 tmux:
   socket: $socket
+  enter_delay: 100ms
 pool:
   autonomous:
     prefix: demo-
     start_index: 1
+    min: 2
     max: 2
     workdir: $sandbox/work/pool
   dedicated:
     - name: main
       project: $sandbox/work/app
+projects:
+  list:
+    - path: $sandbox/work/app
+dispatch:
+  session_cooldown: 0s
+watch:
+  idle_grace: 1s
 state:
   dir: $sandbox/state
 YAML
@@ -69,21 +86,9 @@ run() {
     echo "\$ ccfail $*"
     "$ccfail" "$@" || echo "(exit $?)"
 }
-
-echo "== sandbox: $sandbox"
-run doctor
-run doctor --fix
-run hooks install
-
-echo
-echo "== starting the pool (demo-1, demo-2) and the dedicated session (main) on account a"
-start() { # session dir
-    tmux -S "$socket" new-session -d -s "$1" -x 200 -y 50 -c "$2"
-    tmux -S "$socket" send-keys -t "=$1:" -l "CLAUDE_CONFIG_DIR=$sandbox/accounts/a $claude --dangerously-skip-permissions"
-    tmux -S "$socket" send-keys -t "=$1:" Enter
-}
-wait_for() { # session text
-    for _ in $(seq 100); do
+pane() { tmux -S "$socket" display-message -p -t "=$1:" '#{pane_id}'; }
+wait_for() { # session text [seconds]
+    for _ in $(seq $((${3:-20} * 10))); do
         if tmux -S "$socket" capture-pane -p -J -t "=$1:" | grep -qF -- "$2"; then return 0; fi
         sleep 0.1
     done
@@ -91,27 +96,75 @@ wait_for() { # session text
     tmux -S "$socket" capture-pane -p -t "=$1:" >&2
     return 1
 }
-start demo-1 "$sandbox/work/pool"
-start demo-2 "$sandbox/work/pool"
-start main "$sandbox/work/app"
+task() { # id priority title
+    printf -- '---\ntitle: "%s"\npriority: %s\n---\n%s\n' "$3" "$2" "$3" > "$sandbox/work/app/.agent-queue/inbox/$1.md"
+}
+counts() {
+    for dir in inbox done; do
+        printf '%s: %s  ' "$dir" "$(ls "$sandbox/work/app/.agent-queue/$dir" 2>/dev/null | tr '\n' ' ')"
+    done
+    echo
+}
+
+echo "== sandbox: $sandbox"
+run doctor --fix
+run hooks install
+
+echo
+echo "== the pool (demo-1, demo-2) is started by watch-once; the dedicated session 'main' by launch"
+run watch-once
+run launch main
 for session in demo-1 demo-2 main; do wait_for "$session" "? for shortcuts"; done
-
-echo "== demo-1 gets a task that takes a few seconds; main gets a quick question"
-tmux -S "$socket" send-keys -t "=demo-1:" -l "Refactor the parser [standin work=4]"
-tmux -S "$socket" send-keys -t "=demo-1:" Enter
-tmux -S "$socket" send-keys -t "=main:" -l "What changed since yesterday? [standin work=0.2]"
+tmux -S "$socket" send-keys -t "=main:" -l "Review the API design [standin work=0.2]"
 tmux -S "$socket" send-keys -t "=main:" Enter
-wait_for demo-1 "esc to interrupt"
-wait_for main "for 0s"
+wait_for main "mode normal"
 
+echo
+echo "== three tasks arrive in work/app/.agent-queue/inbox"
+task schema high "Write the schema [standin work=2]"
+task api default "Build the API [standin work=2]"
+task docs low "Document it [standin work=3]"
+counts
 run status
 
 echo
-echo "== the pane of demo-1 right now:"
-tmux -S "$socket" capture-pane -p -t "=demo-1:" | sed -e 's/[[:space:]]*$//' -e '/^$/d'
+echo "== dispatch hands the two best tasks to the pool (on account a)"
+run dispatch
+wait_for demo-1 "mode normal"
+wait_for demo-2 "mode normal"
+sleep 1.5
+run watch-once
+counts
 
-wait_for demo-1 "? for shortcuts"
-run status --json
+echo
+echo "== account a runs out: the next turn on it hits the usage limit"
+printf '{"mode": "limit", "limit_text": "You%sve hit your limit \xc2\xb7 resets 8pm (Europe/Paris)", "work_seconds": 0.2}\n' "'" \
+    > "$sandbox/accounts/a/standin.json"
+run dispatch
+busy=""
+for _ in $(seq 100); do
+    for s in demo-1 demo-2; do
+        tmux -S "$socket" capture-pane -p -J -t "=$s:" | grep -qF "resets 8pm (Europe/Paris)" && busy=$s
+    done
+    [ -n "$busy" ] && break
+    sleep 0.1
+done
+[ -n "$busy" ] || { echo "demo: no pool session showed the limit" >&2; exit 1; }
+echo "-- the pane of $busy:"
+tmux -S "$socket" capture-pane -p -t "=$busy:" | sed -e 's/[[:space:]]*$//' -e '/^$/d' | tail -9
+
+echo
+echo "== quota-check confirms the hit and swaps the pool to account b"
+run quota-check
+echo "-- the active link now points at: $(readlink "$sandbox/home/.claude")"
+
+echo
+echo "== on b the conversation goes on and the task finishes"
+wait_for "$busy" "mode normal" 30
+sleep 1.5
+run watch-once
+counts
+run status
 run doctor
 
 echo

@@ -55,6 +55,9 @@ pub fn quote(word: &str) -> String {
 /// with its permissions kept. Without this, a first start in `dir` under this account
 /// stops at the trust dialog (trust is per config dir).
 pub fn pre_accept_trust(home: &Path, dir: &Path) -> Result<bool> {
+    // Read-modify-write: two threads starting sessions at once must not lose an entry.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let file = home.join(".claude.json");
     let (mut document, mode) = match std::fs::read_to_string(&file) {
         Ok(text) => {

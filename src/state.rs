@@ -373,7 +373,10 @@ impl Drop for StateLock {
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), StateError> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // Unique per call: threads of one process may replace the same file at once.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
     let result = (|| {
         let mut file = OpenOptions::new()
             .create(true)

@@ -59,7 +59,8 @@ fn timers_and_the_target_point_at_existing_units() {
         assert!(units.contains_key(unit), "{name}: Unit={unit} does not exist");
         assert_eq!(values(text, "WantedBy"), ["ccfail.target"], "{name}");
     }
-    let wanted: Vec<&str> = values(&units["ccfail.target"], "Wants").iter().flat_map(|v| v.split_whitespace()).collect();
+    let wanted: Vec<&str> =
+        values(&units["ccfail.target"], "Wants").iter().flat_map(|v| v.split_whitespace()).collect();
     let mut timer_names: Vec<&str> = timers.iter().map(|(name, _)| name.as_str()).collect();
     let mut wanted_sorted = wanted.clone();
     timer_names.sort();
