@@ -30,7 +30,7 @@ cleanup() {
     tmux -S "$socket" kill-server 2>/dev/null || true
     if [ -n "${CCFAIL_DEMO_KEEP:-}" ]; then echo "sandbox kept: $sandbox"; return; fi
     # The clients write their last files as they exit on the server's SIGHUP.
-    for _ in 1 2 3 4 5; do rm -rf "$sandbox" 2>/dev/null && return; sleep 0.2; done
+    for _ in $(seq 30); do pgrep -f "$sandbox" >/dev/null || break; sleep 0.1; done
     rm -rf "$sandbox"
 }
 trap cleanup EXIT

@@ -5,7 +5,7 @@
 //! permissions.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -40,6 +40,14 @@ pub fn run(ctx: &Ctx, args: &HooksArgs) -> Result<ExitCode> {
         HooksAction::Install(a) => (true, a),
         HooksAction::Uninstall(a) => (false, a),
     };
+    if install && !change_args.dry_run {
+        let dir = &ctx.state.paths().dir;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("could not create the state dir {} for the hook spool", dir.display()))?;
+    }
     let exe = std::env::current_exe().context("could not find the ccfail binary's own path")?;
     let exe = exe.canonicalize().unwrap_or(exe);
     let command = hooks::hook_command(&exe, &ctx.state.paths().dir.join(hooks::SPOOL_FILE));

@@ -94,9 +94,8 @@ impl HookEvent {
 pub fn append(spool: &Path, event: &HookEvent) -> io::Result<()> {
     let mut line = serde_json::to_vec(event).map_err(io::Error::other)?;
     line.push(b'\n');
-    if let Some(dir) = spool.parent() {
-        fs::create_dir_all(dir)?;
-    }
+    // The state dir is made by `hooks install` and by every run that writes state; a
+    // hook never creates it, so a removed setup is not brought back by a late client.
     let mut file = OpenOptions::new().create(true).append(true).mode(0o600).open(spool)?;
     file.write_all(&line)
 }
