@@ -51,6 +51,7 @@ fn bad_payloads_are_refused_with_a_reason() {
 fn torn_last_line_waits_for_the_next_read() {
     let dir = tempfile::tempdir().unwrap();
     let spool = dir.path().join("state").join(SPOOL_FILE);
+    fs::create_dir(dir.path().join("state")).unwrap();
     let event =
         HookEvent::from_payload(&json!({"hook_event_name": "Stop", "session_id": "s"}), at(), None, None).unwrap();
     append(&spool, &event).unwrap();
