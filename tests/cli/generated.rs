@@ -36,3 +36,25 @@ fn generated_files_match_the_cli() {
         assert!(same, "{REGENERATE} (man/{} differs)", name.to_string_lossy());
     }
 }
+
+/// Every committed man page renders without a warning (`groff -ww`), the check behind
+/// `man -l man/ccfail.1`. Without groff on the machine it is reported and skipped,
+/// unless `CCFAIL_REQUIRE_GROFF` is set (CI sets it).
+#[test]
+fn man_pages_render_without_warnings() {
+    if Command::new("groff").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CCFAIL_REQUIRE_GROFF").is_none(),
+            "groff is required here: apt-get install groff-base"
+        );
+        eprintln!("groff not installed: man pages were not rendered (apt-get install groff-base)");
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    for entry in fs::read_dir(dir).unwrap() {
+        let page = entry.unwrap().path();
+        let output = Command::new("groff").args(["-ww", "-man", "-Tutf8", "-z"]).arg(&page).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && stderr.trim().is_empty(), "{}: {stderr}", page.display());
+    }
+}
