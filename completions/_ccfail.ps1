@@ -30,7 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, the last swap and the state file at a glance')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, queues, the last swap and the state file at a glance')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, tmux, the claude binary, account homes, shared links and the state file')
             [CompletionResult]::new('quota-check', 'quota-check', [CompletionResultType]::ParameterValue, 'Detect whether the active account hit its usage limit; record it in state')
             [CompletionResult]::new('swap', 'swap', [CompletionResultType]::ParameterValue, 'Move every session to another account and resume each conversation there')
@@ -271,7 +271,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             break
         }
         'ccfail;help' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, the last swap and the state file at a glance')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, queues, the last swap and the state file at a glance')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, tmux, the claude binary, account homes, shared links and the state file')
             [CompletionResult]::new('quota-check', 'quota-check', [CompletionResultType]::ParameterValue, 'Detect whether the active account hit its usage limit; record it in state')
             [CompletionResult]::new('swap', 'swap', [CompletionResultType]::ParameterValue, 'Move every session to another account and resume each conversation there')

@@ -27,7 +27,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand status 'Show accounts, sessions, the last swap and the state file at a glance'
+            cand status 'Show accounts, sessions, queues, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
             cand quota-check 'Detect whether the active account hit its usage limit; record it in state'
             cand swap 'Move every session to another account and resume each conversation there'
@@ -243,7 +243,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;generate;help;help'= {
         }
         &'ccfail;help'= {
-            cand status 'Show accounts, sessions, the last swap and the state file at a glance'
+            cand status 'Show accounts, sessions, queues, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
             cand quota-check 'Detect whether the active account hit its usage limit; record it in state'
             cand swap 'Move every session to another account and resume each conversation there'

@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show accounts, sessions, the last swap and the state file at a glance.
+    /// Show accounts, sessions, queues, the last swap and the state file at a glance.
     Status(StatusArgs),
     /// Check the config, tmux, the claude binary, account homes, shared links and the state file.
     Doctor(DoctorArgs),
