@@ -123,7 +123,10 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     let timer = Instant::now();
     let (projects, mut notes) = queue::projects(config);
     let cache_file = ctx.state.paths().dir.join(HEAD_CACHE_FILE);
-    let (mut scan, cache, cache_changed) = queue::scan_cached(&projects, &queue::HeadCache::load(&cache_file));
+    let loaded = queue::HeadCache::load(&cache_file);
+    let loaded_at = timer.elapsed();
+    let (mut scan, cache, cache_changed) = queue::scan_cached(&projects, &loaded);
+    let scanned_at = timer.elapsed();
     if cache_changed && !dry_run {
         // Only a cache: a pass that cannot write it is just slower next time.
         if let Err(err) = cache.save(&cache_file) {
@@ -132,7 +135,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     }
     notes.append(&mut scan.notes);
     ctx.log().debug(&format!(
-        "dispatch: read {} task heads in {:?}",
+        "dispatch: read {} task heads in {:?} (cache loaded at {loaded_at:?}, inboxes scanned at {scanned_at:?})",
         scan.tasks.len() + scan.invalid.len(),
         timer.elapsed()
     ));
