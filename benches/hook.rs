@@ -15,6 +15,8 @@ const PAYLOAD: &str = r#"{"session_id":"f1233489-f73c-477d-9fc0-25246be94d78","t
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spool = dir.path().join("state/events.jsonl");
+    // `hooks install` makes the state dir; the hook only appends where it exists.
+    std::fs::create_dir(dir.path().join("state")).expect("state dir");
     let config = dir.path().join("config.yaml");
     std::fs::write(
         &config,
