@@ -39,21 +39,8 @@ pub struct JanitorAction {
 }
 
 pub fn run(ctx: &Ctx, args: &JanitorArgs) -> Result<ExitCode> {
-    let lock = ctx.state.lock()?;
-    let mut state = lock.load()?;
-    let report = janitor(ctx, &mut state, args.dry_run)?;
-    if !args.dry_run {
-        lock.save(&state)?;
-    }
-    drop(lock);
-    for note in &report.notes {
-        ctx.log().warn(note);
-    }
-    if args.json {
-        render::print_json(&report)?;
-    } else {
-        render::print(&human(&report))?;
-    }
+    let report = super::locked_pass(ctx, args.dry_run, |_lock, state| janitor(ctx, state, args.dry_run))?;
+    super::report(ctx, &report.notes, args.json, &report, human)?;
     Ok(ExitCode::Ok)
 }
 

@@ -18,3 +18,40 @@ pub mod quota_check;
 pub mod status;
 pub mod swap;
 pub mod watch_once;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::ctx::Ctx;
+use crate::render;
+use crate::state::{State, StateLock};
+
+/// One pass under the state lock: load, run `pass`, save unless it is a dry run, and
+/// release the lock before the report is printed.
+pub(crate) fn locked_pass<T>(
+    ctx: &Ctx,
+    dry_run: bool,
+    pass: impl FnOnce(&StateLock, &mut State) -> Result<T>,
+) -> Result<T> {
+    let lock = ctx.state.lock()?;
+    let mut state = lock.load()?;
+    let out = pass(&lock, &mut state)?;
+    if !dry_run {
+        lock.save(&state)?;
+    }
+    Ok(out)
+}
+
+/// Logs a run's notes as warnings, then prints its report as JSON or as text.
+pub(crate) fn report<T: Serialize>(
+    ctx: &Ctx,
+    notes: &[String],
+    json: bool,
+    report: &T,
+    human: impl FnOnce(&T) -> String,
+) -> Result<()> {
+    for note in notes {
+        ctx.log().warn(note);
+    }
+    if json { render::print_json(report) } else { render::print(&human(report)) }
+}

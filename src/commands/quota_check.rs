@@ -98,17 +98,10 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
         }
     }
     drop(lock);
-    for note in &report.notes {
-        ctx.log().warn(note);
-    }
-    if args.json {
-        render::print_json(&report)?;
-    } else {
-        render::print(&human(&report))?;
-        if let Some(outcome) = &report.swap {
-            render::print(&commands::swap::human(ctx, outcome))?;
-        }
-    }
+    commands::report(ctx, &report.notes, args.json, &report, |report| {
+        let swap = report.swap.as_ref().map(|outcome| commands::swap::human(ctx, outcome)).unwrap_or_default();
+        human(report) + &swap
+    })?;
     if let Some(outcome) = &report.swap {
         let code = commands::swap::exit_code(outcome);
         if code != ExitCode::Ok {

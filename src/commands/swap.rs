@@ -134,7 +134,9 @@ pub fn human(ctx: &Ctx, outcome: &Outcome) -> String {
                     text.push_str(&format!("  {command}\n"));
                 }
             }
-            text.push_str("(a session without a valid Claude session id would be left at its shell, never started blind)\n");
+            text.push_str(
+                "(a session without a valid Claude session id would be left at its shell, never started blind)\n",
+            );
             text
         }
     }

@@ -68,21 +68,8 @@ pub struct Action {
 }
 
 pub fn run(ctx: &Ctx, args: &WatchOnceArgs) -> Result<ExitCode> {
-    let lock = ctx.state.lock()?;
-    let mut state = lock.load()?;
-    let report = watch(ctx, &lock, &mut state, args.dry_run)?;
-    if !args.dry_run {
-        lock.save(&state)?;
-    }
-    drop(lock);
-    for note in &report.notes {
-        ctx.log().warn(note);
-    }
-    if args.json {
-        render::print_json(&report)?;
-    } else {
-        render::print(&human(&report))?;
-    }
+    let report = super::locked_pass(ctx, args.dry_run, |lock, state| watch(ctx, lock, state, args.dry_run))?;
+    super::report(ctx, &report.notes, args.json, &report, human)?;
     Ok(if report.unrecovered.is_empty() { ExitCode::Ok } else { ExitCode::WatchUnrecovered })
 }
 
