@@ -13,9 +13,9 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use crate::config::{Account, Config};
+use crate::json_file;
 use crate::process;
 use crate::screen::{self, ScreenActivity};
-use crate::state::write_atomically;
 use crate::tmux::Tmux;
 
 /// What to start.
@@ -58,39 +58,18 @@ pub fn pre_accept_trust(home: &Path, dir: &Path) -> Result<bool> {
     // Read-modify-write: two threads starting sessions at once must not lose an entry.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let file = home.join(".claude.json");
-    let (mut document, mode) = match std::fs::read_to_string(&file) {
-        Ok(text) => {
-            let document: Value = serde_json::from_str(&text).with_context(|| {
-                format!("{} is not valid JSON; fix it by hand, nothing was changed", file.display())
-            })?;
-            let mode = std::fs::metadata(&file).ok().map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()));
-            (document, mode)
+    json_file::edit(&home.join(".claude.json"), true, |document| {
+        let root = document.as_object_mut().ok_or("not a JSON object")?;
+        let projects = root.entry("projects").or_insert_with(|| json!({}));
+        let projects = projects.as_object_mut().ok_or("\"projects\" is not an object")?;
+        let project = projects.entry(dir.display().to_string()).or_insert_with(|| json!({}));
+        let project = project.as_object_mut().ok_or("a project entry is not an object")?;
+        if project.get("hasTrustDialogAccepted") == Some(&Value::Bool(true)) {
+            return Ok((false, false));
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => (json!({}), None),
-        Err(err) => return Err(err).with_context(|| format!("could not read {}", file.display())),
-    };
-    let key = dir.display().to_string();
-    if document.pointer(&format!("/projects/{}/hasTrustDialogAccepted", key.replace('~', "~0").replace('/', "~1")))
-        == Some(&Value::Bool(true))
-    {
-        return Ok(false);
-    }
-    let root = document.as_object_mut().with_context(|| format!("{} is not a JSON object", file.display()))?;
-    let projects = root.entry("projects").or_insert_with(|| json!({}));
-    let projects =
-        projects.as_object_mut().with_context(|| format!("{}: \"projects\" is not an object", file.display()))?;
-    let project = projects.entry(key).or_insert_with(|| json!({}));
-    let project =
-        project.as_object_mut().with_context(|| format!("{}: a project entry is not an object", file.display()))?;
-    project.insert("hasTrustDialogAccepted".to_owned(), Value::Bool(true));
-    let mut text = serde_json::to_string_pretty(&document)?;
-    text.push('\n');
-    write_atomically(&file, text.as_bytes())?;
-    if let Some(mode) = mode {
-        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(mode & 0o7777))?;
-    }
-    Ok(true)
+        project.insert("hasTrustDialogAccepted".to_owned(), Value::Bool(true));
+        Ok((true, true))
+    })
 }
 
 /// How long the steps of starting and stopping may take.

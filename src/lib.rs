@@ -15,6 +15,7 @@ pub mod driver;
 pub mod exit;
 pub mod fault;
 pub mod hooks;
+pub mod json_file;
 pub mod log;
 pub mod names;
 pub mod notify;

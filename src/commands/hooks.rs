@@ -4,8 +4,7 @@
 //! parse is reported and left untouched. Files are replaced atomically, keeping their
 //! permissions.
 
-use std::fs;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -16,8 +15,8 @@ use crate::cli::{HooksAction, HooksArgs};
 use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::hooks::{self, MergeChange};
+use crate::json_file;
 use crate::render;
-use crate::state::write_atomically;
 
 #[derive(Debug, Serialize)]
 pub struct AccountChange {
@@ -87,33 +86,7 @@ fn change_file(
     dry_run: bool,
     edit: impl FnOnce(&mut Value) -> Result<MergeChange, String>,
 ) -> Result<MergeChange> {
-    let (mut document, mode) = match fs::read_to_string(file) {
-        Ok(text) if text.trim().is_empty() => (Value::Object(Default::default()), None),
-        Ok(text) => {
-            let document = serde_json::from_str(&text).with_context(|| {
-                format!("{} is not valid JSON; fix it by hand, nothing was changed", file.display())
-            })?;
-            (document, fs::metadata(file).ok().map(|m| m.permissions().mode() & 0o777))
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => (Value::Object(Default::default()), None),
-        Err(err) => return Err(err).with_context(|| format!("could not read {}", file.display())),
-    };
-    let change = edit(&mut document).map_err(|e| anyhow::anyhow!("{}: {e}; nothing was changed", file.display()))?;
-    if dry_run || change == MergeChange::default() {
-        return Ok(change);
-    }
-    let home = file.parent().unwrap_or(Path::new("."));
-    if !home.is_dir() {
-        anyhow::bail!("{} does not exist: log in to the account first", home.display());
-    }
-    let mut text = serde_json::to_string_pretty(&document)?;
-    text.push('\n');
-    write_atomically(file, text.as_bytes())?;
-    if let Some(mode) = mode {
-        fs::set_permissions(file, fs::Permissions::from_mode(mode))
-            .with_context(|| format!("could not restore the permissions of {}", file.display()))?;
-    }
-    Ok(change)
+    json_file::edit(file, !dry_run, |document| edit(document).map(|change| (change, change != MergeChange::default())))
 }
 
 fn human(report: &HooksReport) -> String {
