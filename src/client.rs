@@ -58,6 +58,11 @@ pub fn running_clients(account: &str, home: &Path) -> Vec<RunningClient> {
     clients
 }
 
+/// The running clients of every configured account.
+pub fn all_running(config: &crate::config::Config) -> Vec<RunningClient> {
+    config.accounts.iter().flat_map(|a| running_clients(&a.name, &a.home)).collect()
+}
+
 /// The client running inside the pane whose first process is `pane_pid`.
 pub fn client_in_pane(clients: &[RunningClient], pane_pid: u32) -> Option<&RunningClient> {
     clients.iter().find(|c| process::descends_from(c.state.pid, pane_pid))

@@ -128,7 +128,7 @@ pub enum Stopped {
 /// menu opens first), then SIGTERM and SIGKILL to the client's processes if it has not
 /// left after `waits.stop`. `pane_pid` is the pane's shell.
 pub fn stop(tmux: &Tmux, pane: &str, pane_pid: u32, waits: Waits) -> Result<Stopped> {
-    if children(pane_pid).is_empty() {
+    if process::children(pane_pid).is_empty() {
         return Ok(Stopped::NotRunning);
     }
     tmux.send_keys(pane, &["Escape"])?;
@@ -138,7 +138,7 @@ pub fn stop(tmux: &Tmux, pane: &str, pane_pid: u32, waits: Waits) -> Result<Stop
     tmux.send_keys(pane, &["Enter"])?;
     let started = Instant::now();
     while started.elapsed() < waits.stop {
-        if children(pane_pid).is_empty() {
+        if process::children(pane_pid).is_empty() {
             // The parting lines may land just after the process is gone.
             let mut resume_id = None;
             for _ in 0..5 {
@@ -153,29 +153,19 @@ pub fn stop(tmux: &Tmux, pane: &str, pane_pid: u32, waits: Waits) -> Result<Stop
         std::thread::sleep(Duration::from_millis(100));
     }
     for signal in [libc::SIGTERM, libc::SIGKILL] {
-        for pid in children(pane_pid) {
+        for pid in process::children(pane_pid) {
             // SAFETY: kill(2) has no memory effects; the pid is a child of the pane's shell.
             unsafe { libc::kill(pid as libc::pid_t, signal) };
         }
         let deadline = Instant::now() + Duration::from_secs(2);
         while Instant::now() < deadline {
-            if children(pane_pid).is_empty() {
+            if process::children(pane_pid).is_empty() {
                 return Ok(Stopped::Killed);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
     bail!("pane {pane}: the client's processes survived SIGKILL")
-}
-
-/// Processes whose parent is `pid` (the client started from the pane's shell).
-pub fn children(pid: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|candidate| process::parent_of(*candidate) == Some(pid))
-        .collect()
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::accounts;
 use crate::client::{self, RunningClient};
 use crate::ctx::Ctx;
 use crate::hooks::{self, HookEvent};
@@ -80,8 +79,7 @@ impl World {
     pub fn observe(ctx: &Ctx, names: &[(String, SessionKind)], scrollback: u32, spool_offset: u64) -> Result<World> {
         let mut notes = Vec::new();
         let observation = ctx.tmux.observe().context("could not list the tmux panes")?;
-        let clients: Vec<RunningClient> =
-            ctx.config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
+        let clients: Vec<RunningClient> = client::all_running(&ctx.config);
         let ids: Vec<&str> = names
             .iter()
             .filter_map(|(name, _)| observation.session_pane(name))
@@ -93,15 +91,7 @@ impl World {
         let read = hooks::read_from(&spool, spool_offset)
             .with_context(|| format!("could not read the hook spool {}", spool.display()))?;
         notes.extend(read.skipped.iter().map(|line| format!("skipped a hook spool line that does not parse: {line}")));
-        let ours = ctx.tmux.socket().map(PathBuf::from);
-        let events = read
-            .events
-            .into_iter()
-            .filter(|event| match (&ours, &event.tmux_socket) {
-                (Some(ours), Some(theirs)) => accounts::same_place(ours, std::path::Path::new(theirs)),
-                _ => true,
-            })
-            .collect();
+        let events = read.events.into_iter().filter(|event| hooks::from_server(event, ctx.tmux.socket())).collect();
         Ok(World {
             observation,
             clients,

@@ -24,6 +24,11 @@ pub fn parents() -> std::collections::HashMap<u32, u32> {
         .collect()
 }
 
+/// Processes whose parent is `pid` (a pane's shell: the client started from it).
+pub fn children(pid: u32) -> Vec<u32> {
+    parents().into_iter().filter(|(_, parent)| *parent == pid).map(|(child, _)| child).collect()
+}
+
 pub fn is_alive(pid: u32) -> bool {
     pid != 0 && fs::metadata(format!("/proc/{pid}")).is_ok()
 }

@@ -424,8 +424,7 @@ fn verify(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize], spool_start: u64, wa
             return;
         }
         let events = hooks::read_from(&spool, spool_start).map(|r| r.events).unwrap_or_default();
-        let clients: Vec<_> =
-            ctx.config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
+        let clients: Vec<_> = client::all_running(&ctx.config);
         let ids: Vec<&str> = pending.iter().map(|&i| jobs[i].pane.as_str()).collect();
         let captures = ctx.tmux.capture(&ids, 0).unwrap_or_default();
         for &i in &pending {

@@ -89,7 +89,7 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
         created_session: created,
         started: false,
     };
-    let code = if !created && !driver::children(pane.pid).is_empty() {
+    let code = if !created && !crate::process::children(pane.pid).is_empty() {
         ctx.log().info(&format!(
             "{}: something already runs in the pane ({}); nothing typed",
             args.session, pane.current_command

@@ -17,6 +17,7 @@ use crate::commands;
 use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::hooks;
+use crate::pool;
 use crate::quota::detect::{self, LimitHit, Observed, Origin, Outcome, Prior, Rules, Signal};
 use crate::quota::{Classification, classify, classify_screen};
 use crate::render;
@@ -154,7 +155,7 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
             .pane
             .as_deref()
             .and_then(|pane| observation.pane_by_id(pane))
-            .filter(|_| same_server(ctx, event.tmux_socket.as_deref()))
+            .filter(|_| hooks::from_server(event, ctx.tmux.socket()))
             .map(|pane| pane.session.clone())
             .or_else(|| event.session_id.clone());
         observed.push(Observed {
@@ -276,15 +277,9 @@ fn observe_panes(
     out: &mut Vec<Observed>,
 ) -> usize {
     let config = &ctx.config;
-    let clients: Vec<RunningClient> =
-        config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
-    let sessions = config
-        .pool
-        .autonomous
-        .names()
-        .map(|name| (name, SessionKind::Pool))
-        .chain(config.pool.dedicated.iter().map(|d| (d.name.clone(), SessionKind::Dedicated)));
-    let panes: Vec<_> = sessions
+    let clients: Vec<RunningClient> = client::all_running(config);
+    let panes: Vec<_> = pool::session_names(ctx)
+        .into_iter()
         .filter_map(|(name, kind)| observation.session_pane(&name).map(|pane| (pane, kind)))
         .filter(|(pane, _)| client::client_in_pane(&clients, pane.pid).is_none_or(|c| c.account == active))
         .collect();
@@ -318,14 +313,6 @@ fn observe_panes(
         });
     }
     captures.len()
-}
-
-/// A hook event came from the server ccfail watches (or did not say which).
-fn same_server(ctx: &Ctx, socket: Option<&str>) -> bool {
-    match (ctx.tmux.socket(), socket) {
-        (Some(ours), Some(theirs)) => accounts::same_place(ours, std::path::Path::new(theirs)),
-        _ => true,
-    }
 }
 
 fn signal_word(signal: Signal) -> &'static str {

@@ -166,9 +166,8 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         Ok(observation) => (observation, None),
         Err(err) => (Observation::default(), Some(err.to_string())),
     };
-    let clients: Vec<RunningClient> =
-        config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect();
-    let sessions = session_names(ctx)
+    let clients: Vec<RunningClient> = client::all_running(config);
+    let sessions = crate::pool::session_names(ctx)
         .into_iter()
         .map(|(name, kind)| session_report(name, kind, &observation, &clients, state.as_ref()))
         .collect();
@@ -202,13 +201,6 @@ fn queue_report(config: &crate::config::Config) -> QueueReport {
     let invalid =
         invalid.into_iter().map(|(project, file, reason)| InvalidTaskReport { project, file, reason }).collect();
     QueueReport { projects, invalid }
-}
-
-/// The pool's names in index order, then the dedicated sessions in config order.
-fn session_names(ctx: &Ctx) -> Vec<(String, SessionKind)> {
-    let pool = ctx.config.pool.autonomous.names().map(|name| (name, SessionKind::Pool));
-    let dedicated = ctx.config.pool.dedicated.iter().map(|d| (d.name.clone(), SessionKind::Dedicated));
-    pool.chain(dedicated).collect()
 }
 
 fn session_report(

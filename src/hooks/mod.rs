@@ -137,9 +137,22 @@ pub fn read_from(spool: &Path, offset: u64) -> io::Result<SpoolRead> {
     Ok(SpoolRead { events, next_offset: start + complete as u64, skipped })
 }
 
+/// Whether an event came from the tmux server on `ours` (an event or a server that does
+/// not say which is taken as ours).
+pub fn from_server(event: &HookEvent, ours: Option<&Path>) -> bool {
+    match (ours, event.tmux_socket.as_deref()) {
+        (Some(ours), Some(theirs)) => crate::accounts::same_place(ours, Path::new(theirs)),
+        _ => true,
+    }
+}
+
 /// The command line Claude Code runs for ccfail's hook.
 pub fn hook_command(ccfail: &Path, spool: &Path) -> String {
-    format!("{} hook --spool {}", shell_quote(&ccfail.display().to_string()), shell_quote(&spool.display().to_string()))
+    format!(
+        "{} hook --spool {}",
+        crate::driver::quote(&ccfail.display().to_string()),
+        crate::driver::quote(&spool.display().to_string())
+    )
 }
 
 /// Whether a hook command is one ccfail installed (any ccfail path, any spool).
@@ -170,7 +183,7 @@ pub fn ccfail_commands(settings: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Splits a command line the way `/bin/sh` would for the forms [`shell_quote`] writes:
+/// Splits a command line the way `/bin/sh` would for the forms [`crate::driver::quote`] writes:
 /// bare words, single-quoted words, and backslash escapes outside quotes.
 fn shell_words(command: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -189,14 +202,6 @@ fn shell_words(command: &str) -> Vec<String> {
     }
     words.extend(word);
     words
-}
-
-fn shell_quote(text: &str) -> String {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-+:@%".contains(&b)) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// What a merge changed in one `settings.json`.

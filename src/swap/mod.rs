@@ -25,7 +25,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::{self, SharedLink};
-use crate::client::{self, RunningClient};
+use crate::client;
 use crate::config::Account;
 use crate::ctx::Ctx;
 use crate::driver::{self, Launch, Stopped, Waits};
@@ -241,15 +241,17 @@ fn plan(
     now: DateTime<Utc>,
 ) -> Journal {
     let config = &ctx.config;
-    let clients = all_clients(ctx);
+    let clients = client::all_running(config);
     let mut sessions = Vec::new();
-    let dedicated =
-        config.pool.dedicated.iter().map(|d| (d.name.clone(), SessionKind::Dedicated, Some(d.project.clone())));
-    let pool = config.pool.autonomous.names().map(|name| (name, SessionKind::Pool, None));
-    for (name, kind, project) in dedicated.chain(pool) {
+    // The operator's own sessions go first: they are stopped and relaunched before the pool.
+    let mut names = crate::pool::session_names(ctx);
+    names.sort_by_key(|(_, kind)| *kind != SessionKind::Dedicated);
+    for (name, kind) in names {
+        let project = config.pool.dedicated.iter().find(|d| d.name == name).map(|d| d.project.clone());
         let Some(pane) = observation.session_pane(&name) else { continue };
         let client = client::client_in_pane(&clients, pane.pid);
-        let running = client.is_some() || (!driver::children(pane.pid).is_empty() && !is_shell(&pane.current_command));
+        let running =
+            client.is_some() || (!crate::process::children(pane.pid).is_empty() && !is_shell(&pane.current_command));
         let recorded = state.sessions.get(&name);
         let working = client.is_some_and(|c| c.state.status == "busy")
             || recorded.is_some_and(|r| r.status == SessionStatus::Working);
@@ -292,10 +294,6 @@ fn is_shell(command: &str) -> bool {
     matches!(command, "bash" | "zsh" | "sh" | "fish" | "dash" | "ksh" | "tcsh")
 }
 
-fn all_clients(ctx: &Ctx) -> Vec<RunningClient> {
-    ctx.config.accounts.iter().flat_map(|a| client::running_clients(&a.name, &a.home)).collect()
-}
-
 static UUID: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
     Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$").expect("uuid regex")
 });
@@ -311,7 +309,7 @@ fn valid_id(id: &str) -> Option<String> {
 /// `claude --resume <uuid>` line on the pane. No valid id: left at the shell.
 fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
     let observation = ctx.tmux.observe().context("could not observe tmux")?;
-    let clients = all_clients(ctx);
+    let clients = client::all_running(&ctx.config);
     let starts = session_starts(ctx);
     let journal = journal_mut(state);
     let from_home = ctx.config.account(&journal.from).map(|a| a.home.clone());
@@ -521,7 +519,7 @@ fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &st
         }
         let outcome = match observation.session_pane(&session.name) {
             None => "failed: the tmux session is gone".to_owned(),
-            Some(pane) if !driver::children(pane.pid).is_empty() => "already running".to_owned(),
+            Some(pane) if !crate::process::children(pane.pid).is_empty() => "already running".to_owned(),
             Some(pane) => match start_one(ctx, &account, &session, pane, continue_tasks) {
                 Ok(done) => done,
                 Err(err) => format!("failed: {err:#}"),

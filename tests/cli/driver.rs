@@ -5,6 +5,7 @@ use std::time::Duration;
 use ccfail::config::Config;
 use ccfail::driver::{self, Launch, Stopped, Waits};
 use ccfail::paths::Env;
+use ccfail::process;
 
 use crate::support::TestEnv;
 
@@ -21,13 +22,13 @@ fn start_then_exit_returns_to_the_shell_with_the_resume_id() {
     let (pane, pid) = env.shell_pane("w1");
     let command = driver::command_line(&config, config.account("b").unwrap(), &Launch::default());
     driver::start(&env.tmux(), &pane, &command, WAITS).unwrap();
-    assert_eq!(driver::children(pid).len(), 1, "the client runs under the pane's shell");
+    assert_eq!(process::children(pid).len(), 1, "the client runs under the pane's shell");
     // A conversation exists once a prompt was answered; only then is there an id to resume.
     env.prompt(&pane, "hello [standin work=0.1]");
     env.wait_screen(&pane, "mode normal");
     let Stopped::Exited { resume_id } = driver::stop(&env.tmux(), &pane, pid, WAITS).unwrap() else { panic!() };
     assert_eq!(resume_id.unwrap().len(), 36);
-    assert!(driver::children(pid).is_empty());
+    assert!(process::children(pid).is_empty());
     assert_eq!(driver::stop(&env.tmux(), &pane, pid, WAITS).unwrap(), Stopped::NotRunning);
     env.tmux().has_session("w1").unwrap().then_some(()).expect("the tmux session is kept");
 }
@@ -49,7 +50,7 @@ fn a_client_that_ignores_exit_is_ended_by_signal() {
     let (pane, pid) = env.shell_pane("w1");
     env.tmux().send_line(&pane, "sleep 300").unwrap();
     for _ in 0..50 {
-        if !driver::children(pid).is_empty() {
+        if !process::children(pid).is_empty() {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));

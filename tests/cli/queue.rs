@@ -169,7 +169,7 @@ fn three_projects_twelve_tasks_all_done_in_order_and_the_dedicated_session_untou
     env.prompt(&main, "operator's own work [standin work=0.1]");
     env.wait_screen(&main, "mode normal");
     let main_pid = env.tmux().observe().unwrap().session_pane("main").unwrap().pid;
-    let main_client = ccfail::driver::children(main_pid);
+    let main_client = ccfail::process::children(main_pid);
 
     let fm = |extra: &str| format!("---\n{extra}\n---\nDo it.\n");
     add_task(&env, "p2", "step1.md", &fm("title: Step one"));
@@ -239,7 +239,7 @@ fn three_projects_twelve_tasks_all_done_in_order_and_the_dedicated_session_untou
     }
 
     // The dedicated session: the same client, never sent anything, never stopped.
-    assert_eq!(ccfail::driver::children(main_pid), main_client, "the operator's client kept running");
+    assert_eq!(ccfail::process::children(main_pid), main_client, "the operator's client kept running");
     let screen = env.tmux().capture_one(&main).unwrap();
     assert!(!screen.contains("Do the task"), "{screen}");
     let st = state(&env);
@@ -258,7 +258,7 @@ fn wait_shells(env: &TestEnv, sessions: &[&str]) {
         let observation = env.tmux().observe().unwrap();
         if sessions
             .iter()
-            .all(|s| observation.session_pane(s).is_some_and(|p| ccfail::driver::children(p.pid).is_empty()))
+            .all(|s| observation.session_pane(s).is_some_and(|p| ccfail::process::children(p.pid).is_empty()))
         {
             return;
         }
@@ -481,11 +481,11 @@ fn launch_and_env_serve_scripts() {
     assert_eq!(report["started"], true);
     assert_eq!(report["account"], "b");
     let pid = env.tmux().observe().unwrap().session_pane("scratch").unwrap().pid;
-    let client = ccfail::driver::children(pid);
+    let client = ccfail::process::children(pid);
     assert_eq!(client.len(), 1);
     assert!(env.path(&format!("accounts/b/sessions/{}.json", client[0])).exists(), "running on account b");
     ccfail(&env, &["launch", "scratch"]).status(0).stdout_has("already running");
-    assert_eq!(ccfail::driver::children(pid), client, "left alone");
+    assert_eq!(ccfail::process::children(pid), client, "left alone");
     ccfail(&env, &["launch", "w2", "--pool"]).status(0).stdout_has("launched Claude in w2");
 }
 
