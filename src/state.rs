@@ -214,6 +214,17 @@ impl State {
         self.timeline.last()
     }
 
+    /// The timeline usage and signals are attributed by. Before anything is recorded,
+    /// `active` has been active for as long as anyone knows (since the epoch): that is
+    /// what the first quota-check records, and what `status` assumes until then.
+    pub fn timeline_assuming(&self, active: &str) -> Vec<ActiveSpan> {
+        if self.timeline.is_empty() {
+            vec![ActiveSpan { account: active.to_owned(), since: DateTime::UNIX_EPOCH }]
+        } else {
+            self.timeline.clone()
+        }
+    }
+
     /// Records `account` as active from `since`, unless it already is.
     pub fn set_active(&mut self, account: &str, since: DateTime<Utc>) {
         if self.active_account().is_none_or(|span| span.account != account) {

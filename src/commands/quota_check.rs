@@ -126,11 +126,9 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         anyhow::bail!("no account is configured");
     };
     let active = active.clone();
-    if state.active_account().is_none() {
-        // Nothing recorded yet: the account has been active for as long as anyone knows,
-        // so hook events and usage from before this first run count for it.
-        state.set_active(&active.name, DateTime::UNIX_EPOCH);
-    }
+    // Nothing recorded yet: hook events and usage from before this first run count for
+    // the active account.
+    state.timeline = state.timeline_assuming(&active.name);
     let active_since = state.active_account().map_or(DateTime::UNIX_EPOCH, |span| span.since);
 
     let observation = match ctx.tmux.observe() {
@@ -168,8 +166,8 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
     }
 
     // Transcripts: only the bytes appended since the last run are read (usage.bin keeps
-    // the cursors), in the same pass that counts usage. A first scan or a rebuild reads
-    // days of history, so only records newer than the last check (or 15 minutes) count.
+    // the cursors), in the same pass that counts usage; decide() ignores records older
+    // than the previous check.
     let roots = usage::transcript_roots(config);
     let refreshed = if args.dry_run {
         usage::peek(ctx.state.paths(), &roots, &state.timeline, now)
@@ -180,13 +178,8 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         Ok(refreshed) => {
             notes.extend(refreshed.report.rebuilt.iter().cloned());
             notes.extend(refreshed.report.warnings.iter().cloned());
-            let fresh_since = state
-                .quota
-                .last_check
-                .as_ref()
-                .map_or(now - chrono::Duration::minutes(15), |check| check.at - chrono::Duration::minutes(1));
-            let errors: Vec<_> = refreshed.report.api_errors.iter().filter(|r| r.at >= fresh_since).collect();
-            for record in &errors {
+            let errors = &refreshed.report.api_errors;
+            for record in errors {
                 observed.push(Observed {
                     signal: Signal::Transcript,
                     origin: Origin::Client,
@@ -219,6 +212,7 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         active_since,
         last_swap_at: state.swap.last.as_ref().map(|swap| swap.at),
         suspicion: state.quota.suspicion.clone(),
+        last_check_at: state.quota.last_check.as_ref().map(|check| check.at),
     };
     let decision = detect::decide(&observed, &prior, &rules, now);
 

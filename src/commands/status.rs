@@ -17,7 +17,7 @@ use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::quota::detect::LimitHit;
 use crate::render;
-use crate::state::{ActiveSpan, PartialSwapLatch, QuotaState, SessionKind, SessionState, State, SwapRecord};
+use crate::state::{PartialSwapLatch, QuotaState, SessionKind, SessionState, State, SwapRecord};
 use crate::swap::journal::Journal;
 use crate::tmux::Observation;
 use crate::usage::{self, AccountWindows, CapOutlook};
@@ -131,11 +131,10 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
     let account_state = |name: &str| state.as_ref().and_then(|s| s.accounts.get(name));
     // Before anything is recorded the shown active account has always been active, as
     // quota-check will record it on its first run.
-    let timeline = match state.as_ref().map(|s| s.timeline.clone()).filter(|t| !t.is_empty()) {
-        Some(timeline) => timeline,
-        None => {
-            active_name.iter().map(|name| ActiveSpan { account: name.clone(), since: DateTime::UNIX_EPOCH }).collect()
-        }
+    let timeline = match (&state, &active_name) {
+        (Some(state), Some(name)) => state.timeline_assuming(name),
+        (Some(state), None) => state.timeline.clone(),
+        (None, name) => name.iter().flat_map(|name| State::fresh().timeline_assuming(name)).collect(),
     };
     let usage = match usage::peek(ctx.state.paths(), &usage::transcript_roots(config), &timeline, ctx.now()) {
         Ok(refreshed) => Some(refreshed.snapshot),

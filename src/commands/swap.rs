@@ -103,7 +103,7 @@ pub fn human(ctx: &Ctx, outcome: &Outcome) -> String {
     match outcome {
         Outcome::Done { from, to, sessions } => format!(
             "swapped {from} -> {to}; quota detection is off for {}\n{}",
-            crate::config::HumanDuration(swap::cooldown(ctx)),
+            ctx.config.quota.cooldown,
             sessions_text(sessions)
         ),
         Outcome::RolledBack { from, to, reason, sessions } => format!(

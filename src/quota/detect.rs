@@ -92,7 +92,13 @@ pub struct Prior {
     pub active_since: DateTime<Utc>,
     pub last_swap_at: Option<DateTime<Utc>>,
     pub suspicion: Option<Suspicion>,
+    /// When the previous quota-check ran: transcript records older than that were
+    /// already judged (a first scan or a rebuild reads days of history).
+    pub last_check_at: Option<DateTime<Utc>>,
 }
+
+/// Without a previous check, how far back a transcript record still speaks of now.
+const FIRST_CHECK_LOOKBACK_MINUTES: i64 = 15;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -123,8 +129,17 @@ pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime
             return Decision { outcome: Outcome::Cooldown { until }, suspicion: None, warnings: Vec::new() };
         }
     }
-    // Client signals from before the active account became active were about another.
-    let current = |o: &&Observed| o.signal == Signal::Pane || o.seen_at >= prior.active_since;
+    // Client signals from before the active account became active were about another;
+    // transcript records older than the previous check were judged by it (one minute of
+    // slack for a record written while that check ran).
+    let transcripts_since = prior
+        .last_check_at
+        .map_or(now - chrono::Duration::minutes(FIRST_CHECK_LOOKBACK_MINUTES), |at| at - chrono::Duration::minutes(1));
+    let current = |o: &&Observed| match o.signal {
+        Signal::Pane => true,
+        Signal::Hook => o.seen_at >= prior.active_since,
+        Signal::Transcript => o.seen_at >= prior.active_since && o.seen_at >= transcripts_since,
+    };
     let hit_of = |o: &Observed, notice: &Notice| LimitHit {
         signal: o.signal,
         session: o.session.clone(),
@@ -219,6 +234,7 @@ mod tests {
             active_since: at("2026-11-21T08:00:00Z"),
             last_swap_at: Some(at("2026-11-21T08:00:00Z")),
             suspicion: None,
+            last_check_at: None,
         }
     }
 
@@ -313,6 +329,18 @@ mod tests {
         assert_eq!(decision.outcome, Outcome::None);
         assert_eq!(decision.warnings.len(), 1);
         assert_eq!(decision.warnings[0].reset_at, Some(at("2026-11-22T02:00:00Z")));
+    }
+
+    #[test]
+    fn old_transcript_records_were_judged_by_the_previous_check() {
+        let record = seen(Signal::Transcript, Origin::Client, PARIS, "2026-11-21T09:40:00Z");
+        // First check ever: only the last 15 minutes count.
+        assert_eq!(decide(std::slice::from_ref(&record), &prior(), &rules(), at(NOW)).outcome, Outcome::None);
+        // The previous check ran at 09:50; 09:40 was already judged, 09:55 was not.
+        let checked = Prior { last_check_at: Some(at("2026-11-21T09:50:00Z")), ..prior() };
+        assert_eq!(decide(&[record], &checked, &rules(), at(NOW)).outcome, Outcome::None);
+        let fresh = seen(Signal::Transcript, Origin::Client, PARIS, "2026-11-21T09:55:00Z");
+        assert!(matches!(decide(&[fresh], &checked, &rules(), at(NOW)).outcome, Outcome::Confirmed { .. }));
     }
 
     #[test]

@@ -16,7 +16,6 @@ pub mod target;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
@@ -679,9 +678,4 @@ pub fn clear_partial(ctx: &Ctx, state: &mut State) -> std::result::Result<(), Ve
     state.swap.journal = None;
     state.record(ctx.now(), "latch-cleared", "links re-validated by the operator");
     Ok(())
-}
-
-/// How long a swap keeps detection off afterwards (for reports).
-pub fn cooldown(ctx: &Ctx) -> Duration {
-    ctx.config.quota.cooldown.get()
 }
