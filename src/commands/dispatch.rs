@@ -84,7 +84,7 @@ pub struct Pairing {
 
 pub fn run(ctx: &Ctx, args: &DispatchArgs) -> Result<ExitCode> {
     let report = super::locked_pass(ctx, args.dry_run, |lock, state| dispatch(ctx, lock, state, args.dry_run))?;
-    super::report(ctx, &report.notes, args.json, &report, human)?;
+    super::report(ctx.log(), &report.notes, args.json, &report, human)?;
     Ok(if report.pairs.iter().any(|p| p.outcome == "failed") { ExitCode::DispatchFailed } else { ExitCode::Ok })
 }
 

@@ -19,7 +19,6 @@ use crate::ctx::{Ctx, Inputs};
 use crate::exit::ExitCode;
 use crate::hooks;
 use crate::paths::Env;
-use crate::render;
 use crate::state;
 use crate::tmux::TmuxError;
 
@@ -77,11 +76,7 @@ impl Findings {
 
 pub fn run(inputs: &Inputs, args: &DoctorArgs) -> Result<ExitCode> {
     let report = examine(inputs, args.fix);
-    if args.json {
-        render::print_json(&report)?;
-    } else {
-        render::print(&human(&report))?;
-    }
+    super::report(&inputs.log, &[], args.json, &report, human)?;
     Ok(if report.problems > 0 { ExitCode::ProblemsFound } else { ExitCode::Ok })
 }
 

@@ -16,7 +16,6 @@ use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::hooks::{self, MergeChange};
 use crate::json_file;
-use crate::render;
 
 #[derive(Debug, Serialize)]
 pub struct AccountChange {
@@ -73,11 +72,7 @@ pub fn run(ctx: &Ctx, args: &HooksArgs) -> Result<ExitCode> {
         dry_run: change_args.dry_run,
         accounts,
     };
-    if change_args.json {
-        render::print_json(&report)?;
-    } else {
-        render::print(&human(&report))?;
-    }
+    super::report(ctx.log(), &[], change_args.json, &report, human)?;
     Ok(if failed { ExitCode::Error } else { ExitCode::Ok })
 }
 

@@ -40,7 +40,7 @@ pub struct JanitorAction {
 
 pub fn run(ctx: &Ctx, args: &JanitorArgs) -> Result<ExitCode> {
     let report = super::locked_pass(ctx, args.dry_run, |_lock, state| janitor(ctx, state, args.dry_run))?;
-    super::report(ctx, &report.notes, args.json, &report, human)?;
+    super::report(ctx.log(), &report.notes, args.json, &report, human)?;
     Ok(ExitCode::Ok)
 }
 

@@ -23,6 +23,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::ctx::Ctx;
+use crate::log::Logger;
 use crate::render;
 use crate::state::{State, StateLock};
 
@@ -44,14 +45,14 @@ pub(crate) fn locked_pass<T>(
 
 /// Logs a run's notes as warnings, then prints its report as JSON or as text.
 pub(crate) fn report<T: Serialize>(
-    ctx: &Ctx,
+    log: &Logger,
     notes: &[String],
     json: bool,
     report: &T,
     human: impl FnOnce(&T) -> String,
 ) -> Result<()> {
     for note in notes {
-        ctx.log().warn(note);
+        log.warn(note);
     }
     if json { render::print_json(report) } else { render::print(&human(report)) }
 }

@@ -99,7 +99,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
         }
     }
     drop(lock);
-    commands::report(ctx, &report.notes, args.json, &report, |report| {
+    commands::report(ctx.log(), &report.notes, args.json, &report, |report| {
         let swap = report.swap.as_ref().map(|outcome| commands::swap::human(ctx, outcome)).unwrap_or_default();
         human(report) + &swap
     })?;

@@ -112,11 +112,7 @@ pub struct ClientReport {
 
 pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode> {
     let report = observe(ctx);
-    if args.json {
-        render::print_json(&report)?;
-    } else {
-        render::print(&human(&report))?;
-    }
+    super::report(ctx.log(), &[], args.json, &report, human)?;
     Ok(if report.state_error.is_some() { ExitCode::Error } else { ExitCode::Ok })
 }
 

@@ -69,7 +69,7 @@ pub struct Action {
 
 pub fn run(ctx: &Ctx, args: &WatchOnceArgs) -> Result<ExitCode> {
     let report = super::locked_pass(ctx, args.dry_run, |lock, state| watch(ctx, lock, state, args.dry_run))?;
-    super::report(ctx, &report.notes, args.json, &report, human)?;
+    super::report(ctx.log(), &report.notes, args.json, &report, human)?;
     Ok(if report.unrecovered.is_empty() { ExitCode::Ok } else { ExitCode::WatchUnrecovered })
 }
 

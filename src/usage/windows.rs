@@ -498,7 +498,6 @@ mod tests {
     }
 
     #[test]
-    #[allow(clippy::field_reassign_with_default, reason = "QuotaConfig gains keys on other branches")]
     fn proactive_hit_picks_the_fullest_cap_past_its_threshold() {
         let now = at("2026-11-21T10:00:00Z");
         let responses: Vec<_> = (0..9).map(|i| response(&format!("2026-11-21T09:0{i}:00Z"), 99)).collect();
@@ -513,10 +512,7 @@ mod tests {
         assert_eq!((hit.cap_kind, hit.used, hit.cap, hit.fraction), (CapKind::WeeklyMessages, 9, 9, 1.0));
         assert_eq!(hit.resets_at, None);
 
-        // Field by field: a struct literal would stop compiling as other keys join.
-        let mut quota = QuotaConfig::default();
-        quota.window_5h_threshold = 0.9;
-        quota.window_week_threshold = 1.0;
+        let mut quota = QuotaConfig { window_5h_threshold: 0.9, window_week_threshold: 1.0, ..QuotaConfig::default() };
         let limits = SoftLimits { weekly_messages: Some(20), ..limits };
         let hit = proactive_hit(&account_windows("a", &responses, &limits, None, now), &quota).unwrap();
         assert_eq!(hit.cap_kind, CapKind::FiveHourMessages);
