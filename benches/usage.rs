@@ -4,7 +4,7 @@
 //! Run: `cargo bench --bench usage` (tree size from `CCFAIL_BENCH_MB`, default 1024;
 //! history span from `CCFAIL_BENCH_DAYS`, default 30: with 7 every file is recent and
 //! the cold run reads the whole tree). The tree is made by
-//! `../shared/bench/gen_transcripts.py` under `target/bench-usage/tree-<N>m` (with
+//! `scripts/gen_transcripts.py` under `target/bench-usage/tree-<N>m` (with
 //! `-<D>d` appended for another span) and reused while its parameters are the same. Each
 //! scan runs in a child process (this binary re-executed with `__scan`) so its wall
 //! time includes start-up and its peak RSS is its own (`wait4`'s `ru_maxrss`):
@@ -181,7 +181,7 @@ fn main() {
 fn ensure_tree(base: &Path, megabytes: u64, days: u64) -> PathBuf {
     let name = if days == 30 { format!("tree-{megabytes}m") } else { format!("tree-{megabytes}m-{days}d") };
     let tree = base.join(&name);
-    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_transcripts.py");
+    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen_transcripts.py");
     let params = [
         "--out".to_owned(),
         tree.display().to_string(),

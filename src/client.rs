@@ -3,7 +3,7 @@
 //!
 //! The state file is the client's own word on whether it is busy, idle or waiting, and
 //! gives its session id without reading the screen; it is the first signal everywhere.
-//! The format follows the captures in `shared/fixtures/claude-code/`.
+//! The format follows the captures in `tests/fixtures/claude-code/2.1.197/`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -78,7 +78,7 @@ pub fn project_slug(cwd: &str) -> String {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claude-code/transcripts");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.197/transcripts");
 
     #[test]
     fn reads_the_real_client_state_files() {

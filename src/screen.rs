@@ -1,7 +1,7 @@
 //! Reading a captured Claude Code pane: where the input box is, which lines belong to the
 //! latest exchange, what the client is doing, and the session id it printed on exit.
 //!
-//! The layout knowledge lives here and nowhere else (see `shared/fixtures/claude-code/`,
+//! The layout knowledge lives here and nowhere else (see `tests/fixtures/claude-code/2.1.197/`,
 //! captured from client 2.1.197): the conversation at the top, then the input box (a
 //! full-width `─` rule, the `❯ ` input line, another rule, a footer), blank below. Dialogs
 //! (trust, permission, the Pro plan's `/rate-limit-options`) replace the box with a rule and
@@ -397,7 +397,7 @@ fn judge_activity(lines: &[String], input_box: Option<&InputBox>, exchange: &Exc
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claude-code");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.197");
 
     fn read_fixture(relative: &str) -> String {
         let path = format!("{FIXTURES}/{relative}");

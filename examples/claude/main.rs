@@ -3,7 +3,7 @@
 //!
 //! It draws what the real client draws in a tmux pane, writes the same transcript,
 //! state file and `.claude.json` trust record, and runs hooks with the same payloads,
-//! all as recorded in `shared/fixtures/claude-code/`. What the "server" answers comes
+//! all as recorded in `tests/fixtures/claude-code/2.1.197/`. What the "server" answers comes
 //! from a control file (see `README.md` next to this file). This file parses the
 //! command line and the environment once and hands over to print mode or the
 //! interactive client; it is a separate program and must not use the ccfail library.

@@ -1,5 +1,5 @@
 //! Print mode (`claude -p <prompt>`): one turn, no screen, the reply or the error text
-//! on stdout, exit 0 on a reply and 1 on any error (`shared/fixtures/claude-code/print/`).
+//! on stdout, exit 0 on a reply and 1 on any error (`tests/fixtures/claude-code/2.1.197/print/`).
 //!
 //! Hooks fire as in the interactive client but are waited for, since nothing else
 //! runs; the transcript is written with print mode's `sdk-cli` entrypoint and queue

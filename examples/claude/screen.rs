@@ -6,7 +6,7 @@
 //! (spinner, input box, footer, menus and dialogs) is redrawn, by moving the cursor up
 //! over the previous frame and clearing to the end of the screen. The layout functions
 //! here are pure (text in, lines out) and are matched against
-//! `shared/fixtures/claude-code/screens/*.txt`; only [`Terminal`] writes bytes.
+//! `tests/fixtures/claude-code/2.1.197/screens/*.txt`; only [`Terminal`] writes bytes.
 
 use std::io::{self, Write};
 

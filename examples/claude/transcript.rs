@@ -1,5 +1,5 @@
 //! The session transcript: `$CLAUDE_CONFIG_DIR/projects/<slug>/<session-id>.jsonl`, in
-//! the real client's schema (see `shared/fixtures/claude-code/transcripts/`).
+//! the real client's schema (see `tests/fixtures/claude-code/2.1.197/transcripts/`).
 //!
 //! The file is created at the first prompt, never before. Lines keep the key order of
 //! the real client (an ordered builder, because `serde_json::Value` sorts keys), and

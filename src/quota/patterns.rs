@@ -523,7 +523,7 @@ mod tests {
         assert_eq!(classify_messages(["hello", "world"]), Classification::None);
     }
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claude-code");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.197");
 
     fn read_fixture(relative: &str) -> String {
         let path = format!("{FIXTURES}/{relative}");

@@ -455,7 +455,7 @@ pub fn stable_hash(parts: &[&[u8]]) -> u64 {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claude-code/transcripts");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.197/transcripts");
 
     fn lines_of(file: &str) -> Vec<LineKind> {
         let text = std::fs::read(format!("{FIXTURES}/{file}")).unwrap();
@@ -553,7 +553,7 @@ mod tests {
 
     #[test]
     fn the_fast_walker_agrees_with_serde_on_generated_lines() {
-        let generator = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench/gen_transcripts.py");
+        let generator = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen_transcripts.py");
         let dir = tempfile::tempdir().unwrap();
         let status = std::process::Command::new("python3")
             .args([generator, "--total-mb", "2", "--days", "3", "--seed", "7", "--now", "2026-11-21T10:00:00Z"])

@@ -282,7 +282,7 @@ fn fake_idle_claude(env: &TestEnv, session: &str) {
     })
     .unwrap();
     let fixture =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/claude-code/screens/tui_sub_max20x_idle_fresh.txt");
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.197/screens/tui_sub_max20x_idle_fresh.txt");
     let pane = tmux.observe().unwrap().session_pane(session).unwrap().pane_id.clone();
     tmux.send_line(&pane, &format!("clear; cat {fixture}; sleep 100000")).unwrap();
     env.wait_screen(&pane, "? for shortcuts");

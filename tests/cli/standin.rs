@@ -1,5 +1,5 @@
 //! Tests of the `claude` stand-in (`examples/claude`) against the captures of the real
-//! client in `../shared/fixtures/claude-code/` (the shared reference, beside the repo).
+//! client in `tests/fixtures/claude-code/` (the repo's own captures of the real client).
 //!
 //! Each test runs the stand-in in a REAL tmux server on a private socket inside a temp
 //! dir, in a 200x50 pane running `bash` with `PS1='$ '`, exactly as the captures were
@@ -35,7 +35,7 @@ const FIXTURE_CWD: &str = "/home/op01/work";
 // ----- fixtures ---------------------------------------------------------------------
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/claude-code")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code/2.1.197")
 }
 
 fn fixture(relative: &str) -> String {
