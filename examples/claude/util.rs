@@ -47,14 +47,25 @@ pub fn random_hex(n: usize) -> String {
     random_bytes(n.div_ceil(2)).iter().map(|x| format!("{x:02x}")).collect::<String>()[..n].to_owned()
 }
 
+/// The time the stand-in writes into its files: `$CCFAIL_NOW` when a test pins ccfail's
+/// clock (RFC 3339), else the system clock. Tests give ccfail and every client they run
+/// the same value, so what a client stamps and what ccfail compares it with can never
+/// drift apart with the calendar date.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    std::env::var("CCFAIL_NOW")
+        .ok()
+        .and_then(|text| chrono::DateTime::parse_from_rfc3339(&text).ok())
+        .map_or_else(chrono::Utc::now, |at| at.with_timezone(&chrono::Utc))
+}
+
 /// Milliseconds since the epoch, the unit of the client's state file.
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    now().timestamp_millis()
 }
 
 /// An ISO-8601 UTC timestamp with milliseconds, as in transcript lines.
 pub fn now_iso() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// The project folder name under `projects/`: the cwd with every character outside

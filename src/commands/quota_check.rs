@@ -215,6 +215,15 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         last_check_at: state.quota.last_check.as_ref().map(|check| check.at),
     };
     let decision = detect::decide(&observed, &prior, &rules, now);
+    for ahead in &decision.ahead_of_clock {
+        notes.push(format!(
+            "{} of {} is stamped {} ({}), ahead of this host's clock: set aside, not counted; check the clocks (NTP) of the hosts whose clients write into the account homes",
+            signal_word(ahead.signal),
+            ahead.session.as_deref().unwrap_or("an unknown session"),
+            ahead.seen_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            crate::render::relative(ahead.seen_at, now),
+        ));
+    }
 
     // Record.
     state.quota.spool_offset = read.next_offset;

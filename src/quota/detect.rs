@@ -100,6 +100,16 @@ pub struct Prior {
 /// Without a previous check, how far back a transcript record still speaks of now.
 const FIRST_CHECK_LOOKBACK_MINUTES: i64 = 15;
 
+/// How far a client's stamp may run ahead of this host's clock and still be "now".
+///
+/// A hook event or transcript record stamped later than that is not evidence of the
+/// present: it was written by a client whose clock disagrees with ours (another host
+/// writing the shared transcripts, a clock stepped back, a test clock pinned in the
+/// past). Its true time is unknown, so it is set aside and reported, never counted: a
+/// record ten days "ahead" would otherwise drain an account for ten days. A screen is
+/// different: it is read now, so a pane's time is never later than `now`.
+pub const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
@@ -120,15 +130,54 @@ pub struct Decision {
     pub suspicion: Option<Suspicion>,
     /// "Approaching usage limit" notices: recorded and shown, never acted on.
     pub warnings: Vec<LimitHit>,
+    /// Client signals stamped more than [`MAX_CLOCK_SKEW`] after `now`: set aside.
+    pub ahead_of_clock: Vec<AheadOfClock>,
+}
+
+/// A hook event or transcript record stamped after this host's `now`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AheadOfClock {
+    pub signal: Signal,
+    pub session: Option<String>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// Where `observed` stands against this host's clock: `Ok` with the time to judge it by
+/// (a screen is read now, a small skew is now), or `Err` for a client stamp too far
+/// ahead to be trusted.
+fn judged_time(observed: &Observed, now: DateTime<Utc>) -> Result<DateTime<Utc>, AheadOfClock> {
+    match observed.signal {
+        Signal::Pane => Ok(observed.seen_at.min(now)),
+        Signal::Hook | Signal::Transcript if observed.seen_at > now + MAX_CLOCK_SKEW => {
+            Err(AheadOfClock { signal: observed.signal, session: observed.session.clone(), seen_at: observed.seen_at })
+        }
+        Signal::Hook | Signal::Transcript => Ok(observed.seen_at.min(now)),
+    }
 }
 
 pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime<Utc>) -> Decision {
     if let Some(last_swap) = prior.last_swap_at {
         let until = last_swap + chrono::Duration::from_std(rules.cooldown).unwrap_or_default();
         if now < until {
-            return Decision { outcome: Outcome::Cooldown { until }, suspicion: None, warnings: Vec::new() };
+            return Decision {
+                outcome: Outcome::Cooldown { until },
+                suspicion: None,
+                warnings: Vec::new(),
+                ahead_of_clock: Vec::new(),
+            };
         }
     }
+    let mut ahead_of_clock = Vec::new();
+    let observed: Vec<Observed> = observed
+        .iter()
+        .filter_map(|o| match judged_time(o, now) {
+            Ok(seen_at) => Some(Observed { seen_at, ..o.clone() }),
+            Err(ahead) => {
+                ahead_of_clock.push(ahead);
+                None
+            }
+        })
+        .collect();
     // Client signals from before the active account became active were about another;
     // transcript records older than the previous check were judged by it (one minute of
     // slack for a record written while that check ran).
@@ -173,7 +222,7 @@ pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime
 
     // The client's own word (hooks, transcripts) counts at once.
     if let Some(hit) = best(hits.iter().filter(|(o, _)| o.signal != Signal::Pane).map(|(_, h)| h)) {
-        return Decision { outcome: confirmed(hit), suspicion: None, warnings };
+        return Decision { outcome: confirmed(hit), suspicion: None, warnings, ahead_of_clock };
     }
 
     let pane_hits: Vec<&(&Observed, LimitHit)> = hits.iter().filter(|(o, _)| o.signal == Signal::Pane).collect();
@@ -182,16 +231,23 @@ pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime
     let enough = (rules.min_pool_hits > 0 && pool >= rules.min_pool_hits)
         || (rules.min_dedicated_hits > 0 && dedicated >= rules.min_dedicated_hits);
     let Some(hit) = best(pane_hits.iter().map(|(_, h)| h)).filter(|_| enough) else {
-        return Decision { outcome: Outcome::None, suspicion: None, warnings };
+        return Decision { outcome: Outcome::None, suspicion: None, warnings, ahead_of_clock };
     };
     if hit.reset_at.is_some() {
-        return Decision { outcome: confirmed(hit), suspicion: None, warnings };
+        return Decision { outcome: confirmed(hit), suspicion: None, warnings, ahead_of_clock };
     }
     match &prior.suspicion {
-        Some(earlier) if earlier.account == account => Decision { outcome: confirmed(hit), suspicion: None, warnings },
+        Some(earlier) if earlier.account == account => {
+            Decision { outcome: confirmed(hit), suspicion: None, warnings, ahead_of_clock }
+        }
         _ => {
             let suspicion = Suspicion { account: account.clone(), first_seen: hit.seen_at, hit: hit.clone() };
-            Decision { outcome: Outcome::Suspected { account, hit }, suspicion: Some(suspicion), warnings }
+            Decision {
+                outcome: Outcome::Suspected { account, hit },
+                suspicion: Some(suspicion),
+                warnings,
+                ahead_of_clock,
+            }
         }
     }
 }
@@ -341,6 +397,43 @@ mod tests {
         assert_eq!(decide(&[record], &checked, &rules(), at(NOW)).outcome, Outcome::None);
         let fresh = seen(Signal::Transcript, Origin::Client, PARIS, "2026-11-21T09:55:00Z");
         assert!(matches!(decide(&[fresh], &checked, &rules(), at(NOW)).outcome, Outcome::Confirmed { .. }));
+    }
+
+    #[test]
+    fn a_client_stamp_far_ahead_of_this_clock_is_set_aside_not_counted() {
+        // Ten days ahead: another host's clock, or a clock pinned in the past. Counting
+        // it would drain the account until a reset computed from a time that never was.
+        let ahead = seen(Signal::Transcript, Origin::Client, PARIS, "2026-12-01T21:34:54Z");
+        let hook = seen(Signal::Hook, Origin::Client, PARIS, "2026-11-21T10:06:00Z");
+        let decision = decide(&[ahead, hook], &prior(), &rules(), at(NOW));
+        assert_eq!(decision.outcome, Outcome::None);
+        let signals: Vec<Signal> = decision.ahead_of_clock.iter().map(|a| a.signal).collect();
+        assert_eq!(signals, [Signal::Transcript, Signal::Hook]);
+        assert_eq!(decision.ahead_of_clock[0].seen_at, at("2026-12-01T21:34:54Z"));
+    }
+
+    #[test]
+    fn a_small_skew_is_now() {
+        // Two minutes ahead is within the skew: judged as seen now, reset from now.
+        let record = seen(Signal::Transcript, Origin::Client, PARIS, "2026-11-21T10:02:00Z");
+        let decision = decide(&[record], &prior(), &rules(), at(NOW));
+        let Outcome::Confirmed { hit, drained_until, .. } = decision.outcome else { panic!("{decision:?}") };
+        assert_eq!(hit.seen_at, at(NOW));
+        assert_eq!(drained_until, at("2026-11-21T19:00:00Z"));
+        assert!(decision.ahead_of_clock.is_empty());
+    }
+
+    #[test]
+    fn a_screen_is_read_now_whatever_the_pane_activity_says() {
+        // tmux stamps pane activity with the host's clock; the screen is read at `now`.
+        let observed = [
+            seen(Signal::Pane, Origin::Pool, PARIS, "2026-12-01T21:34:54Z"),
+            seen(Signal::Pane, Origin::Pool, PARIS, "2026-12-01T21:34:55Z"),
+        ];
+        let decision = decide(&observed, &prior(), &rules(), at(NOW));
+        let Outcome::Confirmed { hit, drained_until, .. } = decision.outcome else { panic!("{decision:?}") };
+        assert_eq!(hit.seen_at, at(NOW));
+        assert_eq!(drained_until, at("2026-11-21T19:00:00Z"));
     }
 
     #[test]

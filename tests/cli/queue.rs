@@ -10,15 +10,18 @@ use serde_json::Value;
 
 use crate::support::{Run, TestEnv};
 
-/// Runs on the real clock: cooldowns, grace periods and file ages are real.
-const REAL_CLOCK: &[(&str, &str)] = &[("CCFAIL_NOW", "")];
+/// The stand-in environment on the real clock: cooldowns, grace periods and file ages
+/// are real.
+fn queue_env() -> TestEnv {
+    TestEnv::with_standin().on_real_clock()
+}
 
 fn ccfail(env: &TestEnv, args: &[&str]) -> Run {
-    env.ccfail_with(REAL_CLOCK, args)
+    env.ccfail(args)
 }
 
 fn ccfail_fault(env: &TestEnv, point: &str, args: &[&str]) -> Run {
-    env.ccfail_with(&[("CCFAIL_NOW", ""), ("CCFAIL_FAULT", point)], args)
+    env.ccfail_with(&[("CCFAIL_FAULT", point)], args)
 }
 
 /// The stand-in config with a pool of `max` (at least `min` running Claude), the given
@@ -161,7 +164,7 @@ fn transcripts_mentioning(env: &TestEnv, needle: &str) -> usize {
 
 #[test]
 fn three_projects_twelve_tasks_all_done_in_order_and_the_dedicated_session_untouched() {
-    let env = TestEnv::with_standin();
+    let env = queue_env();
     setup(&env, 3, 3, &[("p1", 0), ("p2", 1), ("p3", 2)], "");
     ccfail(&env, &["hooks", "install"]).status(0);
     // The operator's own session, busy with their own conversation.
@@ -281,8 +284,10 @@ fn fake_idle_claude(env: &TestEnv, session: &str) {
         height: 50,
     })
     .unwrap();
-    let fixture =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.197/screens/tui_sub_max20x_idle_fresh.txt");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/claude-code/2.1.197/screens/tui_sub_max20x_idle_fresh.txt"
+    );
     let pane = tmux.observe().unwrap().session_pane(session).unwrap().pane_id.clone();
     tmux.send_line(&pane, &format!("clear; cat {fixture}; sleep 100000")).unwrap();
     env.wait_screen(&pane, "? for shortcuts");
@@ -290,7 +295,7 @@ fn fake_idle_claude(env: &TestEnv, session: &str) {
 
 #[test]
 fn a_crash_at_every_step_loses_no_task_and_does_none_twice() {
-    let env = TestEnv::with_standin();
+    let env = queue_env();
     setup(&env, 2, 2, &[("p", 0)], "janitor:\n  orphan_after: 0s\n  archive_after: 1h\n");
     let config = fs::read_to_string(env.config_file())
         .unwrap()
@@ -387,7 +392,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn hostile_names_and_bodies_run_nothing_and_escape_nothing() {
-    let env = TestEnv::with_standin();
+    let env = queue_env();
     setup(&env, 1, 1, &[("p", 0)], "");
     let outside = env.path("outside.md");
     fs::write(&outside, "---\ntitle: outside the project\n---\n").unwrap();
@@ -458,7 +463,7 @@ fn hostile_names_and_bodies_run_nothing_and_escape_nothing() {
 
 #[test]
 fn launch_and_env_serve_scripts() {
-    let env = TestEnv::with_standin();
+    let env = queue_env();
     setup(&env, 2, 0, &[], "");
     let run = ccfail(&env, &["env"]);
     run.status(0).stdout_has(&format!("export CLAUDE_CONFIG_DIR={}\n", env.path("accounts/a").display()));
@@ -491,7 +496,7 @@ fn launch_and_env_serve_scripts() {
 
 #[test]
 fn a_hung_session_is_flagged_then_restarted_and_its_task_requeued() {
-    let env = TestEnv::with_standin();
+    let env = queue_env();
     setup(&env, 1, 1, &[("p", 0)], "");
     let config = fs::read_to_string(env.config_file())
         .unwrap()

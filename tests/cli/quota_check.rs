@@ -16,16 +16,28 @@ fn quota_env() -> TestEnv {
     env
 }
 
+/// The pane rules alone: clients run on a config dir outside the configured accounts,
+/// so ccfail reads no transcript of theirs (as for a session an operator started with
+/// another `CLAUDE_CONFIG_DIR`) and no hooks are installed: only the screens speak.
+const UNMANAGED: &str = "unmanaged";
+
+fn screens_only_env() -> TestEnv {
+    let env = quota_env();
+    std::fs::create_dir_all(env.path(&format!("accounts/{UNMANAGED}"))).unwrap();
+    env.trust(UNMANAGED, &env.path("work"));
+    env
+}
+
 fn state(env: &TestEnv) -> Value {
     serde_json::from_str(&std::fs::read_to_string(env.path("state/state.json")).unwrap()).unwrap()
 }
 
 #[test]
 fn two_pool_sessions_at_their_limit_confirm_in_one_run() {
-    let env = quota_env();
-    env.control("a", PARIS);
+    let env = screens_only_env();
+    env.control(UNMANAGED, PARIS);
     for session in ["w1", "w2"] {
-        let pane = env.start_claude(session, "a");
+        let pane = env.start_claude(session, UNMANAGED);
         env.prompt(&pane, "work on the task");
         env.wait_screen(&pane, "resets 8pm (Europe/Paris)");
     }
@@ -64,9 +76,9 @@ fn a_server_error_mentioning_a_rate_limit_is_not_a_hit() {
 
 #[test]
 fn a_pane_hit_without_reset_is_suspected_then_confirmed() {
-    let env = quota_env();
-    env.control("a", r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
-    let pane = env.start_claude("main", "a");
+    let env = screens_only_env();
+    env.control(UNMANAGED, r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
+    let pane = env.start_claude("main", UNMANAGED);
     env.prompt(&pane, "hello");
     env.wait_screen(&pane, "usage limit reached");
     let first = env.ccfail(&["quota-check", "--json"]);
@@ -81,14 +93,14 @@ fn a_pane_hit_without_reset_is_suspected_then_confirmed() {
 
 #[test]
 fn a_suspicion_is_cleared_by_a_clean_run() {
-    let env = quota_env();
-    env.control("a", r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
-    let pane = env.start_claude("main", "a");
+    let env = screens_only_env();
+    env.control(UNMANAGED, r#"{"mode": "limit", "limit_text": "Claude AI usage limit reached", "work_seconds": 0.1}"#);
+    let pane = env.start_claude("main", UNMANAGED);
     env.prompt(&pane, "hello");
     env.wait_screen(&pane, "usage limit reached");
     env.ccfail(&["quota-check"]).status(11).stdout_has("SUSPECTED");
     // The notice was transient: the next exchange works.
-    env.control("a", r#"{"mode": "normal", "work_seconds": 0.1}"#);
+    env.control(UNMANAGED, r#"{"mode": "normal", "work_seconds": 0.1}"#);
     env.prompt(&pane, "again");
     env.wait_screen(&pane, "mode normal");
     env.ccfail(&["quota-check"]).status(0).stdout_has("account a ok");
@@ -140,18 +152,18 @@ fn a_transcript_error_record_confirms_without_hooks() {
     let env = quota_env();
     env.control("a", PARIS);
     // One pool pane is not enough on screen, and no hooks are installed: the client's
-    // transcript record decides. The real clock, since the record carries real time.
+    // transcript record decides.
     let pane = env.start_claude("w1", "a");
     env.prompt(&pane, "hello");
     env.wait_screen(&pane, "resets 8pm");
-    let run = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json"]);
+    let run = env.ccfail(&["quota-check", "--json"]);
     run.status(10);
     let report = run.json();
     assert_eq!(report["hit"]["signal"], "transcript", "{report:#}");
     assert_eq!(report["transcript_errors_read"], 1);
     assert!(report["usage"]["weekly"]["totals"]["messages"].is_number());
     // The record was consumed with the bytes that held it.
-    let again = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json", "--dry-run"]);
+    let again = env.ccfail(&["quota-check", "--json", "--dry-run"]);
     assert_eq!(again.json()["transcript_errors_read"], 0);
 }
 
@@ -165,7 +177,7 @@ fn a_429_that_is_not_the_usage_limit_is_not_a_hit_in_any_signal() {
         env.prompt(&pane, "go");
         env.wait_screen(&pane, "not your usage limit");
     }
-    let run = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json"]);
+    let run = env.ccfail(&["quota-check", "--json"]);
     run.status(0);
     let report = run.json();
     assert_eq!(report["outcome"], "none", "{report:#}");
@@ -190,7 +202,7 @@ fn usage_past_a_soft_cap_is_a_proactive_hit() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let run = env.ccfail_with(&[("CCFAIL_NOW", "")], &["quota-check", "--json"]);
+    let run = env.ccfail(&["quota-check", "--json"]);
     run.status(12);
     let report = run.json();
     assert_eq!(report["outcome"], "none");
@@ -199,6 +211,32 @@ fn usage_past_a_soft_cap_is_a_proactive_hit() {
     assert_eq!(report["usage"]["five_hour"]["totals"]["messages"], 2);
     let state: Value = serde_json::from_str(&std::fs::read_to_string(env.path("state/state.json")).unwrap()).unwrap();
     assert_eq!(state["quota"]["last_check"]["outcome"], "proactive");
-    let status = env.ccfail_with(&[("CCFAIL_NOW", "")], &["status"]);
+    let status = env.ccfail(&["status"]);
     status.status(0).stdout_has("msgs 100%");
+}
+
+#[test]
+fn a_transcript_record_from_a_clock_ten_days_ahead_is_set_aside() {
+    // The suite's old failure, on purpose: a client whose clock runs ten days ahead of
+    // ccfail's writes a limit record. It is not evidence of now, so nothing is drained.
+    let env = quota_env();
+    env.control("a", PARIS);
+    let (pane, _) = env.shell_pane("w1");
+    let command = format!(
+        "CCFAIL_NOW=2026-12-01T21:34:54Z CLAUDE_CONFIG_DIR={} {}",
+        env.path("accounts/a").display(),
+        crate::support::standin_bin().display()
+    );
+    env.tmux().send_line(&pane, &command).unwrap();
+    env.wait_screen(&pane, "? for shortcuts");
+    env.prompt(&pane, "hello");
+    env.wait_screen(&pane, "resets 8pm");
+    let run = env.ccfail(&["quota-check", "--json"]);
+    run.status(0);
+    let report = run.json();
+    assert_eq!(report["outcome"], "none", "{report:#}");
+    assert_eq!(report["transcript_errors_read"], 1);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("2026-12-01T21:34:54Z") && notes.contains("ahead of this host's clock"), "{notes}");
+    assert!(state(&env)["accounts"]["a"]["drained_until"].is_null());
 }

@@ -1,13 +1,21 @@
 //! The sealed environment every integration test runs in: a temp dir holding HOME, XDG
 //! dirs, the state dir, account homes, a shared root and a private tmux socket; a
-//! cleared process environment; a pinned clock. Nothing here can reach the real
-//! `~/.claude` or the default tmux server.
+//! cleared process environment; one clock. Nothing here can reach the real `~/.claude`
+//! or the default tmux server.
+//!
+//! One clock for everything a test runs: ccfail, the tmux server and every client in
+//! its panes see the same `CCFAIL_NOW` (pinned to [`NOW`], or empty for the real
+//! clock), because the tmux server is only ever started through a wrapper that seals
+//! its environment. A test therefore cannot depend on the calendar date.
 
+use std::cell::Cell;
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use ccfail::driver::quote;
 use ccfail::tmux::Tmux;
 use tempfile::TempDir;
 
@@ -16,6 +24,8 @@ pub const NOW: &str = "2026-11-21T10:00:00Z";
 pub struct TestEnv {
     _dir: TempDir,
     pub root: PathBuf,
+    /// `CCFAIL_NOW` for every process of this test: [`NOW`], or empty (the real clock).
+    clock: Cell<&'static str>,
 }
 
 impl TestEnv {
@@ -30,9 +40,47 @@ impl TestEnv {
         for account in ["a", "b"] {
             fs::write(root.join(format!("accounts/{account}/.credentials.json")), "{}").unwrap();
         }
-        let env = TestEnv { _dir: dir, root };
+        let env = TestEnv { _dir: dir, root, clock: Cell::new(NOW) };
         env.write_config(&env.default_config());
+        env.write_tmux_wrapper();
         env
+    }
+
+    /// Runs everything of this test on the real clock (cooldowns, grace periods and file
+    /// ages are then real). Call before anything is started.
+    pub fn on_real_clock(self) -> TestEnv {
+        self.clock.set("");
+        self.write_tmux_wrapper();
+        self
+    }
+
+    /// The environment of every process a test starts, apart from the test itself.
+    fn sealed_vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("HOME", self.path("home").display().to_string()),
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("XDG_CONFIG_HOME", self.path("home/.config").display().to_string()),
+            ("XDG_STATE_HOME", self.path("home/.local/state").display().to_string()),
+            ("TMUX_TMPDIR", self.path("tmp").display().to_string()),
+            ("CCFAIL_NOW", self.clock.get().to_owned()),
+            ("LANG", "C.UTF-8".to_owned()),
+        ]
+    }
+
+    /// `tmp/tmux`: tmux with the sealed environment, so a server the test process starts
+    /// holds the same environment (and clock) as one ccfail starts.
+    fn write_tmux_wrapper(&self) {
+        let real = which("tmux").unwrap_or_else(|| PathBuf::from("tmux"));
+        let vars: Vec<String> = self.sealed_vars().iter().map(|(k, v)| format!("{k}={}", quote(v))).collect();
+        let script =
+            format!("#!/bin/sh\nexec env -i {} {} \"$@\"\n", vars.join(" "), quote(&real.display().to_string()));
+        let wrapper = self.tmux_wrapper();
+        fs::write(&wrapper, script).unwrap();
+        fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn tmux_wrapper(&self) -> PathBuf {
+        self.path("tmp/tmux")
     }
 
     pub fn path(&self, relative: &str) -> PathBuf {
@@ -88,8 +136,7 @@ state:
         self.ccfail_with(&[], args)
     }
 
-    /// `ccfail` with extra environment variables, e.g. `CCFAIL_FAULT`
-    /// (`("CCFAIL_NOW", "")` runs on the real clock).
+    /// `ccfail` with extra environment variables, e.g. `CCFAIL_FAULT`.
     pub fn ccfail_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ccfail"));
         command.arg("--config").arg(self.config_file()).args(args);
@@ -100,20 +147,11 @@ state:
 
     /// Clears the environment and points every location into the temp dir.
     pub fn seal(&self, command: &mut Command) {
-        command
-            .env_clear()
-            .env("HOME", self.path("home"))
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("XDG_CONFIG_HOME", self.path("home/.config"))
-            .env("XDG_STATE_HOME", self.path("home/.local/state"))
-            .env("TMUX_TMPDIR", self.path("tmp"))
-            .env("CCFAIL_NOW", NOW)
-            .env("LANG", "C.UTF-8")
-            .current_dir(&self.root);
+        command.env_clear().envs(self.sealed_vars()).current_dir(&self.root);
     }
 
     pub fn tmux(&self) -> Tmux {
-        Tmux::new("tmux", Some(self.socket()), Duration::from_millis(50))
+        Tmux::new(self.tmux_wrapper(), Some(self.socket()), Duration::from_millis(50))
     }
 }
 
@@ -253,4 +291,9 @@ impl TestEnv {
 pub fn stale_socket(path: &Path) {
     let listener = std::os::unix::net::UnixListener::bind(path).expect("bind");
     drop(listener);
+}
+
+/// The first `name` on `PATH` that is a file.
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|path| path.is_file())
 }
