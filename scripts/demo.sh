@@ -11,18 +11,29 @@
 # The story: two pool sessions and a dedicated one run on account a; dispatch hands
 # them tasks; account a then hits its usage limit; quota-check confirms it and swaps
 # the pool to account b, resuming every conversation; the task finishes on b.
+#
+# The demo stops at the first step that fails, with one line saying which and why,
+# and removes its sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "demo: tmux is needed: sudo apt-get install tmux (Debian/Ubuntu), dnf install tmux, brew install tmux" >&2
+fail() {
+    echo "demo: failed: $*" >&2
     exit 1
-fi
+}
+command -v tmux >/dev/null 2>&1 ||
+    fail "tmux is not installed: sudo apt-get install tmux (Debian/Ubuntu), dnf install tmux, brew install tmux"
+command -v cargo >/dev/null 2>&1 || fail "cargo is not installed: see https://rustup.rs"
 
-echo "== building ccfail and the claude stand-in"
-cargo build --quiet --bin ccfail --example claude
-ccfail="$PWD/target/debug/ccfail"
-claude="$PWD/target/debug/examples/claude"
+echo "== building ccfail and the claude stand-in (the first run takes a few minutes)…"
+cargo build --bin ccfail --example claude || fail "cargo build failed (its errors are above)"
+# Wherever cargo puts its output: CARGO_TARGET_DIR, build.target-dir, or target/.
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+ccfail="$target_dir/debug/ccfail"
+claude="$target_dir/debug/examples/claude"
+for binary in "$ccfail" "$claude"; do
+    [ -x "$binary" ] || fail "cargo built nothing at $binary (target dir: ${target_dir:-unknown})"
+done
 
 sandbox=$(mktemp -d "${TMPDIR:-/tmp}/ccfail-demo.XXXXXX")
 socket="$sandbox/tmux.sock"
@@ -81,20 +92,33 @@ YAML
 
 export HOME="$sandbox/home" XDG_CONFIG_HOME="$sandbox/home/.config" XDG_STATE_HOME="$sandbox/home/.local/state"
 export CCFAIL_CONFIG="$sandbox/config.yaml"
+# run [--expect "CODES"] ARGS...: one ccfail step; any exit code outside CODES (default
+# 0) stops the demo.
 run() {
+    local expect=0
+    if [ "$1" = --expect ]; then
+        expect=$2
+        shift 2
+    fi
     echo
     echo "\$ ccfail $*"
-    "$ccfail" "$@" || echo "(exit $?)"
+    local code=0
+    "$ccfail" "$@" || code=$?
+    [ "$code" = 0 ] || echo "(exit $code)"
+    case " $expect " in
+        *" $code "*) ;;
+        *) fail "ccfail $* exited $code (expected $expect)" ;;
+    esac
 }
 pane() { tmux -S "$socket" display-message -p -t "=$1:" '#{pane_id}'; }
 wait_for() { # session text [seconds]
     for _ in $(seq $((${3:-20} * 10))); do
-        if tmux -S "$socket" capture-pane -p -J -t "=$1:" | grep -qF -- "$2"; then return 0; fi
+        if tmux -S "$socket" capture-pane -p -J -t "=$1:" 2>/dev/null | grep -qF -- "$2"; then return 0; fi
         sleep 0.1
     done
-    echo "demo: $1 did not show '$2' in time" >&2
-    tmux -S "$socket" capture-pane -p -t "=$1:" >&2
-    return 1
+    echo "-- the pane of $1:" >&2
+    tmux -S "$socket" capture-pane -p -t "=$1:" 2>&1 | sed -e 's/[[:space:]]*$//' -e '/^$/d' | tail -12 >&2
+    fail "session $1 did not show '$2' within ${3:-20} s (its pane is above)"
 }
 task() { # id priority title
     printf -- '---\ntitle: "%s"\npriority: %s\n---\n%s\n' "$3" "$2" "$3" > "$sandbox/work/app/.agent-queue/inbox/$1.md"
@@ -107,8 +131,8 @@ counts() {
 }
 
 echo "== sandbox: $sandbox"
-run doctor --fix
 run hooks install
+run doctor --fix
 
 echo
 echo "== the pool (demo-1, demo-2) is started by watch-once; the dedicated session 'main' by launch"
@@ -149,13 +173,14 @@ for _ in $(seq 100); do
     [ -n "$busy" ] && break
     sleep 0.1
 done
-[ -n "$busy" ] || { echo "demo: no pool session showed the limit" >&2; exit 1; }
+[ -n "$busy" ] || fail "no pool session showed the usage limit within 10 s"
 echo "-- the pane of $busy:"
 tmux -S "$socket" capture-pane -p -t "=$busy:" | sed -e 's/[[:space:]]*$//' -e '/^$/d' | tail -9
 
 echo
 echo "== quota-check confirms the hit and swaps the pool to account b"
-run quota-check
+run --expect 10 quota-check
+[ "$(readlink "$sandbox/home/.claude")" = "$sandbox/accounts/b" ] || fail "the active link does not point at account b"
 echo "-- the active link now points at: $(readlink "$sandbox/home/.claude")"
 
 echo
@@ -164,6 +189,9 @@ wait_for "$busy" "mode normal" 30
 sleep 1.5
 run watch-once
 counts
+for id in schema api docs; do
+    [ -f "$sandbox/work/app/.agent-queue/done/$id.md" ] || fail "task $id is not in done/ at the end"
+done
 run status
 run doctor
 

@@ -7,7 +7,7 @@ use ccfail::driver::{self, Launch, Stopped, Waits};
 use ccfail::paths::Env;
 use ccfail::process;
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, wait_until};
 
 const WAITS: Waits = Waits { start: Duration::from_secs(20), stop: Duration::from_secs(5) };
 
@@ -49,12 +49,9 @@ fn a_client_that_ignores_exit_is_ended_by_signal() {
     let env = TestEnv::with_standin();
     let (pane, pid) = env.shell_pane("w1");
     env.tmux().send_line(&pane, "sleep 300").unwrap();
-    for _ in 0..50 {
-        if !process::children(pid).is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("`sleep 300` to run under the pane's shell", Duration::from_secs(20), || {
+        if process::children(pid).is_empty() { Err(env.tmux().capture_one(&pane).unwrap_or_default()) } else { Ok(()) }
+    });
     let waits = Waits { stop: Duration::from_millis(500), ..WAITS };
     assert_eq!(driver::stop(&env.tmux(), &pane, pid, waits).unwrap(), Stopped::Killed);
 }

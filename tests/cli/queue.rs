@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Run, TestEnv};
+use crate::support::{Run, TestEnv, wait_until};
 
 /// The stand-in environment on the real clock: cooldowns, grace periods and file ages
 /// are real.
@@ -58,8 +58,23 @@ watch:
 fn add_task(env: &TestEnv, project: &str, name: &str, text: &str) {
     let path = env.path(&format!("projects/{project}/.agent-queue/inbox")).join(name);
     fs::write(&path, text).unwrap();
-    // Distinct mtimes, so "oldest first" has something to order by.
-    std::thread::sleep(Duration::from_millis(15));
+    // Distinct mtimes one second apart, in the order of the calls, so "oldest first"
+    // has something to order by whatever the file system's timestamp resolution.
+    static ADDED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nth = ADDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let at = std::time::SystemTime::now() - Duration::from_secs(3600) + Duration::from_secs(nth);
+    fs::File::options().write(true).open(&path).unwrap().set_modified(at).unwrap();
+}
+
+/// Waits until a `watch-once --dry-run` would take `count` actions of kind `what`, so the
+/// real run that follows takes them (grace periods and turns end at their own pace).
+fn wait_for_watch_actions(env: &TestEnv, what: &str, count: usize) {
+    wait_until(&format!("watch-once to plan {count} `{what}` action(s)"), Duration::from_secs(30), || {
+        let run = ccfail(env, &["watch-once", "--dry-run", "--json"]);
+        let report = run.json();
+        let planned = report["actions"].as_array().map_or(0, |a| a.iter().filter(|x| x["what"] == what).count());
+        if planned >= count { Ok(()) } else { Err(format!("{report:#}")) }
+    });
 }
 
 fn state(env: &TestEnv) -> Value {
@@ -336,7 +351,7 @@ fn a_crash_at_every_step_loses_no_task_and_does_none_twice() {
 
     add_two(&mut ids);
     ccfail(&env, &["dispatch"]).status(0);
-    std::thread::sleep(Duration::from_millis(1200));
+    wait_for_watch_actions(&env, "complete", 2);
     ccfail_fault(&env, "complete-after-move", &["watch-once"]).status(99);
     converge(&ids, "complete-after-move");
 
@@ -500,19 +515,21 @@ fn a_hung_session_is_flagged_then_restarted_and_its_task_requeued() {
     setup(&env, 1, 1, &[("p", 0)], "");
     let config = fs::read_to_string(env.config_file())
         .unwrap()
-        .replace("  idle_grace: 1s\n", "  idle_grace: 1s\n  stall_after: 1s\n  restart_after: 3s\n");
+        .replace("  idle_grace: 1s\n", "  idle_grace: 1s\n  stall_after: 1s\n  restart_after: 1h\n");
     env.write_config(&config);
     ccfail(&env, &["watch-once"]).status(0);
     env.control("a", r#"{"mode": "hang"}"#);
     add_task(&env, "p", "slow.md", "---\ntitle: never answers\n---\n");
     ccfail(&env, &["dispatch"]).status(0);
     ccfail(&env, &["watch-once"]).status(0);
-    std::thread::sleep(Duration::from_millis(1300));
+    wait_for_watch_actions(&env, "stalled", 1);
     ccfail(&env, &["watch-once"]).status(0).stdout_has("stalled");
     assert_eq!(state(&env)["sessions"]["w1"]["status"], "stalled");
     assert_eq!(history(&env, "session-stalled").len(), 1);
     env.control("a", r#"{"mode": "normal"}"#);
-    std::thread::sleep(Duration::from_millis(2000));
+    // The restart window opens only now, however slow the machine was until here.
+    env.write_config(&config.replace("  restart_after: 1h\n", "  restart_after: 2s\n"));
+    wait_for_watch_actions(&env, "requeue", 1);
     ccfail(&env, &["watch-once"]).status(0).stdout_has("requeue");
     assert_eq!(state(&env)["queue"]["attempts"]["p:slow"], 1);
     cycle_until(&env, Duration::from_secs(30), || env.path("projects/p/.agent-queue/done/slow.md").exists());

@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use crate::support::TestEnv;
+use std::time::Duration;
+
+use crate::support::{TestEnv, wait_until};
 
 const PARIS: &str =
     r#"{"mode": "limit", "limit_text": "You've hit your limit · resets 8pm (Europe/Paris)", "work_seconds": 0.1}"#;
@@ -117,12 +119,10 @@ fn a_stop_failure_hook_event_confirms_from_the_spool() {
     env.prompt(&pane, "hello");
     env.wait_screen(&pane, "resets 8pm");
     let spool = env.path("state/events.jsonl");
-    for _ in 0..100 {
-        if std::fs::read_to_string(&spool).unwrap_or_default().contains("StopFailure") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_until("the StopFailure hook event in the spool", Duration::from_secs(20), || {
+        let text = std::fs::read_to_string(&spool).unwrap_or_default();
+        if text.contains("StopFailure") { Ok(()) } else { Err(format!("spool: {text:?}")) }
+    });
     let run = env.ccfail(&["quota-check", "--json"]);
     run.status(10);
     let report = run.json();
@@ -196,12 +196,10 @@ fn usage_past_a_soft_cap_is_a_proactive_hit() {
     for prompt in ["one [standin work=0.1]", "two [standin work=0.1]"] {
         env.prompt(&pane, prompt);
     }
-    for _ in 0..100 {
-        if env.tmux().capture_one(&pane).unwrap().matches("mode normal").count() >= 2 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_until("both replies on the screen", Duration::from_secs(20), || {
+        let screen = env.tmux().capture_one(&pane).unwrap();
+        if screen.matches("mode normal").count() >= 2 { Ok(()) } else { Err(screen) }
+    });
     let run = env.ccfail(&["quota-check", "--json"]);
     run.status(12);
     let report = run.json();

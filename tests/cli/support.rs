@@ -286,6 +286,23 @@ impl TestEnv {
     }
 }
 
+/// Polls `check` every 50 ms until it gives `Ok`; after `limit` the test fails naming
+/// what was awaited and the last `Err` (what the world looked like then). The only way a
+/// test waits: no fixed sleeps that assume a fast machine.
+#[track_caller]
+pub fn wait_until<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Result<T, String>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        match check() {
+            Ok(value) => return value,
+            Err(last) if started.elapsed() >= limit => {
+                panic!("timed out after {limit:?} waiting for {what}; last seen: {last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
 /// Makes `path` a unix socket file that nothing listens on: what a crashed tmux
 /// server leaves behind.
 pub fn stale_socket(path: &Path) {
