@@ -55,8 +55,11 @@ impl TestEnv {
     }
 
     /// The environment of every process a test starts, apart from the test itself.
-    fn sealed_vars(&self) -> Vec<(&'static str, String)> {
-        vec![
+    ///
+    /// A suite run under `faketime` keeps it: `LD_PRELOAD` and `FAKETIME*` pass through,
+    /// so ccfail, tmux and the clients all see the machine clock the run was given.
+    fn sealed_vars(&self) -> Vec<(String, String)> {
+        let mut vars: Vec<(String, String)> = [
             ("HOME", self.path("home").display().to_string()),
             ("PATH", std::env::var("PATH").unwrap_or_default()),
             ("XDG_CONFIG_HOME", self.path("home/.config").display().to_string()),
@@ -65,6 +68,10 @@ impl TestEnv {
             ("CCFAIL_NOW", self.clock.get().to_owned()),
             ("LANG", "C.UTF-8".to_owned()),
         ]
+        .map(|(k, v)| (k.to_owned(), v))
+        .to_vec();
+        vars.extend(std::env::vars().filter(|(k, _)| k == "LD_PRELOAD" || k.starts_with("FAKETIME")));
+        vars
     }
 
     /// `tmp/tmux`: tmux with the sealed environment, so a server the test process starts
