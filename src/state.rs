@@ -524,6 +524,129 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 
+    /// A store whose `state.json` is one of the committed fixtures.
+    fn store_with(dir: &Path, fixture: &str) -> StateStore {
+        let store = store(dir);
+        fs::DirBuilder::new().mode(0o700).create(&store.paths().dir).unwrap();
+        fs::write(store.paths().state_file(), fixture).unwrap();
+        store
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    /// `tests/fixtures/state/v1.json`, written by the version-1 ccfail (see
+    /// `make-v1.sh` there): every later build must still load it.
+    #[test]
+    fn the_version_1_fixture_loads_with_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), include_str!("../tests/fixtures/state/v1.json"));
+        let state = store.read().unwrap();
+        let accounts: Vec<&str> = state.timeline.iter().map(|span| span.account.as_str()).collect();
+        assert_eq!(accounts, ["a", "b"]);
+        assert_eq!(state.active_account().unwrap().since, at("2026-12-01T23:15:52.666374621Z"));
+
+        let a = &state.accounts["a"];
+        assert_eq!(a.drained_until, Some(at("2026-12-02T19:00:00Z")));
+        let hit = a.last_hit.as_ref().unwrap();
+        assert_eq!(hit.signal, crate::quota::detect::Signal::Hook);
+        assert_eq!(hit.session.as_deref(), Some("w1"));
+        assert_eq!(hit.pattern, "hit_your_limit");
+        assert_eq!(hit.reset_text.as_deref(), Some("8pm (Europe/Paris)"));
+        assert_eq!(hit.reset_at, Some(at("2026-12-02T19:00:00Z")));
+        assert_eq!(state.accounts["b"], AccountState::default());
+
+        assert_eq!(state.quota.spool_offset, 10049);
+        let suspicion = state.quota.suspicion.as_ref().unwrap();
+        assert_eq!(suspicion.account, "b");
+        assert_eq!(suspicion.hit.signal, crate::quota::detect::Signal::Pane);
+        assert_eq!(suspicion.hit.session.as_deref(), Some("main"));
+        assert_eq!(suspicion.hit.reset_at, None);
+        let check = state.quota.last_check.as_ref().unwrap();
+        assert_eq!((check.outcome.as_str(), check.account.as_deref()), ("suspected", Some("b")));
+
+        let swap = state.swap.last.as_ref().unwrap();
+        assert_eq!((swap.from.as_str(), swap.to.as_str()), ("a", "b"));
+        assert!(swap.reason.starts_with("quota hit: You've hit your limit"), "{}", swap.reason);
+        assert_eq!(state.swap.journal, None);
+        assert_eq!(state.swap.partial_latch, None);
+
+        assert_eq!(state.sessions.len(), 3);
+        let main = &state.sessions["main"];
+        assert_eq!((main.kind, main.status, main.task.as_deref()), (SessionKind::Dedicated, SessionStatus::Idle, None));
+        assert_eq!(main.claude_session_id.as_deref(), Some("2301d2b8-93cc-4c6c-acd8-75de3983269a"));
+        for (name, task) in [("w1", "app:tests"), ("w2", "app:docs")] {
+            let session = &state.sessions[name];
+            assert_eq!((session.kind, session.status), (SessionKind::Pool, SessionStatus::Working), "{name}");
+            assert_eq!(session.task.as_deref(), Some(task));
+            assert!(session.since.is_some() && session.last_dispatch.is_some() && session.claude_session_id.is_some());
+            let memo = &state.queue.sessions[name];
+            assert!(memo.delivered, "{name}");
+            assert_eq!(memo.model.as_deref(), Some("sonnet"));
+            let claimed = memo.task_path.as_ref().unwrap().display().to_string();
+            assert!(claimed.ends_with(&format!("/{}.md.dispatched", &task[4..])), "{claimed}");
+            assert!(memo.screen_hash.is_some() && memo.transcript_len.is_some() && memo.last_activity.is_some());
+        }
+        assert_eq!(state.queue.sessions["w1"].screen_hash, Some(9_757_796_139_157_668_972), "a u64 above i64::MAX");
+        assert_eq!(state.queue.spool_offset, 10049);
+        assert_eq!(state.queue.blocked_alerted.iter().collect::<Vec<_>>(), ["app:deploy"]);
+
+        let events: Vec<&str> = state.history.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(
+            events,
+            [
+                "dispatched",
+                "dispatched",
+                "task-done",
+                "task-done",
+                "dispatched",
+                "dispatched",
+                "quota-hit",
+                "swap-started",
+                "swap-done",
+                "quota-suspected",
+                "task-blocked"
+            ]
+        );
+
+        // A save by this build loads back to the same state.
+        store.lock().unwrap().save(&state).unwrap();
+        assert_eq!(store.read().unwrap(), state);
+    }
+
+    /// `tests/fixtures/state/v1-mid-swap.json`: what a version-1 swap killed after its
+    /// first relaunch left, a journal to finish.
+    #[test]
+    fn the_version_1_mid_swap_fixture_loads_its_journal() {
+        use crate::swap::journal::{Phase, Reason};
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), include_str!("../tests/fixtures/state/v1-mid-swap.json"));
+        let state = store.read().unwrap();
+        let journal = state.swap.journal.as_ref().unwrap();
+        assert_eq!((journal.from.as_str(), journal.to.as_str(), journal.phase), ("a", "b", Phase::Switched));
+        let Reason::QuotaHit { snippet, reset_at } = &journal.reason else { panic!("{:?}", journal.reason) };
+        assert!(snippet.contains("resets 8pm"), "{snippet}");
+        assert_eq!(*reset_at, Some(at("2026-12-02T19:00:00Z")));
+        assert!(journal.link_before.as_ref().unwrap().ends_with("accounts/a"));
+        let sessions: Vec<String> = journal
+            .sessions
+            .iter()
+            .map(|s| format!("{} {:?} working={} {:?} {:?}", s.name, s.plan, s.working, s.task, s.outcome))
+            .collect();
+        assert_eq!(
+            sessions,
+            [
+                "main Resume working=false None Some(\"resumed on b\")",
+                "w1 Resume working=true Some(\"app:tests\") None",
+                "w2 Resume working=true Some(\"app:docs\") None",
+            ]
+        );
+        assert!(journal.sessions.iter().all(|s| s.claude_session_id.is_some() && s.cwd.is_some()));
+        assert_eq!(state.swap.last, None);
+        assert_eq!(state.accounts["a"].drained_until, Some(at("2026-12-02T19:00:00Z")));
+    }
+
     #[test]
     fn history_is_bounded() {
         let mut state = State::fresh();
