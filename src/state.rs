@@ -306,14 +306,12 @@ impl StateStore {
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
-            match fs2::FileExt::try_lock_exclusive(&file) {
+            match file.try_lock() {
                 Ok(()) => {
                     let _ = fs::remove_file(self.paths.busy_streak_file());
                     return Ok(StateLock { file, paths: self.paths.clone() });
                 }
-                Err(err)
-                    if err.kind() == io::ErrorKind::WouldBlock || err.raw_os_error() == Some(libc::EWOULDBLOCK) =>
-                {
+                Err(std::fs::TryLockError::WouldBlock) => {
                     if started.elapsed() >= self.lock_wait {
                         let streak = self.bump_busy_streak();
                         return Err(StateError::Busy { lock: lock_path, waited: started.elapsed(), streak });
@@ -321,7 +319,7 @@ impl StateStore {
                     std::thread::sleep(pause.min(self.lock_wait.saturating_sub(started.elapsed())));
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
-                Err(err) => return Err(io_error("lock", &lock_path)(err)),
+                Err(std::fs::TryLockError::Error(err)) => return Err(io_error("lock", &lock_path)(err)),
             }
         }
     }
@@ -376,7 +374,7 @@ impl StateLock {
 
 impl Drop for StateLock {
     fn drop(&mut self) {
-        let _ = fs2::FileExt::unlock(&self.file);
+        let _ = self.file.unlock();
     }
 }
 
