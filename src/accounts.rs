@@ -67,10 +67,10 @@ pub fn check_shared_link(home: &Path, root: &Path, entry: &str) -> io::Result<Sh
 /// Creates the shared target and the link, where [`SharedLink::fixable`] says it may.
 pub fn create_shared_link(home: &Path, root: &Path, entry: &str) -> io::Result<()> {
     let want = root.join(entry);
-    fs::create_dir_all(&want)?;
+    crate::files::create_dir_all(&want)?;
     let link = home.join(entry);
     if fs::symlink_metadata(&link).is_err() {
-        fs::create_dir_all(home)?;
+        crate::files::create_dir_all(home)?;
         symlink(&want, &link)?;
     }
     Ok(())

@@ -14,6 +14,7 @@ pub mod ctx;
 pub mod driver;
 pub mod exit;
 pub mod fault;
+pub mod files;
 pub mod hooks;
 pub mod json_file;
 pub mod log;

@@ -4,15 +4,17 @@
 //! an exclusive `flock` on the lock file (never on `state.json`, which is replaced by
 //! rename) for the whole cycle. Writes go to a temp file in the same dir, are synced,
 //! renamed over `state.json`, and the dir is synced, so a crash leaves the old or the
-//! new file, never a torn one. Files are `0600`. A file that does not parse, or carries
+//! new file, never a torn one. Files are `0600`, opened as [`crate::files`] says: the
+//! state dir must be the user's own and writable by no one else, or every run that
+//! would write state refuses it. A file that does not parse, or carries
 //! a version this build does not know, is an error that names it and keeps a copy
 //! aside: state is never silently reset. Waiting for the lock is bounded; past the wait
 //! the run is "busy, skipped". This module stores; it decides nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::files::{self, Durability};
 use crate::paths::StatePaths;
 use crate::quota::detect::{LimitHit, Suspicion};
 use crate::swap::journal::Journal;
@@ -46,7 +49,14 @@ pub struct State {
     pub history: Vec<HistoryEntry>,
     /// What dispatch, watch-once and janitor carry from one run to the next.
     pub queue: QueueState,
+    /// Fields this build does not know (written by a newer one): kept as they are, so a
+    /// save by this build does not drop them.
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
+
+/// The fields of a state object this build does not know, kept through load and save.
+pub type Unknown = serde_json::Map<String, serde_json::Value>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveSpan {
@@ -63,6 +73,8 @@ pub struct AccountState {
     pub last_hit: Option<LimitHit>,
     /// The last "approaching usage limit" notice.
     pub last_warning: Option<LimitHit>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 /// What quota-check carries from one run to the next.
@@ -75,6 +87,8 @@ pub struct QuotaState {
     pub suspicion: Option<Suspicion>,
     /// When quota-check last ran and what it decided.
     pub last_check: Option<QuotaCheck>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +108,8 @@ pub struct SwapState {
     /// Set when a swap could neither finish nor roll back; every swap is refused until
     /// an operator clears it.
     pub partial_latch: Option<PartialSwapLatch>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +157,8 @@ pub struct SessionState {
     pub last_dispatch: Option<DateTime<Utc>>,
     #[serde(default)]
     pub claude_session_id: Option<String>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 impl SessionState {
@@ -153,6 +171,7 @@ impl SessionState {
             since: None,
             last_dispatch: None,
             claude_session_id: None,
+            unknown: Unknown::new(),
         }
     }
 }
@@ -171,6 +190,8 @@ pub struct QueueState {
     pub sessions: BTreeMap<String, SessionWatch>,
     /// Blocked tasks (`project:id`) already reported by the janitor.
     pub blocked_alerted: BTreeSet<String>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +216,8 @@ pub struct SessionWatch {
     pub transcript_len: Option<u64>,
     /// Why the session was marked failed.
     pub failure: Option<String>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +272,8 @@ pub enum StateError {
     Corrupt { file: PathBuf, kept: PathBuf, reason: String },
     #[error("state file {} has version {found}, this ccfail reads version {STATE_VERSION}; a copy is kept at {}. Run the ccfail that wrote it, or move it away to start fresh", file.display(), kept.display())]
     UnknownVersion { file: PathBuf, kept: PathBuf, found: u64 },
+    #[error("state dir {} {problem}: refused, since whoever may change it can make ccfail write where they choose. Fix: {fix}", dir.display())]
+    UnsafeDir { dir: PathBuf, problem: String, fix: String },
     #[error("could not {action} {}", path.display())]
     Io {
         action: &'static str,
@@ -285,35 +310,29 @@ impl StateStore {
         load_file(&self.paths.state_file())
     }
 
-    /// Takes the exclusive lock, waiting at most the configured time.
+    /// Takes the exclusive lock, waiting at most the configured time. Refuses a state dir
+    /// that is not the user's own or that others may write; once the lock is held, the
+    /// temp files of writers that died are removed.
     pub fn lock(&self) -> Result<StateLock, StateError> {
         let dir = &self.paths.dir;
         if !dir.exists() {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(io_error("create the state dir", dir))?;
+            files::create_dir_all(dir).map_err(io_error("create the state dir", dir))?;
         }
+        check_dir(dir)?;
         let lock_path = self.paths.lock_file();
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(io_error("open the state lock", &lock_path))?;
+        let file = files::open_read_write(&lock_path).map_err(io_error("open the state lock", &lock_path))?;
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
             match file.try_lock() {
                 Ok(()) => {
-                    let _ = fs::remove_file(self.paths.busy_streak_file());
+                    files::remove_stale_temps(dir);
+                    self.busy_streak(StreakChange::End);
                     return Ok(StateLock { file, paths: self.paths.clone() });
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     if started.elapsed() >= self.lock_wait {
-                        let streak = self.bump_busy_streak();
+                        let streak = self.busy_streak(StreakChange::Bump);
                         return Err(StateError::Busy { lock: lock_path, waited: started.elapsed(), streak });
                     }
                     std::thread::sleep(pause.min(self.lock_wait.saturating_sub(started.elapsed())));
@@ -324,13 +343,34 @@ impl StateStore {
         }
     }
 
-    /// Counts runs in a row that found the lock busy, in a small file beside it (a busy
-    /// run cannot write the state); the next run that gets the lock removes it.
-    fn bump_busy_streak(&self) -> u32 {
-        let file = self.paths.busy_streak_file();
-        let streak = fs::read_to_string(&file).ok().and_then(|t| t.trim().parse::<u32>().ok()).unwrap_or(0) + 1;
-        let _ = write_atomically(&file, format!("{streak}\n").as_bytes());
-        streak
+    /// Counts runs in a row that found the state lock busy, in a small file beside it (a
+    /// busy run cannot write the state), read and rewritten under that file's own
+    /// `flock` so that busy runs at the same moment each count; the next run that gets
+    /// the state lock empties it. Returns the new count.
+    fn busy_streak(&self, change: StreakChange) -> u32 {
+        let path = self.paths.busy_streak_file();
+        if change == StreakChange::End && !path.exists() {
+            return 0;
+        }
+        let count = || -> io::Result<u32> {
+            let mut file = files::open_read_write(&path)?;
+            // Held for a read and a write of a few bytes, by busy runs only.
+            file.lock()?;
+            let mut text = String::new();
+            file.read_to_string(&mut text)?;
+            let streak = match change {
+                StreakChange::Bump => text.trim().parse::<u32>().unwrap_or(0).saturating_add(1),
+                StreakChange::End => 0,
+            };
+            file.set_len(0)?;
+            file.rewind()?;
+            if streak > 0 {
+                file.write_all(format!("{streak}\n").as_bytes())?;
+            }
+            Ok(streak)
+        };
+        // Only a count for a notification: a run that cannot keep it still goes on.
+        count().unwrap_or(u32::from(change == StreakChange::Bump))
     }
 
     /// One read-modify-write under the lock: load, let `change` edit, save.
@@ -343,6 +383,20 @@ impl StateStore {
         let out = change(&mut state)?;
         lock.save(&state)?;
         Ok(out)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StreakChange {
+    Bump,
+    End,
+}
+
+/// Refuses a state dir that is not the user's own or that others may write.
+fn check_dir(dir: &Path) -> Result<(), StateError> {
+    match files::private_dir_problem(dir).map_err(io_error("check the state dir", dir))? {
+        None => Ok(()),
+        Some(files::UnsafeDir { problem, fix }) => Err(StateError::UnsafeDir { dir: dir.to_path_buf(), problem, fix }),
     }
 }
 
@@ -378,35 +432,18 @@ impl Drop for StateLock {
     }
 }
 
-/// Writes `bytes` to `target` by temp file + fsync + rename + dir fsync, mode 0600.
+/// Writes `bytes` to `target` by temp file + fsync + rename + dir fsync, mode 0600 (see
+/// [`files::replace`]).
 pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), StateError> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    // Unique per call: threads of one process may replace the same file at once.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .mode(0o600)
-            .open(&temp)
-            .map_err(io_error("create", &temp))?;
-        file.write_all(bytes).map_err(io_error("write", &temp))?;
-        file.sync_all().map_err(io_error("sync", &temp))?;
-        fs::rename(&temp, target).map_err(io_error("replace", target))?;
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io_error("sync the dir", dir))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
+    files::replace(target, bytes, Durability::Synced).map_err(|err| StateError::Io {
+        action: err.action,
+        path: err.path,
+        source: err.source,
+    })
 }
 
 fn load_file(path: &Path) -> Result<State, StateError> {
-    let bytes = match fs::read(path) {
+    let bytes = match files::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(State::fresh()),
         Err(err) => return Err(io_error("read the state file", path)(err)),
@@ -445,14 +482,20 @@ fn keep_copy(path: &Path, bytes: &[u8]) -> PathBuf {
 }
 
 /// Whether a file's permissions let anyone but the owner read or write it.
+/// A symlink is not judged here (its own mode means nothing; doctor reports links).
 pub fn too_open(path: &Path) -> io::Result<Option<u32>> {
-    let mode = fs::metadata(path)?.permissions().mode() & 0o777;
+    let meta = fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Ok(None);
+    }
+    let mode = meta.permissions().mode() & 0o777;
     Ok((mode & 0o077 != 0).then_some(mode))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::DirBuilderExt;
 
     fn store(dir: &Path) -> StateStore {
         StateStore::new(StatePaths::new(dir.join("state")), Duration::from_millis(200))
@@ -518,8 +561,112 @@ mod tests {
         assert!(matches!(store.lock().unwrap_err(), StateError::Busy { streak: 2, .. }), "runs in a row are counted");
         drop(_held);
         drop(store.lock().unwrap());
-        assert!(!store.paths().busy_streak_file().exists(), "a run that gets the lock ends the streak");
+        assert_eq!(fs::read_to_string(store.paths().busy_streak_file()).unwrap(), "", "the lock ends the streak");
+        let _held = store.lock().unwrap();
+        assert!(matches!(store.lock().unwrap_err(), StateError::Busy { streak: 1, .. }), "a new streak starts at 1");
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn busy_runs_at_the_same_moment_each_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(StatePaths::new(dir.path().join("state")), Duration::from_millis(1));
+        let _held = store.lock().unwrap();
+        let mut streaks: Vec<u32> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..16)
+                .map(|_| {
+                    scope.spawn(|| match store.lock() {
+                        Err(StateError::Busy { streak, .. }) => streak,
+                        other => panic!("{other:?}"),
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|run| run.join().unwrap()).collect()
+        });
+        streaks.sort_unstable();
+        assert_eq!(streaks, (1..=16).collect::<Vec<u32>>(), "no two runs read the same count");
+    }
+
+    #[test]
+    fn a_state_dir_others_may_write_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        drop(store.lock().unwrap());
+        fs::set_permissions(&store.paths().dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let err = store.update(|_| Ok::<_, StateError>(())).unwrap_err();
+        let shown = store.paths().dir.display();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "state dir {shown} has mode 777: other users may change what is in it: refused, since whoever may change it can make ccfail write where they choose. Fix: chmod 700 {shown}"
+            )
+        );
+        fs::set_permissions(&store.paths().dir, fs::Permissions::from_mode(0o700)).unwrap();
+        drop(store.lock().unwrap());
+    }
+
+    #[test]
+    fn no_planted_link_is_written_through_and_dead_writers_temps_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        drop(store.lock().unwrap());
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious\n").unwrap();
+        let state_dir = &store.paths().dir;
+        fs::remove_file(store.paths().lock_file()).unwrap();
+        std::os::unix::fs::symlink(&victim, store.paths().lock_file()).unwrap();
+        let err = store.lock().unwrap_err();
+        assert!(err.to_string().starts_with("could not open the state lock"), "{err}");
+        assert!(format!("{:?}", err).contains("is a symlink: refused"), "{err:?}");
+        fs::remove_file(store.paths().lock_file()).unwrap();
+        std::os::unix::fs::symlink(&victim, store.paths().state_file()).unwrap();
+        assert!(store.read().is_err(), "state.json is not read through a link");
+        fs::remove_file(store.paths().state_file()).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+
+        let stale = state_dir.join(".state.json.tmp-99999999-0");
+        fs::write(&stale, "{").unwrap();
+        drop(store.lock().unwrap());
+        assert!(!stale.exists(), "a temp of a dead writer is removed under the lock");
+        for file in [store.paths().lock_file(), store.paths().busy_streak_file()] {
+            if file.exists() {
+                assert_eq!(too_open(&file).unwrap(), None, "{}", file.display());
+            }
+        }
+    }
+
+    #[test]
+    fn fields_of_a_newer_build_are_kept_on_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut document: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/state/v1.json")).unwrap();
+        document["delivery_tokens"] = serde_json::json!({"w1": "tok-1"});
+        document["accounts"]["a"]["plan"] = serde_json::json!("max");
+        document["sessions"]["w1"]["attempt"] = serde_json::json!(3);
+        document["queue"]["sessions"]["w2"]["proof"] = serde_json::json!({"token": "t", "seen": true});
+        document["queue"]["journal_of_tasks"] = serde_json::json!([1, 2]);
+        document["quota"]["windows"] = serde_json::json!(null);
+        document["swap"]["history"] = serde_json::json!([]);
+        let store = store_with(dir.path(), &document.to_string());
+        store
+            .update(|state| {
+                state.record(at("2026-12-02T00:00:00Z"), "test", "saved by this build");
+                Ok::<_, StateError>(())
+            })
+            .unwrap();
+        let saved: serde_json::Value = serde_json::from_slice(&fs::read(store.paths().state_file()).unwrap()).unwrap();
+        for pointer in [
+            "/delivery_tokens/w1",
+            "/accounts/a/plan",
+            "/sessions/w1/attempt",
+            "/queue/sessions/w2/proof/seen",
+            "/queue/journal_of_tasks/1",
+            "/quota/windows",
+            "/swap/history",
+        ] {
+            assert_eq!(saved.pointer(pointer), document.pointer(pointer), "{pointer}");
+        }
+        assert_eq!(saved["history"].as_array().unwrap().len(), 12);
     }
 
     /// A store whose `state.json` is one of the committed fixtures.

@@ -351,7 +351,28 @@ fn check_state(ctx: &Ctx, findings: &mut Findings) {
             );
         }
     }
-    for path in [file, paths.lock_file()] {
+    if let Ok(Some(problem)) = crate::files::private_dir_problem(&paths.dir) {
+        findings.problem(
+            "state",
+            paths.dir.display().to_string(),
+            format!("the state dir {}: every run that writes state refuses it", problem.problem),
+            problem.fix,
+        );
+    }
+    let spool = paths.dir.join(hooks::SPOOL_FILE);
+    if let Ok(meta) = std::fs::symlink_metadata(&spool)
+        && !meta.is_file()
+    {
+        let what = if meta.file_type().is_symlink() { "a symlink" } else { "not a regular file" };
+        findings.problem(
+            "state",
+            spool.display().to_string(),
+            format!("the hook spool is {what}: the hooks refuse to append to it, so no hook event arrives"),
+            format!("rm {} (the next hook creates it)", spool.display()),
+        );
+    }
+    let head_cache = paths.dir.join(super::dispatch::HEAD_CACHE_FILE);
+    for path in [file, paths.lock_file(), spool, paths.usage_file(), head_cache, paths.busy_streak_file()] {
         if let Ok(Some(mode)) = state::too_open(&path) {
             findings.problem(
                 "state",

@@ -4,7 +4,6 @@
 //! parse is reported and left untouched. Files are replaced atomically, keeping their
 //! permissions.
 
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -40,11 +39,18 @@ pub fn run(ctx: &Ctx, args: &HooksArgs) -> Result<ExitCode> {
     };
     if install && !change_args.dry_run {
         let dir = &ctx.state.paths().dir;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
+        crate::files::create_dir_all(dir)
             .with_context(|| format!("could not create the state dir {} for the hook spool", dir.display()))?;
+        if let Some(problem) = crate::files::private_dir_problem(dir)
+            .with_context(|| format!("could not check the state dir {}", dir.display()))?
+        {
+            anyhow::bail!(
+                "state dir {} {}: refused, the hooks would append to a spool others may replace. Fix: {}",
+                dir.display(),
+                problem.problem,
+                problem.fix
+            );
+        }
     }
     let exe = std::env::current_exe().context("could not find the ccfail binary's own path")?;
     let exe = exe.canonicalize().unwrap_or(exe);

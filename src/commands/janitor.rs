@@ -197,7 +197,7 @@ fn report_note(act: &mut impl FnMut(&'static str, String, String), spool: &std::
 /// without any lock, so the file is never replaced; readers' offsets stay valid.
 fn punch_hole(spool: &std::path::Path, len: u64) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new().write(true).open(spool)?;
+    let file = crate::files::open_write(spool)?;
     // SAFETY: fallocate on an open descriptor we own; the range lies inside the file.
     let rc = unsafe {
         libc::fallocate(

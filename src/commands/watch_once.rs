@@ -511,7 +511,7 @@ fn fresh_claude(
 /// newest `checkpoint.keep` kept.
 fn checkpoint(ctx: &Ctx, state: &State, view: &View<'_>, now: DateTime<Utc>) -> Result<()> {
     let dir = checkpoint_dir(ctx).join(&view.name);
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    crate::files::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
     let entry = state.sessions.get(&view.name);
     let lines: Vec<&str> = view.text.map(|t| t.trim_end().lines().collect()).unwrap_or_default();
     let keep_from = lines.len().saturating_sub(ctx.config.checkpoint.lines as usize);

@@ -7,11 +7,10 @@
 //! tmux call. The pane is recorded as `TMUX_PANE` and the server as the socket from
 //! `TMUX`; readers map pane to session with the observe they make anyway. Readers
 //! consume the spool from an offset kept in state and leave a torn last line for the
-//! next run.
+//! next run. The spool is opened as [`crate::files`] says: in a state dir that is the
+//! user's own, never through a symlink, never blocking, only a regular file.
 
-use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -91,18 +90,30 @@ impl HookEvent {
 
 /// Appends one event with a single `write` on an `O_APPEND` descriptor, so concurrent
 /// hooks never interleave and a reader never sees half a line from a finished hook.
+/// The line starts with a newline too: a line torn by a hook killed mid-write is ended
+/// there, as a bad line of its own, instead of swallowing this event.
 pub fn append(spool: &Path, event: &HookEvent) -> io::Result<()> {
-    let mut line = serde_json::to_vec(event).map_err(io::Error::other)?;
+    let mut line = vec![b'\n'];
+    serde_json::to_writer(&mut line, event).map_err(io::Error::other)?;
     line.push(b'\n');
     // The state dir is made by `hooks install` and by every run that writes state; a
     // hook never creates it, so a removed setup is not brought back by a late client.
-    let mut file = OpenOptions::new().create(true).append(true).mode(0o600).open(spool)?;
-    file.write_all(&line)
+    let dir = spool.parent().unwrap_or(Path::new("."));
+    if let Some(unsafe_dir) = crate::files::private_dir_problem(dir)? {
+        return Err(io::Error::other(format!(
+            "state dir {} {}: refused. Fix: {}",
+            dir.display(),
+            unsafe_dir.problem,
+            unsafe_dir.fix
+        )));
+    }
+    crate::files::open_append(spool)?.write_all(&line)
 }
 
 /// Events after `offset`, and the offset after the last complete line. A torn last
 /// line (a hook still writing, or killed mid-write) is left for the next run; a line
 /// that does not parse is skipped and reported.
+#[derive(Debug)]
 pub struct SpoolRead {
     pub events: Vec<HookEvent>,
     pub next_offset: u64,
@@ -110,7 +121,7 @@ pub struct SpoolRead {
 }
 
 pub fn read_from(spool: &Path, offset: u64) -> io::Result<SpoolRead> {
-    let mut file = match fs::File::open(spool) {
+    let mut file = match crate::files::open_read(spool) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             return Ok(SpoolRead { events: Vec::new(), next_offset: 0, skipped: Vec::new() });

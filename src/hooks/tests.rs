@@ -1,3 +1,4 @@
+use std::fs::{self, OpenOptions};
 use std::path::Path;
 
 use super::*;
@@ -68,6 +69,59 @@ fn torn_last_line_waits_for_the_next_read() {
     // A spool replaced by a shorter one is read from its start.
     fs::write(&spool, "").unwrap();
     assert_eq!(read_from(&spool, second.next_offset).unwrap().next_offset, 0);
+}
+
+#[test]
+fn a_line_torn_by_a_killed_hook_does_not_swallow_the_next_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join(SPOOL_FILE);
+    let stop =
+        HookEvent::from_payload(&json!({"hook_event_name": "Stop", "session_id": "s"}), at(), None, None).unwrap();
+    append(&spool, &stop).unwrap();
+    // A hook killed in the middle of its write: half a line, no newline.
+    OpenOptions::new().append(true).open(&spool).unwrap().write_all(b"{\"at\":\"2026-11-21T10:00:00Z\",\"ev").unwrap();
+    let failure =
+        HookEvent::from_payload(&json!({"hook_event_name": "StopFailure", "error": "rate_limit"}), at(), None, None)
+            .unwrap();
+    append(&spool, &failure).unwrap();
+    let read = read_from(&spool, 0).unwrap();
+    assert_eq!(read.events, [stop, failure], "the event after the torn line is whole");
+    assert_eq!(read.skipped.len(), 1, "the torn half is reported: {:?}", read.skipped);
+    assert_eq!(read.next_offset, fs::metadata(&spool).unwrap().len());
+}
+
+#[test]
+fn the_spool_is_never_a_link_a_fifo_or_in_a_dir_others_may_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let event = HookEvent::from_payload(&json!({"hook_event_name": "Stop"}), at(), None, None).unwrap();
+    let victim = dir.path().join("victim");
+    fs::write(&victim, "precious\n").unwrap();
+    let spool = dir.path().join(SPOOL_FILE);
+    std::os::unix::fs::symlink(&victim, &spool).unwrap();
+    let err = append(&spool, &event).unwrap_err().to_string();
+    assert!(err.contains("is a symlink: refused"), "{err}");
+    assert!(read_from(&spool, 0).is_err(), "a reader does not follow it either");
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+    fs::remove_file(&spool).unwrap();
+
+    let c = std::ffi::CString::new(spool.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let started = std::time::Instant::now();
+    let err = append(&spool, &event).unwrap_err().to_string();
+    assert!(err.contains("FIFO"), "{err}");
+    assert!(read_from(&spool, 0).unwrap_err().to_string().contains("not a regular file"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "nothing blocked");
+    fs::remove_file(&spool).unwrap();
+
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    let err = append(&spool, &event).unwrap_err().to_string();
+    assert!(err.contains("has mode 777") && err.contains("Fix: chmod 700"), "{err}");
+    assert!(!spool.exists());
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+    append(&spool, &event).unwrap();
+    assert_eq!(fs::metadata(&spool).unwrap().permissions().mode() & 0o777, 0o600);
 }
 
 #[test]

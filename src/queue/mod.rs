@@ -7,8 +7,11 @@
 //! inside one project, never onto an existing file, so a crash leaves it under one of
 //! them. Markers beside a task (`T.md.blocked`, `T.md.invalid`, `failed/T.md.reason`)
 //! are never the task. Names read from an inbox are checked before any path is built
-//! from them, nothing in an inbox is followed through a symlink, and a task's body is
-//! never read beyond its front matter. Deciding what to move is `plan`'s job.
+//! from them (a name too long to take `.dispatched` is invalid), nothing in an inbox is
+//! followed through a symlink, tasks move only into real dirs (`done/`, `failed/`,
+//! `done/archive/<month>/` that are symlinks are refused), what ccfail writes beside a
+//! task is `0600` and its dirs `0700` (see [`crate::files`]), and a task's body is never
+//! read beyond its front matter. Deciding what to move is `plan`'s job.
 
 pub mod ops;
 pub mod plan;
@@ -144,10 +147,28 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn marker(&self, projects: &[Project]) -> PathBuf {
-        let mut name = self.raw_name.clone();
-        name.push(".invalid");
-        projects[self.project].inbox().join(name)
+        projects[self.project].inbox().join(marker_name(&self.raw_name))
     }
+}
+
+/// The longest file name the filesystems ccfail runs on take (`NAME_MAX`).
+const NAME_MAX: usize = 255;
+/// The longest suffix a task's name gets in the inbox (`T.md` → `T.md.dispatched`).
+const CLAIM_SUFFIX: &str = ".dispatched";
+
+/// `<task>.invalid`, the marker beside an invalid task. A name too long for that suffix
+/// gets its first bytes, `~`, and a digest of the whole name, so it still fits and stays
+/// one per task.
+fn marker_name(task: &OsStr) -> OsString {
+    let bytes = task.as_bytes();
+    let suffix = b".invalid";
+    if bytes.len() + suffix.len() <= NAME_MAX {
+        return OsStr::from_bytes(&[bytes, suffix].concat()).to_owned();
+    }
+    let digest = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    let tail = format!("~{digest:016x}.md.invalid");
+    let keep = NAME_MAX - tail.len();
+    OsStr::from_bytes(&[&bytes[..keep], tail.as_bytes()].concat()).to_owned()
 }
 
 /// What one pass over the inboxes found.
@@ -183,15 +204,19 @@ struct CachedHead {
 
 impl HeadCache {
     pub fn load(file: &Path) -> HeadCache {
-        fs::read(file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default()
+        crate::files::read(file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default()
     }
 
     /// Temp file and rename, without the fsyncs state gets: a torn or lost cache only
     /// costs one full read.
     pub fn save(&self, file: &Path) -> io::Result<()> {
-        let temp = file.with_extension(format!("tmp-{}", std::process::id()));
-        fs::write(&temp, serde_json::to_vec(self).map_err(io::Error::other)?)?;
-        fs::rename(&temp, file)
+        let bytes = serde_json::to_vec(self).map_err(io::Error::other)?;
+        crate::files::replace(file, &bytes, crate::files::Durability::Unsynced).map_err(|err| {
+            io::Error::new(
+                err.source.kind(),
+                format!("could not {} {}: {}", err.action, err.path.display(), err.source),
+            )
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -280,6 +305,7 @@ fn scan_inbox(
             Err(err) => return Err(err),
         }
     }
+    // Marker file names as found; a task's marker is `marker_name(task)`.
     let mut invalid_markers: HashSet<OsString> = HashSet::new();
     let mut candidates = Vec::new();
     for entry in fs::read_dir(&inbox)? {
@@ -289,8 +315,8 @@ fn scan_inbox(
         if bytes.starts_with(b".") {
             continue;
         }
-        if let Some(stem) = bytes.strip_suffix(b".md.invalid") {
-            invalid_markers.insert(OsStr::from_bytes(&[stem, b".md"].concat()).to_owned());
+        if bytes.ends_with(b".md.invalid") {
+            invalid_markers.insert(raw.clone());
         } else if let Some(id) = bytes.strip_suffix(b".md.dispatched") {
             if let Some(id) = std::str::from_utf8(id).ok().filter(|id| is_safe_component(id)) {
                 scan.claimed.push((index, id.to_owned()));
@@ -310,7 +336,7 @@ fn scan_inbox(
             project: index,
             name: raw.to_string_lossy().into_owned(),
             reason,
-            marked: invalid_markers.contains(&raw),
+            marked: invalid_markers.contains(&marker_name(&raw)),
             raw_name: raw.clone(),
         };
         let id = raw.to_str().and_then(|name| name.strip_suffix(".md")).filter(|id| is_safe_component(id));
@@ -320,6 +346,15 @@ fn scan_inbox(
             ));
             continue;
         };
+        if raw.len() + CLAIM_SUFFIX.len() > NAME_MAX {
+            scan.invalid.push(invalid(format!(
+                "the file name is {} bytes: claimed it would be {CLAIM_SUFFIX:?} longer, past the {NAME_MAX} a name may have; \
+                 rename it to at most {} bytes",
+                raw.len(),
+                NAME_MAX - CLAIM_SUFFIX.len()
+            )));
+            continue;
+        }
         // The entry's own metadata does not follow a symlink: a link is refused unopened.
         let meta = match entry.metadata() {
             Ok(meta) if meta.file_type().is_symlink() => {
@@ -349,17 +384,16 @@ fn scan_inbox(
                 project: index,
                 id: id.to_owned(),
                 front,
-                title,
+                // A prompt names the task by its title: one with none is called by its id.
+                title: if title.is_empty() { id.to_owned() } else { title },
                 modified: meta.modified().map(utc).unwrap_or_default(),
             }),
             Err(reason) => scan.invalid.push(invalid(reason)),
         }
     }
-    let still_invalid: HashSet<&OsString> =
-        scan.invalid.iter().filter(|i| i.project == index).map(|i| &i.raw_name).collect();
-    for task in invalid_markers.iter().filter(|name| !still_invalid.contains(name)) {
-        let mut marker = task.clone();
-        marker.push(".invalid");
+    let still_invalid: HashSet<OsString> =
+        scan.invalid.iter().filter(|i| i.project == index).map(|i| marker_name(&i.raw_name)).collect();
+    for marker in invalid_markers.iter().filter(|marker| !still_invalid.contains(*marker)) {
         scan.stale_markers.push(inbox.join(marker));
     }
     Ok(())
@@ -443,11 +477,21 @@ impl<'a> Dependencies<'a> {
     }
 }
 
-/// Ids under `done/archive/*/`.
+/// Whether `dir` is a dir itself, not a link to one.
+fn is_real_dir(dir: &Path) -> bool {
+    fs::symlink_metadata(dir).is_ok_and(|meta| meta.is_dir())
+}
+
+/// Ids under `done/archive/*/` (links to dirs are not followed).
 fn archived_ids(done: &Path) -> HashSet<String> {
-    let Ok(months) = fs::read_dir(done.join("archive")) else { return HashSet::new() };
+    let archive = done.join("archive");
+    if !is_real_dir(done) || !is_real_dir(&archive) {
+        return HashSet::new();
+    }
+    let Ok(months) = fs::read_dir(archive) else { return HashSet::new() };
     months
         .filter_map(Result::ok)
+        .filter(|month| month.file_type().is_ok_and(|t| t.is_dir()))
         .filter_map(|month| fs::read_dir(month.path()).ok())
         .flatten()
         .filter_map(Result::ok)
@@ -510,7 +554,7 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
 /// Moves `from` into `dir` as `<id>.md`, or `<id>.<n>.md` when that name is taken (a
 /// task with the same id went there before): both are kept.
 fn move_into(from: &Path, dir: &Path, id: &str) -> io::Result<PathBuf> {
-    fs::create_dir_all(dir)?;
+    crate::files::real_dir(dir)?;
     for n in 1..1000 {
         let name = if n == 1 { format!("{id}.md") } else { format!("{id}.{n}.md") };
         let to = dir.join(name);
@@ -550,17 +594,20 @@ pub fn complete(project: &Project, id: &str) -> io::Result<PathBuf> {
 pub fn fail(project: &Project, id: &str, reason: &str) -> io::Result<PathBuf> {
     let from = project.claimed(id);
     let failed = project.failed();
-    fs::create_dir_all(&failed).map_err(|e| with_path(e, "create", &failed))?;
+    crate::files::real_dir(&failed).map_err(|e| with_path(e, "use", &failed))?;
     let note = failed.join(format!("{id}.md.reason"));
-    fs::write(&note, format!("{reason}\n")).map_err(|e| with_path(e, "write", &note))?;
+    crate::files::write(&note, format!("{reason}\n").as_bytes()).map_err(|e| with_path(e, "write", &note))?;
     move_into(&from, &failed, id).map_err(|e| with_path(e, "move to failed/", &from))
 }
 
 /// `done/<name> → done/archive/<month>/<name>`.
 pub fn archive(project: &Project, name: &OsStr, month: &str) -> io::Result<PathBuf> {
     let from = project.done().join(name);
-    let dir = project.done().join("archive").join(month);
-    fs::create_dir_all(&dir).map_err(|e| with_path(e, "create", &dir))?;
+    let archive = project.done().join("archive");
+    let dir = archive.join(month);
+    for step in [project.done(), archive, dir.clone()] {
+        crate::files::real_dir(&step).map_err(|e| with_path(e, "use", &step))?;
+    }
     let to = dir.join(name);
     rename_noreplace(&from, &to).map_err(|e| with_path(e, "archive", &from))?;
     Ok(to)
@@ -568,22 +615,19 @@ pub fn archive(project: &Project, name: &OsStr, month: &str) -> io::Result<PathB
 
 /// Writes a marker once: an existing marker (and its mtime, "since when") is kept.
 pub fn mark(path: &Path, text: &str) -> io::Result<bool> {
-    match fs::OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_NOFOLLOW).open(path) {
-        Ok(mut file) => {
-            io::Write::write_all(&mut file, text.as_bytes())?;
-            Ok(true)
-        }
-        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-        Err(err) => Err(with_path(err, "write the marker", path)),
-    }
+    crate::files::create_new(path, text.as_bytes()).map_err(|err| with_path(err, "write the marker", path))
 }
 
 pub fn blocked_marker(project: &Project, id: &str) -> PathBuf {
     project.inbox().join(format!("{id}.md.blocked"))
 }
 
-/// Every file of `done/` directly (not the archive), with when it got there.
+/// Every file of `done/` directly (not the archive), with when it got there; none when
+/// `done/` is a link (the archive would be refused anyway).
 pub fn done_files(project: &Project) -> Vec<(OsString, DateTime<Utc>)> {
+    if !is_real_dir(&project.done()) {
+        return Vec::new();
+    }
     let Ok(entries) = fs::read_dir(project.done()) else { return Vec::new() };
     let mut files: Vec<_> = entries
         .filter_map(Result::ok)

@@ -168,3 +168,83 @@ fn the_head_cache_is_reused_until_a_file_changes() {
     assert_eq!(cache.len(), 1);
     assert_eq!(scan.tasks[0].front.priority, task::Priority::Critical);
 }
+
+#[test]
+fn a_name_too_long_to_claim_is_invalid_and_marked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "app");
+    // 250 bytes with ".md": `.dispatched` would make it 261, past NAME_MAX.
+    let long = format!("{}.md", "t".repeat(247));
+    let fits = format!("{}.md", "f".repeat(241));
+    write(&p, &long, "# Long\n");
+    write(&p, &fits, "# Fits\n");
+    let scan = scan(std::slice::from_ref(&p));
+    assert_eq!(scan.tasks.iter().map(|t| t.id.len()).collect::<Vec<_>>(), [241], "244 bytes still claim");
+    assert_eq!(scan.invalid.len(), 1);
+    let invalid = &scan.invalid[0];
+    assert_eq!(
+        invalid.reason,
+        "the file name is 250 bytes: claimed it would be \".dispatched\" longer, past the 255 a name may have; \
+         rename it to at most 244 bytes"
+    );
+    let marker = invalid.marker(std::slice::from_ref(&p));
+    assert!(mark(&marker, &invalid.reason).unwrap(), "the marker's own name fits");
+    assert!(marker.file_name().unwrap().len() <= 255);
+    let again = super::scan(std::slice::from_ref(&p));
+    assert!(again.invalid[0].marked && again.stale_markers.is_empty(), "one marker, found again");
+    claim(&p, &"f".repeat(241)).unwrap();
+    // Once the task is renamed to a shorter name, its marker is stale.
+    fs::rename(p.inbox().join(&long), p.inbox().join("short.md")).unwrap();
+    assert_eq!(super::scan(std::slice::from_ref(&p)).stale_markers, [marker]);
+}
+
+#[test]
+fn a_task_without_a_title_is_called_by_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "app");
+    write(&p, "no-title.md", "---\npriority: high\n---\njust a body, no heading\n");
+    write(&p, "blank-title.md", "---\ntitle: \"  \"\n---\n");
+    let scan = scan(std::slice::from_ref(&p));
+    let mut titles: Vec<(&str, &str)> = scan.tasks.iter().map(|t| (t.id.as_str(), t.title.as_str())).collect();
+    titles.sort();
+    assert_eq!(titles, [("blank-title", "blank-title"), ("no-title", "no-title")]);
+}
+
+#[test]
+fn done_failed_and_archive_links_are_refused_and_what_ccfail_makes_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let p = project(dir.path(), "app");
+    for id in ["a", "b", "c"] {
+        write(&p, &format!("{id}.md"), "x");
+        claim(&p, id).unwrap();
+    }
+    std::os::unix::fs::symlink(outside.path(), p.done()).unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.failed()).unwrap();
+    let err = complete(&p, "a").unwrap_err().to_string();
+    assert!(err.contains("done is a symlink: refused"), "{err}");
+    let err = fail(&p, "b", "why").unwrap_err().to_string();
+    assert!(err.contains("failed is a symlink: refused"), "{err}");
+    assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0, "nothing went out of the project");
+    assert_eq!(locate(&p, "a"), Location::Claimed, "the task keeps its name");
+
+    fs::remove_file(p.done()).unwrap();
+    fs::remove_file(p.failed()).unwrap();
+    complete(&p, "a").unwrap();
+    fail(&p, "b", "why").unwrap();
+    assert_eq!(mode(&p.done()), 0o700);
+    assert_eq!(mode(&p.failed()), 0o700);
+    assert_eq!(mode(&p.failed().join("b.md.reason")), 0o600);
+    std::os::unix::fs::symlink(outside.path(), p.done().join("archive")).unwrap();
+    let err = archive(&p, std::ffi::OsStr::new("a.md"), "2026-11").unwrap_err().to_string();
+    assert!(err.contains("archive is a symlink: refused"), "{err}");
+    assert!(!archived_ids(&p.done()).contains("a"));
+    fs::remove_file(p.done().join("archive")).unwrap();
+    archive(&p, std::ffi::OsStr::new("a.md"), "2026-11").unwrap();
+    assert_eq!(mode(&p.done().join("archive/2026-11")), 0o700);
+    let marker = blocked_marker(&p, "c");
+    mark(&marker, "x").unwrap();
+    assert_eq!(mode(&marker), 0o600);
+}

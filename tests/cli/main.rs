@@ -5,6 +5,7 @@
 mod bad_input;
 mod driver;
 mod generated;
+mod hardening;
 mod hooks;
 mod notify;
 mod queue;

@@ -95,12 +95,8 @@ fn hammer_child() {
         store
             .update(|state| {
                 let session = state.sessions.entry(format!("writer-{id}")).or_insert(ccfail::state::SessionState {
-                    kind: ccfail::state::SessionKind::Pool,
-                    status: Default::default(),
                     task: Some("0".to_owned()),
-                    since: None,
-                    last_dispatch: None,
-                    claude_session_id: None,
+                    ..ccfail::state::SessionState::new(ccfail::state::SessionKind::Pool)
                 });
                 let count: usize = session.task.as_deref().unwrap_or("0").parse().unwrap();
                 session.task = Some((count + 1).to_string());

@@ -37,6 +37,8 @@ impl TestEnv {
         for sub in ["home", "accounts/a", "accounts/b", "shared", "work", "state", "tmp"] {
             fs::create_dir_all(root.join(sub)).unwrap();
         }
+        // ccfail refuses a state dir others may write; whatever the umask, this one is private.
+        fs::set_permissions(root.join("state"), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
         for account in ["a", "b"] {
             fs::write(root.join(format!("accounts/{account}/.credentials.json")), "{}").unwrap();
         }

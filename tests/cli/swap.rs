@@ -35,12 +35,9 @@ pub fn pool_on_a(env: &TestEnv) -> BTreeMap<String, String> {
                 state.sessions.insert(
                     name.to_owned(),
                     SessionState {
-                        kind: SessionKind::Pool,
                         status: SessionStatus::Working,
                         task: Some(task.to_owned()),
-                        since: None,
-                        last_dispatch: None,
-                        claude_session_id: None,
+                        ..SessionState::new(SessionKind::Pool)
                     },
                 );
             }
