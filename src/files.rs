@@ -209,25 +209,28 @@ pub struct ReplaceError {
 }
 
 /// Replaces `target` with `bytes`: a new temp file beside it (`O_EXCL|O_NOFOLLOW`,
-/// `0600`), written, synced, renamed over `target`, the dir synced. A crash leaves the
-/// old or the new file, and at worst a temp that [`remove_stale_temps`] finds.
+/// `0600`; a name already taken, by a planted link say, is passed over for the next),
+/// written, synced, renamed over `target`, the dir synced. A crash leaves the old or the
+/// new file, and at worst a temp that [`remove_stale_temps`] finds.
 pub fn replace(target: &Path, bytes: &[u8], durability: Durability) -> Result<(), ReplaceError> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-    let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
     let fail = |action: &'static str, path: &Path| {
         let path = path.to_path_buf();
         move |source| ReplaceError { action, path, source }
     };
+    let mut tries = 0;
+    let (mut file, temp) = loop {
+        let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW).open(&temp)
+        {
+            Ok(file) => break (file, temp),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && tries < TEMP_TRIES => tries += 1,
+            Err(err) => return Err(fail("create", &temp)(err)),
+        }
+    };
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(FILE_MODE)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&temp)
-            .map_err(fail("create", &temp))?;
         file.write_all(bytes).map_err(fail("write", &temp))?;
         if durability == Durability::Synced {
             file.sync_all().map_err(fail("sync", &temp))?;
@@ -244,6 +247,9 @@ pub fn replace(target: &Path, bytes: &[u8], durability: Durability) -> Result<()
     result
 }
 
+/// Taken temp names [`replace`] passes over before it gives up.
+const TEMP_TRIES: u32 = 100;
+
 /// The pid in the name of a temp file [`replace`] makes (`.<name>.tmp-<pid>-<n>`), or
 /// of the older `<name>.tmp-<pid>` of the task head cache.
 fn temp_owner(name: &str) -> Option<u32> {
@@ -255,7 +261,8 @@ fn temp_owner(name: &str) -> Option<u32> {
 }
 
 /// Removes temp files in `dir` whose writer is no longer running (it crashed between
-/// create and rename). Call it holding the lock that guards the dir's files.
+/// create and rename), and links planted under such names. Call it holding the lock
+/// that guards the dir's files.
 pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
     let mut removed = Vec::new();
@@ -265,7 +272,8 @@ pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
         if pid == std::process::id() || crate::process::is_alive(pid) {
             continue;
         }
-        if entry.file_type().is_ok_and(|t| t.is_file()) && fs::remove_file(entry.path()).is_ok() {
+        // A link is removed itself, never what it points to.
+        if entry.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()) && fs::remove_file(entry.path()).is_ok() {
             removed.push(entry.path());
         }
     }
@@ -335,19 +343,15 @@ mod tests {
         let victim = dir.path().join("victim");
         fs::write(&victim, "precious\n").unwrap();
         let target = dir.path().join("state.json");
-        // Links under the next temp names this process will use (other tests may take
-        // some meanwhile): replace must refuse each planted name, never write through it.
+        // Links under the next temp names this process will use: replace must pass
+        // each planted name over, never write through it.
         let next = NEXT_TEMP.load(Ordering::Relaxed);
         for serial in next..next + 64 {
             let temp = dir.path().join(format!(".state.json.tmp-{}-{serial}", std::process::id()));
             std::os::unix::fs::symlink(&victim, &temp).unwrap();
         }
-        let mut refused = 0;
-        while let Err(err) = replace(&target, b"{}\n", Durability::Synced) {
-            assert_eq!((err.action, err.source.kind()), ("create", io::ErrorKind::AlreadyExists), "{err:?}");
-            refused += 1;
-        }
-        assert!(refused > 0 && refused <= 64, "{refused} planted names refused");
+        replace(&target, b"{}\n", Durability::Synced).unwrap();
+        assert!(NEXT_TEMP.load(Ordering::Relaxed) > next + 64, "every planted name was passed over");
         assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
         assert_eq!(fs::read_to_string(&target).unwrap(), "{}\n");
         assert_eq!(mode(&target), 0o600);
@@ -364,10 +368,15 @@ mod tests {
         for file in [&dead, &old_cache, &ours, &not_a_temp] {
             fs::write(file, "x").unwrap();
         }
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let planted = dir.path().join(".usage.bin.tmp-99999999-7");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
         let mut removed = remove_stale_temps(dir.path());
         removed.sort();
-        assert_eq!(removed, [dead, old_cache]);
+        assert_eq!(removed, [dead, planted, old_cache]);
         assert!(ours.exists() && not_a_temp.exists());
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious", "a link is removed, not its target");
     }
 
     #[test]
