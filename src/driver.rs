@@ -17,6 +17,7 @@ use crate::json_file;
 use crate::process;
 use crate::screen::{self, ScreenActivity};
 use crate::tmux::Tmux;
+use crate::typing;
 
 /// What to start.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +73,10 @@ pub fn pre_accept_trust(home: &Path, dir: &Path) -> Result<bool> {
     })
 }
 
+/// Lines above the screen captured while a client starts, so the command line is found
+/// even when the client's first screen pushed it up.
+const START_SCROLLBACK: u32 = 200;
+
 /// How long the steps of starting and stopping may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Waits {
@@ -86,11 +91,15 @@ pub struct Waits {
 /// says the conversation does not exist under this account, or when the box never
 /// comes.
 pub fn start(tmux: &Tmux, pane: &str, command: &str, waits: Waits) -> Result<()> {
-    tmux.send_line(pane, command).with_context(|| format!("could not type into pane {pane}"))?;
+    typing::shell_line(tmux, pane, command, tmux.enter_delay())
+        .with_context(|| format!("could not type the start command into pane {pane}"))?;
     let started = Instant::now();
     let mut answered_trust = false;
     loop {
-        let text = tmux.capture_one(pane)?;
+        // Only what the client printed after the command line counts: an old error or an
+        // `echo` above it never decides.
+        let capture = tmux.capture(&[pane], START_SCROLLBACK)?.remove(pane).unwrap_or_default();
+        let text = typing::after_typed(&capture, command).unwrap_or(capture);
         let screen = screen::parse(&text);
         if text.contains("No conversation found with session ID") {
             bail!(

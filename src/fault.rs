@@ -16,11 +16,13 @@ pub const FAULT_EXIT: i32 = 99;
 
 /// Every crash point: the queue's in the order a task meets them, then the swap's in the
 /// order of its phases.
-pub const POINTS: [&str; 15] = [
+pub const POINTS: [&str; 16] = [
     // dispatch: the task was renamed to `.dispatched`, the claim not yet saved.
     "dispatch-after-claim",
     // dispatch: the claim is saved, nothing sent yet.
     "dispatch-after-save",
+    // dispatch: the prompt was typed and checked in the box, Enter not yet pressed.
+    "dispatch-after-type",
     // dispatch: the prompt was typed and Enter pressed, not yet verified.
     "dispatch-after-send",
     // watch-once: the task was moved to `done/`, the session not yet released in state.

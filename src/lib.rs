@@ -11,6 +11,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod ctx;
+pub mod delivery;
 pub mod driver;
 pub mod exit;
 pub mod fault;
@@ -30,6 +31,7 @@ pub mod screen;
 pub mod state;
 pub mod swap;
 pub mod tmux;
+pub mod typing;
 pub mod usage;
 
 use anyhow::Result;

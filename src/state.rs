@@ -203,9 +203,17 @@ pub struct SessionWatch {
     pub model: Option<String>,
     /// The claimed file, `<project>/.agent-queue/inbox/T.md.dispatched`.
     pub task_path: Option<PathBuf>,
-    /// Dispatch saw the prompt arrive. A claim saved without it (a crash between the
-    /// save and the check) is checked again by watch-once before anything else.
+    /// The delivery token of the prompt (or continuation) the task's current turn was
+    /// sent with; see [`crate::delivery`].
+    pub token: Option<String>,
+    /// The client recorded the prompt holding `token` (the delivery proof). A claim
+    /// saved without it (a crash between the save and the check) is checked again by
+    /// watch-once before anything else.
     pub delivered: bool,
+    /// The client's id of that prompt, which the Stop of its turn carries.
+    pub prompt_id: Option<String>,
+    /// The conversation's transcript, once known (the proof without hooks).
+    pub transcript: Option<PathBuf>,
     /// First seen idle at the input box while working (for `watch.idle_grace`).
     pub idle_since: Option<DateTime<Utc>>,
     /// Last sign of life while working: pane text, a hook event, transcript growth.

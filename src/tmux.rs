@@ -120,6 +120,11 @@ impl Tmux {
         Tmux { binary: binary.into(), socket, enter_delay, spawned: Arc::default() }
     }
 
+    /// The pause between typing a line and pressing Enter (`tmux.enter_delay`).
+    pub fn enter_delay(&self) -> Duration {
+        self.enter_delay
+    }
+
     pub fn socket(&self) -> Option<&Path> {
         self.socket.as_deref()
     }

@@ -20,6 +20,7 @@ use crate::cli::DispatchArgs;
 use crate::client;
 use crate::config::{Config, fill};
 use crate::ctx::Ctx;
+use crate::delivery;
 use crate::driver::{self, Launch, Waits};
 use crate::exit::ExitCode;
 use crate::hooks;
@@ -31,6 +32,7 @@ use crate::queue::{self, Dependencies, Project, Task, Unmet};
 use crate::render;
 use crate::screen;
 use crate::state::{SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock};
+use crate::typing;
 
 /// The parsed task heads of the last pass, in the state dir (rebuildable).
 pub const HEAD_CACHE_FILE: &str = "queue-heads.json";
@@ -96,12 +98,17 @@ struct Job<'a> {
     pane_pid: u32,
     project: &'a Project,
     task: &'a Task,
+    /// This attempt's delivery token; the prompt ends with it.
+    token: String,
     prompt: String,
     model: Option<String>,
     start: bool,
     restart: bool,
     error: Option<String>,
-    delivered: bool,
+    /// The client's record of the prompt, once found.
+    receipt: Option<delivery::Receipt>,
+    /// The client's transcript, once known.
+    transcript: Option<std::path::PathBuf>,
 }
 
 pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<DispatchReport> {
@@ -233,6 +240,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         let start = view.activity == Activity::Shell;
         let restart = !start && recorded.is_some() && model.is_some() && recorded != model;
         let pane = view.pane.expect("a free session has a pane");
+        let token = delivery::new_token();
         jobs.push(Job {
             pairing: report.pairs.len(),
             session: view.name.clone(),
@@ -240,12 +248,14 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
             pane_pid: pane.pid,
             project,
             task,
-            prompt: prompt(config, project, task, &view.name),
+            prompt: delivery::stamp(&prompt(config, project, task, &view.name), &token),
+            token,
             model: model.clone(),
             start,
             restart,
             error: None,
-            delivered: false,
+            receipt: None,
+            transcript: None,
         });
         report.pairs.push(Pairing {
             session: view.name.clone(),
@@ -281,6 +291,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
             pane: Some(job.pane.clone()),
             model: memo.model.clone(),
             task_path: Some(job.project.claimed(&job.task.id)),
+            token: Some(job.token.clone()),
             last_activity: Some(now),
             ..SessionWatch::default()
         };
@@ -304,28 +315,41 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
     let spool_start = std::fs::metadata(&spool).map(|m| m.len()).unwrap_or(0);
     let sendable: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].error.is_none()).collect();
-    send(ctx, &jobs, &sendable, true);
+    let typed = send(ctx, &mut jobs, &sendable);
     ctx.fault("dispatch-after-send");
     let wait = config.dispatch.submit_wait.get();
-    verify(ctx, &mut jobs, &sendable, spool_start, wait);
-    let missing: Vec<usize> = sendable.iter().copied().filter(|&i| !jobs[i].delivered).collect();
+    verify(ctx, &mut jobs, &typed, spool_start, wait);
+    let missing: Vec<usize> = sendable.iter().copied().filter(|&i| jobs[i].receipt.is_none()).collect();
     if !missing.is_empty() {
-        retry(ctx, &jobs, &missing);
-        verify(ctx, &mut jobs, &missing, spool_start, wait);
+        let again = retry(ctx, &mut jobs, &missing);
+        verify(ctx, &mut jobs, &again, spool_start, wait);
     }
 
     ctx.log().debug(&format!("dispatch: prompts sent and checked at {:?}", timer.elapsed()));
 
     // 4. Undo what did not arrive.
     for job in &mut jobs {
-        if job.error.is_none() && !job.delivered {
-            job.error = Some(format!("the prompt did not show as submitted within {wait:?}, twice"));
+        if let (Some(receipt), true) = (&job.receipt, job.error.is_some()) {
+            // It arrived in the end, whatever went wrong on the way.
+            ctx.log()
+                .debug(&format!("{}: the prompt arrived ({:?}) after {:?}", job.session, receipt.source, job.error));
+            job.error = None;
+        }
+        if job.error.is_none() && job.receipt.is_none() {
+            job.error =
+                Some(format!("the client recorded no prompt with the token {} within {wait:?}, twice", job.token));
         }
         let pairing = &mut report.pairs[job.pairing];
         match &job.error {
             None => {
                 pairing.outcome = "sent";
-                state.queue.sessions.entry(job.session.clone()).or_default().delivered = true;
+                let receipt = job.receipt.clone().expect("a delivered job has a receipt");
+                let memo = state.queue.sessions.entry(job.session.clone()).or_default();
+                memo.delivered = true;
+                memo.prompt_id = receipt.prompt_id;
+                if memo.transcript.is_none() {
+                    memo.transcript.clone_from(&job.transcript);
+                }
                 ctx.log().info(&format!("{} → {}", pairing.task, job.session));
                 state.record(now, "dispatched", format!("{} to {}", pairing.task, job.session));
             }
@@ -387,78 +411,88 @@ fn start_claude(ctx: &Ctx, account: &crate::config::Account, job: &Job<'_>, worl
     driver::start(&ctx.tmux, &job.pane, &command, waits)
 }
 
-/// Types the prompts of `which` in one tmux call, waits the enter delay once, presses
-/// Enter in one more.
-fn send(ctx: &Ctx, jobs: &[Job<'_>], which: &[usize], with_text: bool) {
+/// Types the prompts of `which` by the clean-line protocol ([`typing::box_prompts`]:
+/// every box cleared and checked empty, the text checked exact before Enter). Returns the
+/// jobs whose Enter was pressed; the others keep why in `error` until a retry.
+fn send(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize]) -> Vec<usize> {
     if which.is_empty() {
-        return;
+        return Vec::new();
     }
-    if with_text {
-        let items: Vec<(&str, &str)> =
-            which.iter().map(|&i| (jobs[i].pane.as_str(), jobs[i].prompt.as_str())).collect();
-        if let Err(err) = ctx.tmux.send_literal_many(&items) {
-            ctx.log().warn(&format!("typing the prompts: {err}"));
+    let items: Vec<(&str, &str)> = which.iter().map(|&i| (jobs[i].pane.as_str(), jobs[i].prompt.as_str())).collect();
+    let results = typing::box_prompts(&ctx.tmux, &items, ctx.config.tmux.enter_delay.get(), || {
+        ctx.fault("dispatch-after-type");
+    });
+    let mut pressed = Vec::new();
+    for (&i, result) in which.iter().zip(results) {
+        match result {
+            Ok(()) => {
+                jobs[i].error = None;
+                pressed.push(i);
+            }
+            Err(why) => {
+                ctx.log().warn(&format!("{}: {why}", jobs[i].session));
+                jobs[i].error = Some(why);
+            }
         }
-        std::thread::sleep(ctx.config.tmux.enter_delay.get());
     }
-    let targets: Vec<&str> = which.iter().map(|&i| jobs[i].pane.as_str()).collect();
-    if let Err(err) = ctx.tmux.send_keys_many(&targets, &["Enter"]) {
-        ctx.log().warn(&format!("pressing Enter: {err}"));
-    }
+    pressed
 }
 
-/// The prompt as compared on screen: no whitespace (the client wraps it), at most 60
-/// characters (a long prompt's start is enough to recognize it).
-fn signature(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).take(60).collect()
-}
-
-/// Polls until each job's prompt shows as submitted: a UserPromptSubmit hook event of
-/// its pane, its client busy, or the prompt above the input box on screen.
+/// Polls until each job's prompt is in the client's own record ([`delivery::receipt`]:
+/// a UserPromptSubmit event of its pane or a transcript line holding its token).
 fn verify(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize], spool_start: u64, wait: Duration) {
     let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
     let started = Instant::now();
     loop {
-        let pending: Vec<usize> = which.iter().copied().filter(|&i| !jobs[i].delivered).collect();
+        let pending: Vec<usize> = which.iter().copied().filter(|&i| jobs[i].receipt.is_none()).collect();
         if pending.is_empty() {
             return;
         }
         let events = hooks::read_from(&spool, spool_start).map(|r| r.events).unwrap_or_default();
         let clients: Vec<_> = client::all_running(&ctx.config);
-        let ids: Vec<&str> = pending.iter().map(|&i| jobs[i].pane.as_str()).collect();
-        let captures = ctx.tmux.capture(&ids, 0).unwrap_or_default();
         for &i in &pending {
-            let job = &jobs[i];
-            let hooked =
-                events.iter().any(|e| e.event == "UserPromptSubmit" && e.pane.as_deref() == Some(job.pane.as_str()));
-            let busy = client::client_in_pane(&clients, job.pane_pid).is_some_and(|c| c.state.status == "busy");
-            let shown = captures.get(&job.pane).is_some_and(|text| {
-                let screen = screen::parse(text);
-                let want = signature(&job.prompt);
-                screen.latest_prompt().is_some_and(|p| signature(p).starts_with(&want))
-                    && screen.input_box().is_none_or(|b| !signature(&b.text).starts_with(&want))
+            let job = &mut jobs[i];
+            let mine: Vec<&hooks::HookEvent> =
+                events.iter().filter(|e| e.pane.as_deref() == Some(job.pane.as_str())).collect();
+            if let Some(path) =
+                client::client_in_pane(&clients, job.pane_pid).and_then(|c| crate::pool::transcript_path(ctx, c))
+            {
+                job.transcript = Some(path);
+            }
+            let hooked = delivery::receipt(&job.token, &delivery::Evidence { events: &mine, transcript: None });
+            job.receipt = hooked.or_else(|| {
+                let text = job.transcript.as_deref().and_then(delivery::read_transcript_tail)?;
+                delivery::receipt(&job.token, &delivery::Evidence { events: &[], transcript: Some(&text) })
             });
-            jobs[i].delivered = hooked || busy || shown;
         }
         if started.elapsed() >= wait {
             return;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
-/// A prompt still in the input box gets Enter again; one that never arrived is typed
-/// again.
-fn retry(ctx: &Ctx, jobs: &[Job<'_>], which: &[usize]) {
+/// A prompt still exactly in the input box gets Enter again; a box that is empty again
+/// gets the prompt typed again (same token). Anything else is left alone: typing over
+/// an unknown state could send the task twice. Returns the jobs tried again.
+fn retry(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize]) -> Vec<usize> {
     let ids: Vec<&str> = which.iter().map(|&i| jobs[i].pane.as_str()).collect();
     let captures = ctx.tmux.capture(&ids, 0).unwrap_or_default();
-    let (typed, lost): (Vec<usize>, Vec<usize>) = which.iter().partition(|&&i| {
-        captures.get(&jobs[i].pane).is_some_and(|text| {
-            screen::parse(text).input_box().is_some_and(|b| signature(&b.text).starts_with(&signature(&jobs[i].prompt)))
-        })
-    });
-    send(ctx, jobs, &typed, false);
-    send(ctx, jobs, &lost, true);
+    let boxed =
+        |i: usize| captures.get(&jobs[i].pane).and_then(|t| screen::parse(t).input_box().map(|b| b.text.clone()));
+    let waiting: Vec<usize> = which
+        .iter()
+        .copied()
+        .filter(|&i| boxed(i).is_some_and(|t| typing::signature(&t) == typing::signature(&jobs[i].prompt)))
+        .collect();
+    let empty: Vec<usize> = which.iter().copied().filter(|&i| boxed(i).is_some_and(|t| t.is_empty())).collect();
+    let targets: Vec<&str> = waiting.iter().map(|&i| jobs[i].pane.as_str()).collect();
+    if let Err(err) = ctx.tmux.send_keys_many(&targets, &["Enter"]) {
+        ctx.log().warn(&format!("pressing Enter again: {err}"));
+    }
+    let mut again = waiting;
+    again.extend(send(ctx, jobs, &empty));
+    again
 }
 
 /// Renames the task back into the inbox, clears the claim, marks the session failed.

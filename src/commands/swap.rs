@@ -55,11 +55,17 @@ fn clear_partial(
     match swap::clear_partial(ctx, state) {
         Ok(()) => {
             lock.save(state)?;
-            render::print(if json {
-                "{\"latch\": \"cleared\"}\n"
+            // The sessions the latched swap had stopped go back to work.
+            let restarted = swap::recover(ctx, lock, state)?;
+            if json {
+                render::print_json(&serde_json::json!({ "latch": "cleared", "rollback": restarted }))?;
             } else {
-                "partial-swap latch cleared: the links are sound\n"
-            })?;
+                let mut text = String::from("partial-swap latch cleared: the links are sound\n");
+                if let Some(outcome) = &restarted {
+                    text.push_str(&human(ctx, outcome));
+                }
+                render::print(&text)?;
+            }
             Ok(ExitCode::Ok)
         }
         Err(problems) => {
@@ -95,7 +101,7 @@ pub fn human(ctx: &Ctx, outcome: &Outcome) -> String {
                 s.claude_session_id.clone().unwrap_or_else(|| "-".to_owned()),
                 s.id_source.clone().unwrap_or_else(|| "-".to_owned()),
                 s.task.clone().unwrap_or_else(|| "-".to_owned()),
-                s.outcome.clone().unwrap_or_else(|| "-".to_owned()),
+                s.outcome.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string),
             ]);
         }
         format!("{table}\n")

@@ -22,16 +22,17 @@ use crate::accounts;
 use crate::cli::WatchOnceArgs;
 use crate::config::{Account, fill};
 use crate::ctx::Ctx;
+use crate::delivery;
 use crate::driver::{self, Launch, Waits};
 use crate::exit::ExitCode;
+use crate::hooks::HookEvent;
 use crate::notify::notify;
 use crate::pool::{self, Activity, Source, View, World};
 use crate::queue::ops::{self, Requeued};
 use crate::queue::watch::{self, Facts, Limits, Verdict};
 use crate::queue::{self, Location};
-use crate::quota::{self, Classification};
 use crate::render;
-use crate::state::{SessionKind, SessionState, SessionStatus, State, StateLock, write_atomically};
+use crate::state::{SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock, write_atomically};
 use crate::tmux::NewSession;
 
 #[derive(Debug, Serialize)]
@@ -153,10 +154,20 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
             continue;
         }
         let since = entry.since.unwrap_or(DateTime::UNIX_EPOCH);
-        if !state.queue.sessions.get(&name).is_some_and(|m| m.delivered) {
-            // Dispatch ended between saving the claim and seeing the prompt arrive.
-            if prompt_arrived(view, &world, &id, since) {
-                state.queue.sessions.entry(name.clone()).or_default().delivered = true;
+        let memo = state.queue.sessions.entry(name.clone()).or_default();
+        let transcript = transcript_of(ctx, view, memo);
+        if memo.transcript.is_none() {
+            memo.transcript.clone_from(&transcript.0);
+        }
+        let events: Vec<&HookEvent> =
+            view.pane.map(|p| world.events_of(&p.pane_id).filter(|e| e.at >= since).collect()).unwrap_or_default();
+        let evidence = delivery::Evidence { events: &events, transcript: transcript.1.as_deref() };
+        if !memo.delivered {
+            // Dispatch ended between saving the claim and seeing the prompt arrive, or
+            // a swap sent the task again: only the client's record of the token counts.
+            if let Some(receipt) = memo.token.as_deref().and_then(|token| delivery::receipt(token, &evidence)) {
+                memo.delivered = true;
+                memo.prompt_id = receipt.prompt_id;
             } else if matches!(view.activity, Activity::Busy | Activity::Waiting | Activity::Unknown) {
                 continue;
             } else {
@@ -170,7 +181,11 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                 continue;
             }
         }
-        let facts = facts(ctx, view, &world, state, project, &id, since);
+        let turn = match &memo.token {
+            Some(token) => delivery::turn(token, memo.prompt_id.as_deref(), &evidence),
+            None => delivery::Turn::NotDelivered,
+        };
+        let facts = Facts { turn, ..facts(ctx, view, &world, state, project, &id, since) };
         let memo = state.queue.sessions.entry(name.clone()).or_default();
         let verdict = watch::judge(&facts, memo, &limits, now);
         match verdict {
@@ -220,9 +235,10 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                     }
                 }
             }
-            Verdict::Dead(_) | Verdict::Restart => {
-                let reason = match verdict {
-                    Verdict::Dead(why) => why.to_owned(),
+            Verdict::Dead(_) | Verdict::Restart | Verdict::Requeue(_) => {
+                let reason = match &verdict {
+                    Verdict::Dead(why) => (*why).to_owned(),
+                    Verdict::Requeue(why) => why.clone(),
                     _ => format!("no activity for {}", config.watch.restart_after),
                 };
                 let outcome = if dry_run { Requeued::Inbox } else { ops::requeue(ctx, state, project, &id, &reason)? };
@@ -331,20 +347,12 @@ fn push(report: &mut WatchReport, session: &str, what: &'static str, task: Optio
     report.actions.push(Action { session: session.to_owned(), what, task: task.map(str::to_owned), detail });
 }
 
-/// Whether a claimed task's prompt reached the session: a UserPromptSubmit event of
-/// its pane since the claim, its client busy, or the claimed file's name in the latest
-/// prompt on screen (every prompt holds `{task_path}`).
-fn prompt_arrived(view: &View<'_>, world: &World, id: &str, since: DateTime<Utc>) -> bool {
-    let Some(pane) = view.pane else { return false };
-    let hooked = world.events_of(&pane.pane_id).any(|e| e.event == "UserPromptSubmit" && e.at >= since);
-    let busy = view.client.is_some_and(|c| c.state.status == "busy");
-    let file = format!("{id}.md.dispatched");
-    let shown = view
-        .screen
-        .as_ref()
-        .and_then(|s| s.latest_prompt())
-        .is_some_and(|prompt| prompt.chars().filter(|c| !c.is_whitespace()).collect::<String>().contains(&file));
-    hooked || busy || shown
+/// The conversation's transcript and its end: the one recorded for the claim, else the
+/// running client's.
+fn transcript_of(ctx: &Ctx, view: &View<'_>, memo: &SessionWatch) -> (Option<PathBuf>, Option<String>) {
+    let path = view.client.and_then(|c| pool::transcript_path(ctx, c)).or_else(|| memo.transcript.clone());
+    let text = path.as_deref().and_then(delivery::read_transcript_tail);
+    (path, text)
 }
 
 /// `watch.done_file` for a task, when configured.
@@ -370,19 +378,11 @@ fn facts(
 ) -> Facts {
     let mut facts = Facts {
         activity: Some(view.activity),
-        from_client: view.source == Source::ClientState,
         done_file: done_file(ctx, project, id, &view.name).is_some_and(|f| f.exists()),
         ..Facts::default()
     };
     let Some(pane) = view.pane else { return facts };
     let events: Vec<_> = world.events_of(&pane.pane_id).filter(|e| e.at >= since).collect();
-    let last_end = events.iter().rev().find(|e| matches!(e.event.as_str(), "Stop" | "StopFailure"));
-    facts.stop_event = last_end.is_some_and(|e| e.event == "Stop");
-    facts.turn_failed = last_end.is_some_and(|e| e.event == "StopFailure")
-        || view.screen.as_ref().is_some_and(|screen| {
-            matches!(quota::classify_screen(screen), Classification::Hit(_) | Classification::Vetoed { .. })
-                || screen.exchange_messages().iter().any(|m| m.contains("API Error"))
-        });
     let memo = state.queue.sessions.entry(view.name.clone()).or_default();
     let fingerprint = view.screen.as_ref().map(pool::screen_fingerprint);
     let transcript = view

@@ -58,6 +58,14 @@ pub struct HookEvent {
     /// Notification: `idle_prompt`, `permission_prompt`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification: Option<String>,
+    /// UserPromptSubmit: the prompt as the client took it (the delivery proof reads its
+    /// token; see [`crate::delivery`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// The client's id of the prompt (UserPromptSubmit, Stop, StopFailure): which turn an
+    /// event belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_id: Option<String>,
 }
 
 impl HookEvent {
@@ -84,6 +92,12 @@ impl HookEvent {
             last_message: text("last_assistant_message").map(|m| m.chars().take(MAX_MESSAGE_CHARS).collect()),
             reason: text("reason"),
             notification: text("notification_type"),
+            // The end is kept: ccfail's token closes its prompts.
+            prompt: text("prompt").map(|m| {
+                let skip = m.chars().count().saturating_sub(MAX_MESSAGE_CHARS);
+                m.chars().skip(skip).collect()
+            }),
+            prompt_id: text("prompt_id"),
         })
     }
 }

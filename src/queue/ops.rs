@@ -30,6 +30,10 @@ pub fn release(state: &mut State, session: &str, status: SessionStatus, now: Dat
     }
     if let Some(memo) = state.queue.sessions.get_mut(session) {
         memo.task_path = None;
+        memo.token = None;
+        memo.delivered = false;
+        memo.prompt_id = None;
+        memo.transcript = None;
         memo.idle_since = None;
         memo.last_activity = None;
         memo.screen_hash = None;

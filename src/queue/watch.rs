@@ -4,32 +4,37 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::delivery::{Source, Turn};
 use crate::pool::Activity;
 use crate::state::SessionWatch;
 
 /// What one run saw of a session that holds a task.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Facts {
     pub activity: Option<Activity>,
     /// `watch.done_file` exists for the task.
     pub done_file: bool,
-    /// A Stop hook event of the pane since the claim, not followed by a StopFailure.
-    pub stop_event: bool,
-    /// The turn ended in an error (StopFailure, a limit notice or an API error on
-    /// screen): not done, whatever the idle signals say.
-    pub turn_failed: bool,
-    /// The activity came from the client's own state file.
-    pub from_client: bool,
+    /// The turn that began with the task's token ([`crate::delivery::turn`]).
+    pub turn: Turn,
     /// Any sign of life since the last run: pane text, hook event, transcript growth.
     pub changed: bool,
+}
+
+impl Default for Facts {
+    fn default() -> Facts {
+        Facts { activity: None, done_file: false, turn: Turn::Running, changed: false }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// The tmux session is gone or Claude exited: requeue, recover the session.
     Dead(&'static str),
-    /// The turn ended: the task is done.
+    /// The turn ended normally: the task is done.
     Done(&'static str),
+    /// The turn ended without finishing (interrupted, or failed by anything but a rate
+    /// limit): the task goes back to the inbox (attempt counted), the session is recycled.
+    Requeue(String),
     /// Quiet for `restart_after`: requeue and restart.
     Restart,
     /// Quiet for `stall_after`: flag it (once).
@@ -44,6 +49,13 @@ pub struct Limits {
 }
 
 /// Judges a working session and updates `memo` (idle since, last activity).
+///
+/// The rule (README, "Task queue"): done only when the turn that began with the task's
+/// token ended normally (a Stop of that turn, or its end in the transcript) or the done
+/// file exists. An interrupted turn, or one that failed with anything but a rate limit,
+/// is requeued. A rate-limited turn waits (the swap resumes and continues it). A client
+/// idle at its box for `idle_grace` with no end of the turn recorded anywhere ended it
+/// some other way: requeued, never done.
 pub fn judge(facts: &Facts, memo: &mut SessionWatch, limits: &Limits, now: DateTime<Utc>) -> Verdict {
     match facts.activity {
         None | Some(Activity::Absent) => return Verdict::Dead("the tmux session is gone"),
@@ -51,20 +63,22 @@ pub fn judge(facts: &Facts, memo: &mut SessionWatch, limits: &Limits, now: DateT
         Some(Activity::Shell) => return Verdict::Dead("Claude exited to the shell"),
         _ => {}
     }
-    if facts.done_file {
+    match &facts.turn {
+        Turn::Done { source: Source::Hook } => return Verdict::Done("Stop hook event of its turn"),
+        Turn::Done { source: Source::Transcript } => return Verdict::Done("its turn ended in the transcript"),
+        Turn::Interrupted { why } => return Verdict::Requeue(format!("its turn was interrupted: {why}")),
+        Turn::Failed { limit: false, error } => return Verdict::Requeue(format!("its turn failed: {error}")),
+        Turn::Failed { limit: true, .. } | Turn::Running | Turn::NotDelivered => {}
+    }
+    if facts.done_file && facts.turn != Turn::NotDelivered {
         return Verdict::Done("done file");
     }
-    let idle = facts.activity == Some(Activity::Idle);
-    if idle && !facts.turn_failed {
-        if facts.stop_event {
-            return Verdict::Done("Stop hook event");
-        }
-        if facts.from_client {
-            return Verdict::Done("client state idle");
-        }
+    if facts.activity == Some(Activity::Idle) && facts.turn == Turn::Running {
         let since = *memo.idle_since.get_or_insert(now);
         if now - since >= limits.idle_grace {
-            return Verdict::Done("pane idle at the input box");
+            return Verdict::Requeue(
+                "idle at its input box with no end of its turn recorded (no Stop, no transcript end)".to_owned(),
+            );
         }
     } else {
         memo.idle_since = None;
@@ -101,28 +115,30 @@ mod tests {
     }
 
     #[test]
-    fn the_client_or_a_stop_event_ends_the_turn_at_once() {
+    fn only_its_own_turn_ending_normally_is_done() {
         let mut memo = SessionWatch::default();
-        let client = Facts { from_client: true, ..facts(Activity::Idle) };
-        assert_eq!(judge(&client, &mut memo, &LIMITS, at(0)), Verdict::Done("client state idle"));
-        let hooked = Facts { stop_event: true, ..facts(Activity::Idle) };
-        assert_eq!(judge(&hooked, &mut memo, &LIMITS, at(0)), Verdict::Done("Stop hook event"));
-        let failed = Facts { turn_failed: true, ..client };
-        assert_eq!(judge(&failed, &mut memo, &LIMITS, at(0)), Verdict::Working, "a failed turn is not done");
+        let stopped = Facts { turn: Turn::Done { source: Source::Hook }, ..facts(Activity::Idle) };
+        assert_eq!(judge(&stopped, &mut memo, &LIMITS, at(0)), Verdict::Done("Stop hook event of its turn"));
+        let interrupted = Facts { turn: Turn::Interrupted { why: "escape" }, ..facts(Activity::Idle) };
+        assert!(matches!(judge(&interrupted, &mut memo, &LIMITS, at(0)), Verdict::Requeue(_)));
+        let limited = Facts { turn: Turn::Failed { limit: true, error: "rate_limit".into() }, ..facts(Activity::Idle) };
+        assert_eq!(judge(&limited, &mut memo, &LIMITS, at(0)), Verdict::Working, "a limit waits for the swap");
+        let failed =
+            Facts { turn: Turn::Failed { limit: false, error: "server_error".into() }, ..facts(Activity::Idle) };
+        assert!(matches!(judge(&failed, &mut memo, &LIMITS, at(0)), Verdict::Requeue(_)));
+        let undelivered = Facts { done_file: true, turn: Turn::NotDelivered, ..facts(Activity::Idle) };
+        assert_eq!(judge(&undelivered, &mut memo, &LIMITS, at(0)), Verdict::Working, "no proof, no done");
     }
 
     #[test]
-    fn a_screen_alone_must_stay_idle_for_the_grace() {
+    fn idle_without_any_end_of_its_turn_is_requeued_after_the_grace_never_done() {
         let mut memo = SessionWatch::default();
         assert_eq!(judge(&facts(Activity::Idle), &mut memo, &LIMITS, at(0)), Verdict::Working);
         assert_eq!(judge(&facts(Activity::Idle), &mut memo, &LIMITS, at(20)), Verdict::Working);
         assert_eq!(judge(&facts(Activity::Busy), &mut memo, &LIMITS, at(25)), Verdict::Working);
         assert_eq!(memo.idle_since, None, "working again resets the grace");
         assert_eq!(judge(&facts(Activity::Idle), &mut memo, &LIMITS, at(30)), Verdict::Working);
-        assert_eq!(
-            judge(&facts(Activity::Idle), &mut memo, &LIMITS, at(60)),
-            Verdict::Done("pane idle at the input box")
-        );
+        assert!(matches!(judge(&facts(Activity::Idle), &mut memo, &LIMITS, at(60)), Verdict::Requeue(_)));
     }
 
     #[test]

@@ -27,6 +27,95 @@ pub enum Phase {
     Switched,
     /// Every session is started again on the target (failures are recorded per session).
     Relaunched,
+    /// The swap could not switch and is being undone: the link put back, the stopped
+    /// sessions started again on `from`. A run that finds it goes on undoing, never
+    /// forward.
+    RollingBack,
+    /// Neither finished nor undone: the partial-swap latch is set. The journal is kept
+    /// for the operator (it holds the conversations); no run touches it until
+    /// `swap --clear-partial`.
+    Latched,
+}
+
+/// What a run that finds a journal under the lock does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// Latched: leave it alone (it was notified once, when the latch was set).
+    LeaveLatched,
+    /// It had switched: finish it forward.
+    Finish,
+    /// It had not switched: undo it.
+    RollBack,
+}
+
+impl Journal {
+    /// The state machine's rule for a journal left by a swap that died.
+    pub fn recovery(&self, latch_set: bool) -> Recovery {
+        match self.phase {
+            _ if latch_set => Recovery::LeaveLatched,
+            Phase::Latched => Recovery::LeaveLatched,
+            Phase::Switched | Phase::Relaunched => Recovery::Finish,
+            Phase::Planned | Phase::Saved | Phase::Stopped | Phase::RollingBack => Recovery::RollBack,
+        }
+    }
+
+    /// Whether sessions may have been stopped: the rollback starts them again.
+    pub fn stopped_any(&self) -> bool {
+        match self.phase {
+            Phase::Planned => false,
+            Phase::RollingBack => self.rolled_back_from.is_none_or(|p| p != Phase::Planned),
+            _ => true,
+        }
+    }
+}
+
+/// What the relaunch (or the rollback) did with one session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SessionOutcome {
+    /// The conversation was resumed on `account`.
+    Resumed {
+        account: String,
+    },
+    /// Resumed, and its task (whose prompt had arrived) told to continue.
+    Continued {
+        account: String,
+    },
+    /// Resumed, but its task's prompt had never arrived: no continuation; the task is
+    /// sent again by dispatch once watch-once finds no proof of it.
+    ResumedTaskResent {
+        account: String,
+    },
+    /// A fresh client on `account` (an idle pool session).
+    Fresh {
+        account: String,
+    },
+    /// A client was already running in the pane.
+    AlreadyRunning,
+    Failed {
+        reason: String,
+    },
+}
+
+impl SessionOutcome {
+    pub fn failed(&self) -> bool {
+        matches!(self, SessionOutcome::Failed { .. })
+    }
+}
+
+impl std::fmt::Display for SessionOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionOutcome::Resumed { account } => write!(f, "resumed on {account}"),
+            SessionOutcome::Continued { account } => write!(f, "resumed on {account} and told to continue"),
+            SessionOutcome::ResumedTaskResent { account } => {
+                write!(f, "resumed on {account}; its task's prompt never arrived, so it is sent again")
+            }
+            SessionOutcome::Fresh { account } => write!(f, "fresh start on {account}"),
+            SessionOutcome::AlreadyRunning => write!(f, "already running"),
+            SessionOutcome::Failed { reason } => write!(f, "failed: {reason}"),
+        }
+    }
 }
 
 /// Why the swap happens.
@@ -77,8 +166,12 @@ pub struct SwapSession {
     pub id_source: Option<String>,
     /// The pool task it carries, as `project:id`.
     pub task: Option<String>,
+    /// The task's prompt had arrived (the delivery proof) when the ids were saved: only
+    /// then does a continuation prompt continue it.
+    #[serde(default)]
+    pub task_delivered: bool,
     /// What happened at the relaunch (or the rollback), for `status`.
-    pub outcome: Option<String>,
+    pub outcome: Option<SessionOutcome>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,4 +185,49 @@ pub struct Journal {
     pub sessions: Vec<SwapSession>,
     /// Where the active link pointed before the switch, for the rollback.
     pub link_before: Option<PathBuf>,
+    /// The phase the rollback started from, and why it happens.
+    #[serde(default)]
+    pub rolled_back_from: Option<Phase>,
+    #[serde(default)]
+    pub rollback_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(phase: Phase) -> Journal {
+        Journal {
+            from: "a".into(),
+            to: "b".into(),
+            reason: Reason::Manual,
+            started_at: DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap(),
+            phase,
+            sessions: Vec::new(),
+            link_before: None,
+            rolled_back_from: None,
+            rollback_reason: None,
+        }
+    }
+
+    #[test]
+    fn a_latched_journal_is_left_alone_and_a_rollback_goes_on_rolling_back() {
+        assert_eq!(journal(Phase::Latched).recovery(false), Recovery::LeaveLatched);
+        assert_eq!(journal(Phase::Saved).recovery(true), Recovery::LeaveLatched, "the latch wins");
+        assert_eq!(journal(Phase::RollingBack).recovery(false), Recovery::RollBack);
+        assert_eq!(journal(Phase::Stopped).recovery(false), Recovery::RollBack);
+        assert_eq!(journal(Phase::Switched).recovery(false), Recovery::Finish);
+        assert!(!journal(Phase::Planned).stopped_any());
+        let mut back = journal(Phase::RollingBack);
+        back.rolled_back_from = Some(Phase::Planned);
+        assert!(!back.stopped_any());
+        back.rolled_back_from = Some(Phase::Stopped);
+        assert!(back.stopped_any());
+    }
+
+    #[test]
+    fn outcomes_read_as_before() {
+        assert_eq!(SessionOutcome::Continued { account: "b".into() }.to_string(), "resumed on b and told to continue");
+        assert!(SessionOutcome::Failed { reason: "x".into() }.failed());
+    }
 }

@@ -27,12 +27,14 @@ use crate::accounts::{self, SharedLink};
 use crate::client;
 use crate::config::Account;
 use crate::ctx::Ctx;
+use crate::delivery;
 use crate::driver::{self, Launch, Stopped, Waits};
 use crate::hooks;
 use crate::screen;
 use crate::state::{PartialSwapLatch, SessionKind, SessionStatus, State, StateLock, SwapRecord};
 use crate::tmux::{Observation, Pane};
-use journal::{Journal, Phase, Plan, Reason, SwapSession};
+use crate::typing;
+use journal::{Journal, Phase, Plan, Reason, Recovery, SessionOutcome, SwapSession};
 use target::{Candidate, Refusal};
 
 /// What a swap (or a recovery) ended with.
@@ -146,21 +148,32 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
 
 /// Finishes or rolls back a journal left by a swap that died. Returns `None` when there
 /// is none.
+///
+/// A latched journal is left alone: the latch was notified once when it was set, and
+/// only `swap --clear-partial` moves it on.
 pub fn recover(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Option<Outcome>> {
     let Some(journal) = &state.swap.journal else { return Ok(None) };
-    let switched = journal.phase >= Phase::Switched;
+    let recovery = journal.recovery(state.swap.partial_latch.is_some());
+    let what = match recovery {
+        Recovery::LeaveLatched => return Ok(None),
+        Recovery::Finish => "finishing it",
+        Recovery::RollBack => "rolling it back",
+    };
     ctx.log().warn(&format!(
-        "found an unfinished swap from {} to {} (last phase: {:?}); {}",
-        journal.from,
-        journal.to,
-        journal.phase,
-        if switched { "finishing it" } else { "rolling it back" }
+        "found an unfinished swap from {} to {} (last phase: {:?}); {what}",
+        journal.from, journal.to, journal.phase
     ));
-    if switched {
-        advance(ctx, lock, state).map(Some)
-    } else {
-        // A swap that died before switching is undone: the old account stays active.
-        roll_back(ctx, lock, state, "the swap was interrupted before the switch".to_owned()).map(Some)
+    match recovery {
+        Recovery::Finish => advance(ctx, lock, state).map(Some),
+        // A swap that died before switching (or while undoing) is undone: the old
+        // account stays active.
+        _ => {
+            let reason = journal
+                .rollback_reason
+                .clone()
+                .unwrap_or_else(|| "the swap was interrupted before the switch".to_owned());
+            roll_back(ctx, lock, state, reason).map(Some)
+        }
     }
 }
 
@@ -168,7 +181,12 @@ pub fn recover(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Option<
 /// unfinished swap, take the lock and resolve it. A busy lock means a swap is running.
 pub fn recover_if_needed(ctx: &Ctx) -> Result<Option<Outcome>> {
     match ctx.state.read() {
-        Ok(state) if state.swap.journal.is_some() => {}
+        Ok(state)
+            if state
+                .swap
+                .journal
+                .as_ref()
+                .is_some_and(|j| j.recovery(state.swap.partial_latch.is_some()) != Recovery::LeaveLatched) => {}
         _ => return Ok(None),
     }
     let lock = match ctx.state.lock() {
@@ -215,6 +233,17 @@ fn advance(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
                 ctx.fault("swap:relaunched");
             }
             Phase::Relaunched => return finish(ctx, lock, state),
+            Phase::RollingBack => {
+                let reason = journal_mut(state).rollback_reason.clone().unwrap_or_else(|| "rolling back".to_owned());
+                return roll_back(ctx, lock, state, reason);
+            }
+            Phase::Latched => {
+                let latch = state.swap.partial_latch.clone();
+                return Ok(Outcome::Latched {
+                    since: latch.as_ref().map_or_else(|| ctx.now(), |l| l.set_at),
+                    reason: latch.map_or_else(|| "the swap journal is latched".to_owned(), |l| l.reason),
+                });
+            }
         }
     }
 }
@@ -273,6 +302,7 @@ fn plan(
             claude_session_id: None,
             id_source: None,
             task: recorded.and_then(|r| r.task.clone()),
+            task_delivered: false,
             outcome: None,
         });
     }
@@ -285,6 +315,8 @@ fn plan(
         phase: Phase::Planned,
         sessions,
         link_before,
+        rolled_back_from: None,
+        rollback_reason: None,
     }
 }
 
@@ -310,6 +342,7 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
     let observation = ctx.tmux.observe().context("could not observe tmux")?;
     let clients = client::all_running(&ctx.config);
     let starts = session_starts(ctx);
+    let delivered = tasks_delivered(ctx, state, &observation, &clients);
     let journal = journal_mut(state);
     let from_home = ctx.config.account(&journal.from).map(|a| a.home.clone());
     let mut cwd_users: BTreeMap<PathBuf, usize> = BTreeMap::new();
@@ -319,6 +352,7 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
         }
     }
     for session in journal.sessions.iter_mut() {
+        session.task_delivered = session.task.is_some() && delivered.contains(&session.name);
         if session.plan != Plan::Resume || session.claude_session_id.is_some() {
             continue;
         }
@@ -347,6 +381,44 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The pool sessions whose task's prompt arrived: recorded by dispatch, or proven now by
+/// the client's record of the task's token ([`crate::delivery::receipt`]).
+fn tasks_delivered(
+    ctx: &Ctx,
+    state: &State,
+    observation: &Observation,
+    clients: &[client::RunningClient],
+) -> std::collections::BTreeSet<String> {
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let events: Vec<hooks::HookEvent> = hooks::read_from(&spool, 0)
+        .map(|r| r.events.into_iter().filter(|e| hooks::from_server(e, ctx.tmux.socket())).collect())
+        .unwrap_or_default();
+    let mut delivered = std::collections::BTreeSet::new();
+    for (name, session) in &state.sessions {
+        let (Some(_), Some(memo)) = (&session.task, state.queue.sessions.get(name)) else { continue };
+        if memo.delivered {
+            delivered.insert(name.clone());
+            continue;
+        }
+        let Some(token) = &memo.token else { continue };
+        let since = session.since.unwrap_or(DateTime::UNIX_EPOCH);
+        let pane = observation.session_pane(name);
+        let mine: Vec<&hooks::HookEvent> = events
+            .iter()
+            .filter(|e| pane.is_some_and(|p| e.pane.as_deref() == Some(p.pane_id.as_str())) && e.at >= since)
+            .collect();
+        let path = pane
+            .and_then(|p| client::client_in_pane(clients, p.pid))
+            .and_then(|c| crate::pool::transcript_path(ctx, c))
+            .or_else(|| memo.transcript.clone());
+        let text = path.as_deref().and_then(delivery::read_transcript_tail);
+        if delivery::receipt(token, &delivery::Evidence { events: &mine, transcript: text.as_deref() }).is_some() {
+            delivered.insert(name.clone());
+        }
+    }
+    delivered
 }
 
 /// Pane → session id of the latest SessionStart hook event.
@@ -505,7 +577,7 @@ fn relaunch(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<()> {
 }
 
 /// Starts the sessions of the journal on `account`; `continue_tasks` types the
-/// continuation prompt into resumed pool sessions that were working.
+/// continuation prompt into resumed pool sessions whose task's prompt had arrived.
 fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &str, continue_tasks: bool) -> Result<()> {
     let account =
         ctx.config.account(account_name).with_context(|| format!("account {account_name} is not configured"))?.clone();
@@ -517,14 +589,14 @@ fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &st
             continue;
         }
         let outcome = match observation.session_pane(&session.name) {
-            None => "failed: the tmux session is gone".to_owned(),
-            Some(pane) if !crate::process::children(pane.pid).is_empty() => "already running".to_owned(),
-            Some(pane) => match start_one(ctx, &account, &session, pane, continue_tasks) {
+            None => SessionOutcome::Failed { reason: "the tmux session is gone".to_owned() },
+            Some(pane) if !crate::process::children(pane.pid).is_empty() => SessionOutcome::AlreadyRunning,
+            Some(pane) => match start_one(ctx, lock, state, &account, &session, pane, continue_tasks) {
                 Ok(done) => done,
-                Err(err) => format!("failed: {err:#}"),
+                Err(err) => SessionOutcome::Failed { reason: format!("{err:#}") },
             },
         };
-        if outcome.starts_with("failed") {
+        if outcome.failed() {
             ctx.log().error(&format!("session {}: relaunch on {account_name} {outcome}", session.name));
         }
         journal_mut(state).sessions[index].outcome = Some(outcome);
@@ -536,23 +608,58 @@ fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &st
     Ok(())
 }
 
-fn start_one(ctx: &Ctx, account: &Account, session: &SwapSession, pane: &Pane, continue_tasks: bool) -> Result<String> {
+fn start_one(
+    ctx: &Ctx,
+    lock: &StateLock,
+    state: &mut State,
+    account: &Account,
+    session: &SwapSession,
+    pane: &Pane,
+    continue_tasks: bool,
+) -> Result<SessionOutcome> {
+    let enter_delay = ctx.config.tmux.enter_delay.get();
     if let Some(cwd) = &session.cwd {
         driver::pre_accept_trust(&account.home, cwd)?;
         // The client starts in the shell's cwd; make it the conversation's.
-        ctx.tmux.send_line(&pane.pane_id, &format!("cd {}", driver::quote(&cwd.display().to_string())))?;
+        let line = format!("cd {}", driver::quote(&cwd.display().to_string()));
+        typing::shell_line(&ctx.tmux, &pane.pane_id, &line, enter_delay)?;
     }
     let resume = if session.plan == Plan::Resume { session.claude_session_id.as_deref() } else { None };
     let command = driver::command_line(&ctx.config, account, &Launch { resume, model: None });
     driver::start(&ctx.tmux, &pane.pane_id, &command, waits(ctx))?;
-    if continue_tasks && session.kind == SessionKind::Pool && session.working && resume.is_some() {
-        ctx.tmux.send_line(&pane.pane_id, &ctx.config.swap.continue_prompt)?;
-        return Ok(format!("resumed on {} and told to continue", account.name));
+    let account_name = account.name.clone();
+    let carries_task = continue_tasks
+        && session.kind == SessionKind::Pool
+        && session.working
+        && resume.is_some()
+        && session.task.is_some();
+    if !carries_task {
+        return Ok(match resume {
+            Some(_) => SessionOutcome::Resumed { account: account_name },
+            None => SessionOutcome::Fresh { account: account_name },
+        });
     }
-    Ok(match resume {
-        Some(_) => format!("resumed on {}", account.name),
-        None => format!("fresh start on {}", account.name),
-    })
+    if !session.task_delivered {
+        // A continuation would be taken for the task's own prompt: leave the claim
+        // unproven, so watch-once gives it back and dispatch sends the task itself.
+        return Ok(SessionOutcome::ResumedTaskResent { account: account_name });
+    }
+    // The continuation is a turn of its own, with its own token, recorded before it is
+    // typed: only its own Stop can complete the task now.
+    let token = delivery::new_token();
+    let prompt = delivery::stamp(&crate::commands::dispatch::one_line(&ctx.config.swap.continue_prompt), &token);
+    let memo = state.queue.sessions.entry(session.name.clone()).or_default();
+    memo.token = Some(token);
+    memo.delivered = false;
+    memo.prompt_id = None;
+    memo.idle_since = None;
+    lock.save(state)?;
+    let typed = typing::box_prompts(&ctx.tmux, &[(pane.pane_id.as_str(), prompt.as_str())], enter_delay, || {});
+    if let Some(Err(why)) = typed.into_iter().next() {
+        ctx.log().warn(&format!("session {}: the continuation prompt was not sent: {why}", session.name));
+        return Ok(SessionOutcome::ResumedTaskResent { account: account_name });
+    }
+    Ok(SessionOutcome::Continued { account: account_name })
 }
 
 /// Phase 6: the target is the active account; the journal becomes history.
@@ -572,8 +679,7 @@ fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
             recorded.claude_session_id = Some(id.clone());
         }
     }
-    let failed =
-        journal.sessions.iter().filter(|s| s.outcome.as_deref().is_some_and(|o| o.starts_with("failed"))).count();
+    let failed = journal.sessions.iter().filter(|s| s.outcome.as_ref().is_some_and(SessionOutcome::failed)).count();
     state.record(
         now,
         "swap-done",
@@ -598,6 +704,16 @@ fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
 /// cannot be put back, the partial-swap latch is set.
 fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> Result<Outcome> {
     let now = ctx.now();
+    {
+        // Recorded first: a run that dies while undoing is undone again, never finished.
+        let journal = journal_mut(state);
+        if journal.phase != Phase::RollingBack {
+            journal.rolled_back_from = Some(journal.phase);
+            journal.phase = Phase::RollingBack;
+            journal.rollback_reason = Some(reason.clone());
+            lock.save(state)?;
+        }
+    }
     let journal = state.swap.journal.clone().expect("journal");
     ctx.log().error(&format!("swap {} -> {} failed: {reason}; rolling back", journal.from, journal.to));
     if let Some(link) = &ctx.config.claude.active_link {
@@ -620,6 +736,12 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
                 link.display()
             );
             state.swap.partial_latch = Some(PartialSwapLatch { set_at: now, reason: latch_reason.clone() });
+            journal_mut(state).phase = Phase::Latched;
+            // The swap never switched: `from` stays the active account whatever the
+            // link now says (nothing else may take the half-flipped link for the truth).
+            if state.active_account().is_none() {
+                state.set_active(&journal.from, journal.started_at);
+            }
             state.record(now, "swap-partial", latch_reason.clone());
             lock.save(state)?;
             ctx.notify(
@@ -632,7 +754,7 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
         }
     }
     // Sessions stopped for the swap go back to work on the old account.
-    if journal.phase >= Phase::Saved {
+    if journal.stopped_any() {
         relaunch_on(ctx, lock, state, &journal.from, false)?;
     }
     let journal = state.swap.journal.take().expect("journal");
@@ -675,7 +797,11 @@ pub fn clear_partial(ctx: &Ctx, state: &mut State) -> std::result::Result<(), Ve
         return Err(problems);
     }
     state.swap.partial_latch = None;
-    state.swap.journal = None;
+    // The journal still knows the sessions the swap stopped: with the links sound, the
+    // caller's recover rolls it back and starts them again on the active account.
+    if let Some(journal) = state.swap.journal.as_mut() {
+        journal.phase = Phase::RollingBack;
+    }
     state.record(ctx.now(), "latch-cleared", "links re-validated by the operator");
     Ok(())
 }

@@ -12,21 +12,21 @@ use crate::support::{Run, TestEnv, wait_until};
 
 /// The stand-in environment on the real clock: cooldowns, grace periods and file ages
 /// are real.
-fn queue_env() -> TestEnv {
+pub(crate) fn queue_env() -> TestEnv {
     TestEnv::with_standin().on_real_clock()
 }
 
-fn ccfail(env: &TestEnv, args: &[&str]) -> Run {
+pub(crate) fn ccfail(env: &TestEnv, args: &[&str]) -> Run {
     env.ccfail(args)
 }
 
-fn ccfail_fault(env: &TestEnv, point: &str, args: &[&str]) -> Run {
+pub(crate) fn ccfail_fault(env: &TestEnv, point: &str, args: &[&str]) -> Run {
     env.ccfail_with(&[("CCFAIL_FAULT", point)], args)
 }
 
 /// The stand-in config with a pool of `max` (at least `min` running Claude), the given
 /// projects, and queue settings quick enough for tests.
-fn setup(env: &TestEnv, max: u32, min: u32, projects: &[(&str, i64)], extra: &str) {
+pub(crate) fn setup(env: &TestEnv, max: u32, min: u32, projects: &[(&str, i64)], extra: &str) {
     let mut config = env
         .default_config()
         .replace("binary: /bin/true", &format!("binary: {}", crate::support::standin_bin().display()));
@@ -55,7 +55,7 @@ watch:
     }
 }
 
-fn add_task(env: &TestEnv, project: &str, name: &str, text: &str) {
+pub(crate) fn add_task(env: &TestEnv, project: &str, name: &str, text: &str) {
     let path = env.path(&format!("projects/{project}/.agent-queue/inbox")).join(name);
     fs::write(&path, text).unwrap();
     // Distinct mtimes one second apart, in the order of the calls, so "oldest first"
@@ -77,11 +77,11 @@ fn wait_for_watch_actions(env: &TestEnv, what: &str, count: usize) {
     });
 }
 
-fn state(env: &TestEnv) -> Value {
+pub(crate) fn state(env: &TestEnv) -> Value {
     serde_json::from_str(&fs::read_to_string(env.path("state/state.json")).unwrap()).unwrap()
 }
 
-fn history(env: &TestEnv, event: &str) -> Vec<String> {
+pub(crate) fn history(env: &TestEnv, event: &str) -> Vec<String> {
     state(env)["history"]
         .as_array()
         .unwrap()
@@ -93,7 +93,7 @@ fn history(env: &TestEnv, event: &str) -> Vec<String> {
 
 /// Every name a task can have, per project: `inbox/T.md`, `inbox/T.md.dispatched`,
 /// `done/T.md`, `done/archive/*/T.md`, `failed/T.md`. Returns `project:id → names`.
-fn census(env: &TestEnv, projects: &[&str]) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn census(env: &TestEnv, projects: &[&str]) -> BTreeMap<String, Vec<String>> {
     let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for project in projects {
         let queue = env.path(&format!("projects/{project}/.agent-queue"));
@@ -125,7 +125,7 @@ fn census(env: &TestEnv, projects: &[&str]) -> BTreeMap<String, Vec<String>> {
 }
 
 #[track_caller]
-fn assert_each_once(census: &BTreeMap<String, Vec<String>>, ids: &[String], moment: &str) {
+pub(crate) fn assert_each_once(census: &BTreeMap<String, Vec<String>>, ids: &[String], moment: &str) {
     let keys: Vec<&String> = census.keys().collect();
     assert_eq!(keys, ids.iter().collect::<Vec<_>>(), "{moment}: every task and nothing else: {census:#?}");
     for (id, names) in census {
@@ -133,12 +133,12 @@ fn assert_each_once(census: &BTreeMap<String, Vec<String>>, ids: &[String], mome
     }
 }
 
-fn done(census: &BTreeMap<String, Vec<String>>) -> usize {
+pub(crate) fn done(census: &BTreeMap<String, Vec<String>>) -> usize {
     census.values().filter(|names| names[0].starts_with("done/")).count()
 }
 
 /// dispatch + watch-once until `finished` holds, at most `limit`.
-fn cycle_until(env: &TestEnv, limit: Duration, finished: impl Fn() -> bool) {
+pub(crate) fn cycle_until(env: &TestEnv, limit: Duration, finished: impl Fn() -> bool) {
     let started = Instant::now();
     while !finished() {
         assert!(started.elapsed() < limit, "not finished within {limit:?}; state: {:#}", state(env));
@@ -154,7 +154,7 @@ fn cycle_until(env: &TestEnv, limit: Duration, finished: impl Fn() -> bool) {
     }
 }
 
-fn transcripts_mentioning(env: &TestEnv, needle: &str) -> usize {
+pub(crate) fn transcripts_mentioning(env: &TestEnv, needle: &str) -> usize {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok) {
             let path = entry.path();
@@ -270,7 +270,7 @@ fn three_projects_twelve_tasks_all_done_in_order_and_the_dedicated_session_untou
 }
 
 /// Waits until no process runs under the pane shells of `sessions`.
-fn wait_shells(env: &TestEnv, sessions: &[&str]) {
+pub(crate) fn wait_shells(env: &TestEnv, sessions: &[&str]) {
     let started = Instant::now();
     loop {
         let observation = env.tmux().observe().unwrap();

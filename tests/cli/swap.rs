@@ -40,6 +40,15 @@ pub fn pool_on_a(env: &TestEnv) -> BTreeMap<String, String> {
                         ..SessionState::new(SessionKind::Pool)
                     },
                 );
+                // Their prompts arrived (the delivery proof): a swap continues them.
+                state.queue.sessions.insert(
+                    name.to_owned(),
+                    ccfail::state::SessionWatch {
+                        token: Some(format!("ccfail:{name}")),
+                        delivered: true,
+                        ..Default::default()
+                    },
+                );
             }
             Ok::<_, StateError>(())
         })
@@ -213,10 +222,20 @@ fn a_failed_rollback_sets_the_latch_until_the_links_are_repaired() {
     env.ccfail(&["status"]).status(0).stdout_has("!! PARTIAL-SWAP LATCH SET");
     env.ccfail(&["doctor"]).status(5).stdout_has("partial-swap latch");
     env.ccfail(&["swap", "--to", "b"]).status(14).stdout_has("latch is set");
-    // quota-check never triggers a swap past the latch.
+    // The latched journal is left alone: the stopped sessions stay at their shells (the
+    // operator starts them by hand here), and quota-check never swaps past the latch.
+    env.ccfail(&["status"]).status(0);
+    assert_eq!(state(&env)["swap"]["journal"]["phase"], "latched");
     env.control("a", PARIS);
     for session in ["w1", "w2"] {
         let pane = env.tmux().observe().unwrap().session_pane(session).unwrap().pane_id.clone();
+        let command = format!(
+            "CLAUDE_CONFIG_DIR={} {} --dangerously-skip-permissions",
+            env.path("accounts/a").display(),
+            crate::support::standin_bin().display()
+        );
+        env.tmux().send_line(&pane, &command).unwrap();
+        env.wait_screen(&pane, "? for shortcuts");
         env.prompt(&pane, "more");
         env.wait_screen(&pane, "resets 8pm");
     }
@@ -227,8 +246,10 @@ fn a_failed_rollback_sets_the_latch_until_the_links_are_repaired() {
     std::os::unix::fs::symlink(env.path("shared/projects"), env.path("accounts/b/projects")).unwrap();
     fs::remove_file(env.path("home/.claude")).unwrap();
     std::os::unix::fs::symlink(env.path("accounts/a"), env.path("home/.claude")).unwrap();
-    env.ccfail(&["swap", "--clear-partial"]).status(0).stdout_has("latch cleared");
+    env.ccfail(&["swap", "--clear-partial"]).status(0).stdout_has("latch cleared").stdout_has("rolled back");
     assert!(state(&env)["swap"]["partial_latch"].is_null());
+    assert!(state(&env)["swap"]["journal"].is_null(), "rolled back once the links are sound");
+    assert!(client_of(&env, "main").is_some_and(|(_, _, account)| account == "a"), "main runs again on a");
 }
 
 #[test]
