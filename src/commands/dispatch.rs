@@ -79,15 +79,46 @@ pub struct Pairing {
     pub model: Option<String>,
     /// Claude was not running in the session (or ran another model) and is started.
     pub starts_claude: bool,
-    /// `planned` (dry run), `sent`, or `failed`.
-    pub outcome: &'static str,
+    pub outcome: PairOutcome,
     pub error: Option<String>,
+}
+
+/// What became of one pairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairOutcome {
+    /// `--dry-run`: what a real run would do.
+    Planned,
+    /// The client recorded the prompt with its token.
+    Sent,
+    /// Enter was pressed and the prompt left the box, but the client's record of it has
+    /// not shown yet: the claim stays, unproven, and watch-once decides (a late record
+    /// makes it delivered; none, with the client idle, gives the task back uncounted).
+    /// Undoing it here could run the task twice.
+    Unproven,
+    /// Provably not sent (never entered, or still in the box): claim undone.
+    Failed,
+}
+
+impl PairOutcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            PairOutcome::Planned => "planned",
+            PairOutcome::Sent => "sent",
+            PairOutcome::Unproven => "unproven",
+            PairOutcome::Failed => "failed",
+        }
+    }
 }
 
 pub fn run(ctx: &Ctx, args: &DispatchArgs) -> Result<ExitCode> {
     let report = super::locked_pass(ctx, args.dry_run, |lock, state| dispatch(ctx, lock, state, args.dry_run))?;
     super::report(ctx.log(), &report.notes, args.json, &report, human)?;
-    Ok(if report.pairs.iter().any(|p| p.outcome == "failed") { ExitCode::DispatchFailed } else { ExitCode::Ok })
+    Ok(if report.pairs.iter().any(|p| p.outcome == PairOutcome::Failed) {
+        ExitCode::DispatchFailed
+    } else {
+        ExitCode::Ok
+    })
 }
 
 /// One job: a claimed task on its way into a session.
@@ -109,6 +140,8 @@ struct Job<'a> {
     receipt: Option<delivery::Receipt>,
     /// The client's transcript, once known.
     transcript: Option<std::path::PathBuf>,
+    /// Enter was pressed on the checked prompt at least once.
+    entered: bool,
 }
 
 pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<DispatchReport> {
@@ -256,6 +289,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
             error: None,
             receipt: None,
             transcript: None,
+            entered: false,
         });
         report.pairs.push(Pairing {
             session: view.name.clone(),
@@ -264,7 +298,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
             title: task.title.clone(),
             model,
             starts_claude: start || restart,
-            outcome: "planned",
+            outcome: PairOutcome::Planned,
             error: None,
         });
     }
@@ -342,7 +376,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         let pairing = &mut report.pairs[job.pairing];
         match &job.error {
             None => {
-                pairing.outcome = "sent";
+                pairing.outcome = PairOutcome::Sent;
                 let receipt = job.receipt.clone().expect("a delivered job has a receipt");
                 let memo = state.queue.sessions.entry(job.session.clone()).or_default();
                 memo.delivered = true;
@@ -353,9 +387,20 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
                 ctx.log().info(&format!("{} → {}", pairing.task, job.session));
                 state.record(now, "dispatched", format!("{} to {}", pairing.task, job.session));
             }
-            Some(error) => {
-                pairing.outcome = "failed";
+            Some(error) if job.entered && !still_in_box(ctx, job) => {
+                pairing.outcome = PairOutcome::Unproven;
                 pairing.error = Some(error.clone());
+                ctx.log().warn(&format!(
+                    "{} → {}: {error}; the prompt left the box, so the claim stays for watch-once to prove",
+                    pairing.task, job.session
+                ));
+                state.record(now, "dispatched-unproven", format!("{} to {}", pairing.task, job.session));
+            }
+            Some(error) => {
+                pairing.outcome = PairOutcome::Failed;
+                pairing.error = Some(error.clone());
+                // Never leave the prompt in the box: the next text typed would join it.
+                let _ = ctx.tmux.send_keys(&job.pane, &typing::CLEAR_KEYS);
                 undo(ctx, state, job, error)?;
             }
         }
@@ -427,6 +472,7 @@ fn send(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize]) -> Vec<usize> {
         match result {
             Ok(()) => {
                 jobs[i].error = None;
+                jobs[i].entered = true;
                 pressed.push(i);
             }
             Err(why) => {
@@ -485,14 +531,29 @@ fn retry(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize]) -> Vec<usize> {
         .copied()
         .filter(|&i| boxed(i).is_some_and(|t| typing::signature(&t) == typing::signature(&jobs[i].prompt)))
         .collect();
-    let empty: Vec<usize> = which.iter().copied().filter(|&i| boxed(i).is_some_and(|t| t.is_empty())).collect();
+    // An empty box with the client busy may be our prompt being worked on: never typed
+    // again (that would run the task twice); only an idle client's empty box is.
+    let clients = client::all_running(&ctx.config);
+    let idle = |i: usize| client::client_in_pane(&clients, jobs[i].pane_pid).is_some_and(|c| c.state.status == "idle");
+    let empty: Vec<usize> =
+        which.iter().copied().filter(|&i| boxed(i).is_some_and(|t| t.is_empty()) && idle(i)).collect();
     let targets: Vec<&str> = waiting.iter().map(|&i| jobs[i].pane.as_str()).collect();
-    if let Err(err) = ctx.tmux.send_keys_many(&targets, &["Enter"]) {
-        ctx.log().warn(&format!("pressing Enter again: {err}"));
+    match ctx.tmux.send_keys_many(&targets, &["Enter"]) {
+        Ok(()) => waiting.iter().for_each(|&i| jobs[i].entered = true),
+        Err(err) => ctx.log().warn(&format!("pressing Enter again: {err}")),
     }
     let mut again = waiting;
     again.extend(send(ctx, jobs, &empty));
     again
+}
+
+/// Whether the job's prompt is still in its pane's input box (Enter did not take it).
+fn still_in_box(ctx: &Ctx, job: &Job<'_>) -> bool {
+    ctx.tmux.capture_one(&job.pane).is_ok_and(|text| {
+        screen::parse(&text).input_box().is_some_and(|b| {
+            !b.text.is_empty() && typing::signature(&job.prompt).starts_with(&typing::signature(&b.text))
+        })
+    })
 }
 
 /// Renames the task back into the inbox, clears the claim, marks the session failed.
@@ -531,8 +592,8 @@ fn human(report: &DispatchReport) -> String {
                 pair.priority.word().to_owned(),
                 pair.model.clone().unwrap_or_else(|| "-".to_owned()) + if pair.starts_claude { " (start)" } else { "" },
                 match &pair.error {
-                    Some(err) => format!("{}: {err}", pair.outcome),
-                    None => pair.outcome.to_owned(),
+                    Some(err) => format!("{}: {err}", pair.outcome.word()),
+                    None => pair.outcome.word().to_owned(),
                 },
             ]);
         }

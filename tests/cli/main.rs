@@ -16,5 +16,6 @@ mod state_concurrency;
 mod status_doctor;
 mod support;
 mod swap;
+mod sweep;
 mod tmux_layer;
 mod units;
