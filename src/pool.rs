@@ -134,7 +134,7 @@ impl World {
         view.text = self.captures.get(&pane.pane_id).map(String::as_str);
         view.screen = view.text.map(|t| Screen::parse_with_width(t, Some(pane.width as usize)));
         view.last_event = self.events_of(&pane.pane_id).last();
-        let running = view.client.is_some() || !self.children(pane.pid).is_empty();
+        let running = claude_running(view.client.is_some(), &self.children(pane.pid), &pane.current_command);
         (view.activity, view.source) = if !running {
             (Activity::Shell, Source::Process)
         } else if let Some(client) = view.client {
@@ -152,6 +152,19 @@ impl World {
         };
         view
     }
+}
+
+/// The one definition of "Claude is running in the pane": its client's own state file
+/// names a process under the pane's shell, or the shell has a child and the pane's
+/// foreground process is not a shell (a pane at its prompt shows the shell, whatever
+/// it runs in the background).
+pub fn claude_running(client_known: bool, shell_children: &[u32], foreground: &str) -> bool {
+    client_known || (!shell_children.is_empty() && !is_shell(foreground))
+}
+
+/// tmux reports a pane's foreground process; a pane at its prompt shows the shell.
+pub fn is_shell(command: &str) -> bool {
+    matches!(command, "bash" | "zsh" | "sh" | "fish" | "dash" | "ksh" | "tcsh")
 }
 
 fn event_activity(event: &HookEvent) -> Option<Activity> {

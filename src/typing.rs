@@ -27,7 +27,7 @@ use crate::tmux::Tmux;
 pub const CLEAR_KEYS: [&str; 2] = ["C-e", "C-u"];
 
 /// How long a cleared or typed line may take to show.
-const SHOW_WAIT: Duration = Duration::from_secs(3);
+const SHOW_WAIT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(30);
 
 /// Text as compared on screen: no whitespace (the client and tmux wrap it).

@@ -29,13 +29,40 @@ pub struct JanitorReport {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JanitorAction {
-    /// `requeue`, `fail`, `archive`, `prune-checkpoint`, `compact-spool`, `trim-history`,
-    /// `blocked-alert`.
-    pub what: &'static str,
+    pub what: JanitorKind,
     pub target: String,
     pub detail: String,
+}
+
+/// What the janitor does (or, with `--dry-run`, would do); the same list in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JanitorKind {
+    Requeue,
+    Fail,
+    Archive,
+    PruneCheckpoint,
+    CompactSpool,
+    TrimHistory,
+    BlockedAlert,
+    Skip,
+}
+
+impl JanitorKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            JanitorKind::Requeue => "requeue",
+            JanitorKind::Fail => "fail",
+            JanitorKind::Archive => "archive",
+            JanitorKind::PruneCheckpoint => "prune-checkpoint",
+            JanitorKind::CompactSpool => "compact-spool",
+            JanitorKind::TrimHistory => "trim-history",
+            JanitorKind::BlockedAlert => "blocked-alert",
+            JanitorKind::Skip => "skip",
+        }
+    }
 }
 
 pub fn run(ctx: &Ctx, args: &JanitorArgs) -> Result<ExitCode> {
@@ -53,7 +80,7 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
     let config = &ctx.config.janitor;
     let (projects, notes) = queue::projects(&ctx.config);
     let mut report = JanitorReport { at: now, dry_run, actions: Vec::new(), notes };
-    let mut act = |what: &'static str, target: String, detail: String| {
+    let mut act = |what: JanitorKind, target: String, detail: String| {
         report.actions.push(JanitorAction { what, target, detail });
     };
 
@@ -61,7 +88,11 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
     let observation = match ctx.tmux.observe() {
         Ok(observation) => Some(observation),
         Err(err) => {
-            act("skip", "orphans".to_owned(), format!("tmux not observed ({err}): no claim is judged orphaned"));
+            act(
+                JanitorKind::Skip,
+                "orphans".to_owned(),
+                format!("tmux not observed ({err}): no claim is judged orphaned"),
+            );
             None
         }
     };
@@ -88,13 +119,16 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
                 continue;
             }
             let reason = format!("orphaned claim: {why}");
-            let outcome = if dry_run { ops::Requeued::Inbox } else { ops::requeue(ctx, state, project, &id, &reason)? };
-            if let Some(owner) = &owner
-                && !dry_run
-            {
-                ops::release(state, owner, SessionStatus::Idle, now);
+            // The requeue-or-fail rule is asked before anything moves: a dry run lists
+            // exactly what the real run does.
+            let planned = ops::planned_requeue(ctx, state, &key);
+            if !dry_run {
+                ops::requeue(ctx, state, project, &id, &reason)?;
+                if let Some(owner) = &owner {
+                    ops::release(state, owner, SessionStatus::Idle, now);
+                }
             }
-            let what = if outcome == ops::Requeued::Failed { "fail" } else { "requeue" };
+            let what = if planned == ops::Requeued::Failed { JanitorKind::Fail } else { JanitorKind::Requeue };
             act(what, key, reason);
         }
     }
@@ -108,7 +142,7 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
             }
             let month = done_at.format("%Y-%m").to_string();
             act(
-                "archive",
+                JanitorKind::Archive,
                 format!("{}/done/{}", project.name, name.to_string_lossy()),
                 format!("to done/archive/{month}/"),
             );
@@ -130,7 +164,7 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
             if !dry_run {
                 let _ = std::fs::remove_file(&file);
             }
-            act("prune-checkpoint", file.display().to_string(), String::new());
+            act(JanitorKind::PruneCheckpoint, file.display().to_string(), String::new());
         }
     }
 
@@ -142,7 +176,11 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
         if !dry_run && let Err(err) = punch_hole(&spool, aligned) {
             report_note(&mut act, &spool, err);
         }
-        act("compact-spool", spool.display().to_string(), format!("first {aligned} bytes (read by every reader)"));
+        act(
+            JanitorKind::CompactSpool,
+            spool.display().to_string(),
+            format!("first {aligned} bytes (read by every reader)"),
+        );
     }
 
     // History older than its ttl.
@@ -154,7 +192,11 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
     let dropped =
         if dry_run { state.history.iter().filter(|e| e.at < cutoff).count() } else { before - state.history.len() };
     if dropped > 0 {
-        act("trim-history", "state history".to_owned(), format!("{dropped} entries older than {}", config.history_ttl));
+        act(
+            JanitorKind::TrimHistory,
+            "state history".to_owned(),
+            format!("{dropped} entries older than {}", config.history_ttl),
+        );
     }
 
     // Tasks blocked too long: reported once each.
@@ -179,7 +221,7 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
                     notify(ctx, state, now, "task-blocked", &format!("{key} {detail}"));
                     state.queue.blocked_alerted.insert(key.clone());
                 }
-                act("blocked-alert", key, detail);
+                act(JanitorKind::BlockedAlert, key, detail);
             }
         }
     }
@@ -189,8 +231,8 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
     Ok(report)
 }
 
-fn report_note(act: &mut impl FnMut(&'static str, String, String), spool: &std::path::Path, err: std::io::Error) {
-    act("skip", spool.display().to_string(), format!("could not compact: {err}"));
+fn report_note(act: &mut impl FnMut(JanitorKind, String, String), spool: &std::path::Path, err: std::io::Error) {
+    act(JanitorKind::Skip, spool.display().to_string(), format!("could not compact: {err}"));
 }
 
 /// Frees the first `len` bytes of the spool without moving the rest: the hook appends
@@ -231,7 +273,7 @@ fn human(report: &JanitorReport) -> String {
     }
     let mut table = render::table(&["action", "target", "detail"]);
     for action in &report.actions {
-        table.add_row(vec![action.what.to_owned(), action.target.clone(), action.detail.clone()]);
+        table.add_row(vec![action.what.word().to_owned(), action.target.clone(), action.detail.clone()]);
     }
     let mut out = format!("{table}\n");
     if report.dry_run {

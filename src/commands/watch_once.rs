@@ -57,15 +57,60 @@ pub struct SessionLine {
     pub status: Option<SessionStatus>,
 }
 
-/// One thing watch-once does (or, with `--dry-run`, would do).
-#[derive(Debug, Clone, Serialize)]
+/// One thing watch-once does (or, with `--dry-run`, would do): the plan is a list of
+/// these, the same in both, and the real run carries them out in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Action {
     pub session: String,
-    /// `complete`, `requeue`, `release`, `stalled`, `recycle`, `restart`, `recreate`,
-    /// `respawn`, `start`.
-    pub what: &'static str,
+    pub what: ActionKind,
     pub task: Option<String>,
     pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// The task to `done/`.
+    Complete,
+    /// The task back to the inbox, one more attempt counted.
+    Requeue,
+    /// The task to `failed/`: its attempts are used up.
+    Fail,
+    /// The task back to the inbox uncounted: its prompt never arrived.
+    Unclaim,
+    /// The claim dropped: the file is no longer `.dispatched`.
+    Release,
+    /// Flagged (and notified) once.
+    Stalled,
+    Recycle,
+    Recreate,
+    Respawn,
+    Start,
+}
+
+impl ActionKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            ActionKind::Complete => "complete",
+            ActionKind::Requeue => "requeue",
+            ActionKind::Fail => "fail",
+            ActionKind::Unclaim => "unclaim",
+            ActionKind::Release => "release",
+            ActionKind::Stalled => "stalled",
+            ActionKind::Recycle => "recycle",
+            ActionKind::Recreate => "recreate",
+            ActionKind::Respawn => "respawn",
+            ActionKind::Start => "start",
+        }
+    }
+}
+
+/// The file moves and notices behind the task actions, carried out by [`apply`] only.
+enum Effect<'p> {
+    Complete { project: &'p queue::Project, id: String, session: String, how: &'static str },
+    Requeue { project: &'p queue::Project, id: String, reason: String, planned: Requeued },
+    Unclaim { project: &'p queue::Project, id: String, session: String },
+    Notify { event: &'static str, text: String },
 }
 
 pub fn run(ctx: &Ctx, args: &WatchOnceArgs) -> Result<ExitCode> {
@@ -109,6 +154,7 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         notes,
     };
     let mut work: Vec<(String, Work)> = Vec::new();
+    let mut effects: Vec<Effect<'_>> = Vec::new();
     let views: Vec<View<'_>> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
 
     for view in &views {
@@ -146,7 +192,7 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         if location != Location::Claimed {
             // A crash between a move and the save, or an operator's hand: the file's
             // name is the truth.
-            push(&mut report, &name, "release", Some(&key), format!("the task is already {location:?}"));
+            push(&mut report, &name, ActionKind::Release, Some(&key), format!("the task is already {location:?}"));
             ops::release(state, &name, SessionStatus::Idle, now);
             if is_pool && location == Location::Done {
                 work.push((name.clone(), Work::Recycle));
@@ -171,12 +217,8 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
             } else if matches!(view.activity, Activity::Busy | Activity::Waiting | Activity::Unknown) {
                 continue;
             } else {
-                push(&mut report, &name, "unclaim", Some(&key), "the prompt never arrived".to_owned());
-                if !dry_run {
-                    queue::unclaim(project, &id)?;
-                    ctx.fault("unclaim-after-move");
-                    state.record(now, "task-unclaimed", format!("{key}: the prompt never reached {name}"));
-                }
+                push(&mut report, &name, ActionKind::Unclaim, Some(&key), "the prompt never arrived".to_owned());
+                effects.push(Effect::Unclaim { project, id: id.clone(), session: name.clone() });
                 ops::release(state, &name, SessionStatus::Idle, now);
                 continue;
             }
@@ -202,24 +244,16 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                 if entry.status != SessionStatus::Stalled {
                     entry.status = SessionStatus::Stalled;
                     let quiet = render::relative(memo_activity(state, &name, now), now);
-                    push(&mut report, &name, "stalled", Some(&key), format!("no activity since {quiet}"));
-                    if !dry_run {
-                        notify(ctx, state, now, "session-stalled", &format!("{name} ({key}): no activity"));
-                    }
+                    push(&mut report, &name, ActionKind::Stalled, Some(&key), format!("no activity since {quiet}"));
+                    effects.push(Effect::Notify {
+                        event: "session-stalled",
+                        text: format!("{name} ({key}): no activity"),
+                    });
                 }
             }
             Verdict::Done(how) => {
-                push(&mut report, &name, "complete", Some(&key), how.to_owned());
-                if !dry_run {
-                    queue::complete(project, &id)?;
-                    ctx.fault("complete-after-move");
-                    state.queue.attempts.remove(&key);
-                    state.record(now, "task-done", format!("{key} by {name} ({how})"));
-                    ctx.log().info(&format!("{key} done by {name} ({how})"));
-                    if let Some(file) = done_file(ctx, project, &id, &name) {
-                        let _ = std::fs::remove_file(file);
-                    }
-                }
+                push(&mut report, &name, ActionKind::Complete, Some(&key), how.to_owned());
+                effects.push(Effect::Complete { project, id: id.clone(), session: name.clone(), how });
                 ops::release(state, &name, SessionStatus::Idle, now);
                 if is_pool {
                     work.push((name.clone(), Work::Recycle));
@@ -230,9 +264,11 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                 let entry = state.sessions.get_mut(&name).expect("entry exists");
                 if entry.status != SessionStatus::Stalled {
                     entry.status = SessionStatus::Stalled;
-                    if !dry_run {
-                        notify(ctx, state, now, "session-stalled", &format!("{name} ({key}): no activity"));
-                    }
+                    push(&mut report, &name, ActionKind::Stalled, Some(&key), "no activity".to_owned());
+                    effects.push(Effect::Notify {
+                        event: "session-stalled",
+                        text: format!("{name} ({key}): no activity"),
+                    });
                 }
             }
             Verdict::Dead(_) | Verdict::Restart | Verdict::Requeue(_) => {
@@ -241,12 +277,13 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                     Verdict::Requeue(why) => why.clone(),
                     _ => format!("no activity for {}", config.watch.restart_after),
                 };
-                let outcome = if dry_run { Requeued::Inbox } else { ops::requeue(ctx, state, project, &id, &reason)? };
-                let detail = match outcome {
-                    Requeued::Failed => format!("{reason}; attempts used up: to failed/"),
-                    _ => reason.clone(),
+                let planned = ops::planned_requeue(ctx, state, &key);
+                let (what, detail) = match planned {
+                    Requeued::Failed => (ActionKind::Fail, format!("{reason}; attempts used up: to failed/")),
+                    _ => (ActionKind::Requeue, reason.clone()),
                 };
-                push(&mut report, &name, "requeue", Some(&key), detail);
+                push(&mut report, &name, what, Some(&key), detail);
+                effects.push(Effect::Requeue { project, id: id.clone(), reason, planned });
                 ops::release(state, &name, SessionStatus::Idle, now);
                 if is_pool {
                     match view.activity {
@@ -290,13 +327,13 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         }
     }
     for (session, what) in &work {
-        let word = match what {
-            Work::Recycle => "recycle",
-            Work::Recreate => "recreate",
-            Work::Respawn => "respawn",
-            Work::Start => "start",
+        let kind = match what {
+            Work::Recycle => ActionKind::Recycle,
+            Work::Recreate => ActionKind::Recreate,
+            Work::Respawn => ActionKind::Respawn,
+            Work::Start => ActionKind::Start,
         };
-        push(&mut report, session, word, None, String::new());
+        push(&mut report, session, kind, None, String::new());
     }
 
     report.sessions = views
@@ -313,6 +350,7 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
     if dry_run {
         return Ok(report);
     }
+    apply(ctx, state, effects, now)?;
     lock.save(state)?;
 
     report.unrecovered = apply_work(ctx, state, &world, &work)?;
@@ -343,7 +381,41 @@ fn memo_activity(state: &State, name: &str, now: DateTime<Utc>) -> DateTime<Utc>
     state.queue.sessions.get(name).and_then(|m| m.last_activity).unwrap_or(now)
 }
 
-fn push(report: &mut WatchReport, session: &str, what: &'static str, task: Option<&str>, detail: String) {
+/// Carries out the task moves the plan decided, in its order; each move is the rename
+/// first, its record in state after (the caller saves).
+fn apply(ctx: &Ctx, state: &mut State, effects: Vec<Effect<'_>>, now: DateTime<Utc>) -> Result<()> {
+    for effect in effects {
+        match effect {
+            Effect::Complete { project, id, session, how } => {
+                let key = project.key(&id);
+                queue::complete(project, &id)?;
+                ctx.fault("complete-after-move");
+                state.queue.attempts.remove(&key);
+                state.record(now, "task-done", format!("{key} by {session} ({how})"));
+                ctx.log().info(&format!("{key} done by {session} ({how})"));
+                if let Some(file) = done_file(ctx, project, &id, &session) {
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Effect::Requeue { project, id, reason, planned } => {
+                let done = ops::requeue(ctx, state, project, &id, &reason)?;
+                if done != planned {
+                    ctx.log().warn(&format!("{}: planned {planned:?}, did {done:?}", project.key(&id)));
+                }
+            }
+            Effect::Unclaim { project, id, session } => {
+                queue::unclaim(project, &id)?;
+                ctx.fault("unclaim-after-move");
+                let key = project.key(&id);
+                state.record(now, "task-unclaimed", format!("{key}: the prompt never reached {session}"));
+            }
+            Effect::Notify { event, text } => notify(ctx, state, now, event, &text),
+        }
+    }
+    Ok(())
+}
+
+fn push(report: &mut WatchReport, session: &str, what: ActionKind, task: Option<&str>, detail: String) {
     report.actions.push(Action { session: session.to_owned(), what, task: task.map(str::to_owned), detail });
 }
 
@@ -563,7 +635,7 @@ fn human(report: &WatchReport) -> String {
     for action in &report.actions {
         let task = action.task.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
         let detail = if action.detail.is_empty() { String::new() } else { format!(": {}", action.detail) };
-        out.push_str(&format!("  {} {}{task}{detail}\n", action.session, action.what));
+        out.push_str(&format!("  {} {}{task}{detail}\n", action.session, action.what.word()));
     }
     if report.actions.is_empty() {
         out.push_str("  nothing to do\n");

@@ -45,10 +45,23 @@ pub fn release(state: &mut State, session: &str, status: SessionStatus, now: Dat
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Requeued {
+    /// Back in the inbox, one more attempt counted.
     Inbox,
     Failed,
     /// The file was no longer `.dispatched`: nothing to move.
     NotClaimed(Location),
+}
+
+/// The requeue-or-fail rule, pure: the attempt that just ended is number
+/// `previous + 1`; once it reaches `max_attempts` the task goes to `failed/`. Dry runs and
+/// real runs ask this same function.
+pub fn requeue_target(previous: u32, max_attempts: u32) -> Requeued {
+    if previous + 1 >= max_attempts { Requeued::Failed } else { Requeued::Inbox }
+}
+
+/// What [`requeue`] will do with a claimed task given the attempts recorded in `state`.
+pub fn planned_requeue(ctx: &Ctx, state: &State, key: &str) -> Requeued {
+    requeue_target(state.queue.attempts.get(key).copied().unwrap_or(0), ctx.config.dispatch.max_attempts)
 }
 
 /// A claimed task that did not get done goes back to the inbox with one more attempt
@@ -61,7 +74,7 @@ pub fn requeue(ctx: &Ctx, state: &mut State, project: &Project, id: &str, reason
         return Ok(Requeued::NotClaimed(location));
     }
     let attempts = state.queue.attempts.get(&key).copied().unwrap_or(0) + 1;
-    if attempts >= ctx.config.dispatch.max_attempts {
+    if planned_requeue(ctx, state, &key) == Requeued::Failed {
         let why = format!("{reason} (attempt {attempts} of {})", ctx.config.dispatch.max_attempts);
         super::fail(project, id, &why)?;
         ctx.fault("requeue-after-move");
@@ -75,5 +88,18 @@ pub fn requeue(ctx: &Ctx, state: &mut State, project: &Project, id: &str, reason
         state.record(now, "task-requeued", format!("{key}: {reason} (attempt {attempts})"));
         ctx.log().info(&format!("{key} back in the inbox: {reason} (attempt {attempts})"));
         Ok(Requeued::Inbox)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_attempt_fails_the_task() {
+        assert_eq!(requeue_target(0, 3), Requeued::Inbox);
+        assert_eq!(requeue_target(1, 3), Requeued::Inbox);
+        assert_eq!(requeue_target(2, 3), Requeued::Failed);
+        assert_eq!(requeue_target(0, 1), Requeued::Failed);
     }
 }

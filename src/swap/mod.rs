@@ -279,7 +279,7 @@ fn plan(
         let Some(pane) = observation.session_pane(&name) else { continue };
         let client = client::client_in_pane(&clients, pane.pid);
         let running =
-            client.is_some() || (!crate::process::children(pane.pid).is_empty() && !is_shell(&pane.current_command));
+            crate::pool::claude_running(client.is_some(), &crate::process::children(pane.pid), &pane.current_command);
         let recorded = state.sessions.get(&name);
         let working = client.is_some_and(|c| c.state.status == "busy")
             || recorded.is_some_and(|r| r.status == SessionStatus::Working);
@@ -318,11 +318,6 @@ fn plan(
         rolled_back_from: None,
         rollback_reason: None,
     }
-}
-
-/// tmux reports a pane's foreground process; a pane at its prompt shows the shell.
-fn is_shell(command: &str) -> bool {
-    matches!(command, "bash" | "zsh" | "sh" | "fish" | "dash" | "ksh" | "tcsh")
 }
 
 static UUID: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
@@ -590,7 +585,11 @@ fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &st
         }
         let outcome = match observation.session_pane(&session.name) {
             None => SessionOutcome::Failed { reason: "the tmux session is gone".to_owned() },
-            Some(pane) if !crate::process::children(pane.pid).is_empty() => SessionOutcome::AlreadyRunning,
+            Some(pane)
+                if crate::pool::claude_running(false, &crate::process::children(pane.pid), &pane.current_command) =>
+            {
+                SessionOutcome::AlreadyRunning
+            }
             Some(pane) => match start_one(ctx, lock, state, &account, &session, pane, continue_tasks) {
                 Ok(done) => done,
                 Err(err) => SessionOutcome::Failed { reason: format!("{err:#}") },

@@ -58,6 +58,24 @@ fn queue_file(env: &TestEnv, relative: &str) -> std::path::PathBuf {
     env.path(&format!("projects/p/.agent-queue/{relative}"))
 }
 
+/// Waits until the session's client says idle in its own state file.
+fn wait_idle(env: &TestEnv, session: &str) {
+    let started = Instant::now();
+    loop {
+        let status = ccfail(env, &["status", "--json"]).json();
+        let idle = status["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == session && s["client"]["status"] == "idle");
+        if idle {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{session} never went idle: {status:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Runs watch-once until the session holds no task, at most `limit`.
 fn watch_until_released(env: &TestEnv, session: &str, limit: Duration) -> String {
     let started = Instant::now();
@@ -105,6 +123,7 @@ fn a_continuation_after_a_swap_never_completes_a_task_whose_prompt_was_not_sent(
     let pane = pane_of(&env, "w1");
     env.prompt(&pane, "warm up [standin work=0.1]");
     env.wait_screen(&pane, "mode normal");
+    wait_idle(&env, "w1");
     add_task(&env, "p", "x.md", "---\ntitle: never sent\n---\n");
     ccfail_fault(&env, "dispatch-after-save", &["dispatch"]).status(99);
     assert!(queue_file(&env, "inbox/x.md.dispatched").exists());
@@ -161,9 +180,17 @@ fn leftover_text_on_a_shell_line_is_cleared_before_a_start_command() {
     let (pane, shell) = env.shell_pane("w1");
     env.tmux().send_literal(&pane, "--model sonnet").unwrap();
     env.wait_screen(&pane, "--model sonnet");
-    ccfail(&env, &["watch-once"]).status(0);
-    let clients = ccfail::process::children(shell);
-    assert_eq!(clients.len(), 1, "one client runs");
+    let run = ccfail(&env, &["watch-once"]);
+    run.status(0);
+    let started = Instant::now();
+    let clients = loop {
+        let clients = ccfail::process::children(shell);
+        if clients.len() == 1 && env.path(&format!("accounts/a/sessions/{}.json", clients[0])).exists() {
+            break clients;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "one client runs: {clients:?}\n{}", run.stdout());
+        std::thread::sleep(Duration::from_millis(100));
+    };
     let cmdline = fs::read(format!("/proc/{}/cmdline", clients[0])).unwrap();
     let words: Vec<String> = cmdline.split(|b| *b == 0).map(|w| String::from_utf8_lossy(w).into_owned()).collect();
     assert!(!words.iter().any(|w| w.contains("sonnetCLAUDE")), "a garbled command ran: {words:?}");

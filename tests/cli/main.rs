@@ -5,6 +5,7 @@
 mod bad_input;
 mod delivery;
 mod driver;
+mod dry_run;
 mod generated;
 mod hardening;
 mod hooks;
