@@ -129,7 +129,17 @@ fn sweep(seed: u64, kill_target: usize, task_target: usize, limit: Duration) -> 
     let mut next_task = 0;
     let mut on = "a";
     let started = Instant::now();
+    let mut reported = 0;
     while figures.kills < kill_target && started.elapsed() < limit {
+        if figures.kills >= reported + 50 {
+            reported = figures.kills;
+            eprintln!(
+                "crash sweep seed {seed}: {} kills, {} swaps, {next_task} tasks after {:?}",
+                figures.kills,
+                figures.swaps,
+                started.elapsed()
+            );
+        }
         // Keep a few tasks waiting until the target is reached.
         let pending = census(&env, &[PROJECT]).values().filter(|n| n[0].starts_with("inbox/")).count();
         if next_task < task_target && pending < 3 {
