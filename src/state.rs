@@ -785,7 +785,10 @@ mod tests {
         let sessions: Vec<String> = journal
             .sessions
             .iter()
-            .map(|s| format!("{} {:?} working={} {:?} {:?}", s.name, s.plan, s.working, s.task, s.outcome))
+            .map(|s| {
+                let outcome = s.outcome.as_ref().map(ToString::to_string);
+                format!("{} {:?} working={} {:?} {outcome:?}", s.name, s.plan, s.working, s.task)
+            })
             .collect();
         assert_eq!(
             sessions,

@@ -98,6 +98,28 @@ pub enum SessionOutcome {
 }
 
 impl SessionOutcome {
+    /// The outcome a sentence of an older journal names (the inverse of `Display`).
+    pub fn from_sentence(text: &str) -> SessionOutcome {
+        let account = |rest: &str| rest.split([' ', ';']).next().unwrap_or("").to_owned();
+        if let Some(reason) = text.strip_prefix("failed: ") {
+            SessionOutcome::Failed { reason: reason.to_owned() }
+        } else if text == "already running" {
+            SessionOutcome::AlreadyRunning
+        } else if let Some(rest) = text.strip_prefix("fresh start on ") {
+            SessionOutcome::Fresh { account: account(rest) }
+        } else if let Some(rest) = text.strip_prefix("resumed on ") {
+            if text.ends_with("told to continue") {
+                SessionOutcome::Continued { account: account(rest) }
+            } else if text.contains("sent again") {
+                SessionOutcome::ResumedTaskResent { account: account(rest) }
+            } else {
+                SessionOutcome::Resumed { account: account(rest) }
+            }
+        } else {
+            SessionOutcome::Failed { reason: format!("unrecognized outcome {text:?}") }
+        }
+    }
+
     pub fn failed(&self) -> bool {
         matches!(self, SessionOutcome::Failed { .. })
     }
@@ -170,8 +192,23 @@ pub struct SwapSession {
     /// then does a continuation prompt continue it.
     #[serde(default)]
     pub task_delivered: bool,
-    /// What happened at the relaunch (or the rollback), for `status`.
+    /// What happened at the relaunch (or the rollback), for `status`. A journal written
+    /// before outcomes were typed holds the sentence; it is read back as the outcome.
+    #[serde(default, deserialize_with = "outcome_or_sentence")]
     pub outcome: Option<SessionOutcome>,
+}
+
+fn outcome_or_sentence<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SessionOutcome>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Typed(SessionOutcome),
+        Sentence(String),
+    }
+    Ok(Option::<Repr>::deserialize(d)?.map(|repr| match repr {
+        Repr::Typed(outcome) => outcome,
+        Repr::Sentence(text) => SessionOutcome::from_sentence(&text),
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +260,27 @@ mod tests {
         assert!(!back.stopped_any());
         back.rolled_back_from = Some(Phase::Stopped);
         assert!(back.stopped_any());
+    }
+
+    #[test]
+    fn an_older_journals_sentences_read_back_as_outcomes() {
+        let all = [
+            SessionOutcome::Resumed { account: "b".into() },
+            SessionOutcome::Continued { account: "b".into() },
+            SessionOutcome::ResumedTaskResent { account: "b".into() },
+            SessionOutcome::Fresh { account: "b".into() },
+            SessionOutcome::AlreadyRunning,
+            SessionOutcome::Failed { reason: "the tmux session is gone".into() },
+        ];
+        for outcome in all {
+            assert_eq!(SessionOutcome::from_sentence(&outcome.to_string()), outcome);
+        }
+        let session: SwapSession = serde_json::from_value(serde_json::json!({
+            "name": "w1", "kind": "pool", "plan": "resume", "working": true, "cwd": null,
+            "claude_session_id": null, "id_source": null, "task": null, "outcome": "resumed on b"
+        }))
+        .unwrap();
+        assert_eq!(session.outcome, Some(SessionOutcome::Resumed { account: "b".into() }));
     }
 
     #[test]

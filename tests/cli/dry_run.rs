@@ -78,7 +78,7 @@ fn wait_idle(env: &TestEnv) {
 
 #[test]
 fn dry_runs_list_exactly_what_the_real_runs_do_in_ten_worlds() {
-    let env = TestEnv::with_standin();
+    let env = crate::queue::queue_env();
     setup(&env, 2, 2, &[("p", 0)], "janitor:\n  orphan_after: 0s\n  archive_after: 1h\n");
     let config = fs::read_to_string(env.config_file())
         .unwrap()

@@ -109,7 +109,7 @@ fn install_log_hook(env: &TestEnv) {
 }
 
 fn sweep(seed: u64, kill_target: usize, task_target: usize, limit: Duration) -> Figures {
-    let env = TestEnv::with_standin();
+    let env = crate::queue::queue_env();
     setup(&env, 2, 2, &[(PROJECT, 0)], "janitor:\n  orphan_after: 0s\n");
     let config = fs::read_to_string(env.config_file())
         .unwrap()
