@@ -212,6 +212,10 @@ pub struct SessionWatch {
     pub delivered: bool,
     /// The client's id of that prompt, which the Stop of its turn carries.
     pub prompt_id: Option<String>,
+    /// Tokens of earlier turns of the same claim (a swap's continuation replaced them):
+    /// one of them ending normally completes the task too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_tokens: Vec<String>,
     /// The conversation's transcript, once known (the proof without hooks).
     pub transcript: Option<PathBuf>,
     /// First seen idle at the input box while working (for `watch.idle_grace`).

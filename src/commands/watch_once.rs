@@ -208,7 +208,14 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         let events: Vec<&HookEvent> =
             view.pane.map(|p| world.events_of(&p.pane_id).filter(|e| e.at >= since).collect()).unwrap_or_default();
         let evidence = delivery::Evidence { events: &events, transcript: transcript.1.as_deref() };
-        if !memo.delivered {
+        // An earlier turn of this claim (before a swap's continuation) that ended
+        // normally completes the task, whatever became of the continuation.
+        let earlier_done = memo
+            .earlier_tokens
+            .iter()
+            .map(|token| delivery::turn(token, None, &evidence))
+            .find(|turn| matches!(turn, delivery::Turn::Done { .. }));
+        if !memo.delivered && earlier_done.is_none() {
             // Dispatch ended between saving the claim and seeing the prompt arrive, or
             // a swap sent the task again: only the client's record of the token counts.
             if let Some(receipt) = memo.token.as_deref().and_then(|token| delivery::receipt(token, &evidence)) {
@@ -223,9 +230,10 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                 continue;
             }
         }
-        let turn = match &memo.token {
-            Some(token) => delivery::turn(token, memo.prompt_id.as_deref(), &evidence),
-            None => delivery::Turn::NotDelivered,
+        let turn = match (earlier_done, &memo.token) {
+            (Some(done), _) => done,
+            (None, Some(token)) => delivery::turn(token, memo.prompt_id.as_deref(), &evidence),
+            (None, None) => delivery::Turn::NotDelivered,
         };
         let facts = Facts { turn, ..facts(ctx, view, &world, state, project, &id, since) };
         let memo = state.queue.sessions.entry(name.clone()).or_default();

@@ -33,6 +33,7 @@ pub fn release(state: &mut State, session: &str, status: SessionStatus, now: Dat
         memo.token = None;
         memo.delivered = false;
         memo.prompt_id = None;
+        memo.earlier_tokens.clear();
         memo.transcript = None;
         memo.idle_since = None;
         memo.last_activity = None;

@@ -192,6 +192,10 @@ pub struct SwapSession {
     /// then does a continuation prompt continue it.
     #[serde(default)]
     pub task_delivered: bool,
+    /// Its task's turn had already ended normally (a Stop of its own prompt): no
+    /// continuation is sent.
+    #[serde(default)]
+    pub task_turn_ended: bool,
     /// What happened at the relaunch (or the rollback), for `status`. A journal written
     /// before outcomes were typed holds the sentence; it is read back as the outcome.
     #[serde(default, deserialize_with = "outcome_or_sentence")]

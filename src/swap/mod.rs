@@ -303,6 +303,7 @@ fn plan(
             id_source: None,
             task: recorded.and_then(|r| r.task.clone()),
             task_delivered: false,
+            task_turn_ended: false,
             outcome: None,
         });
     }
@@ -347,7 +348,10 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
         }
     }
     for session in journal.sessions.iter_mut() {
-        session.task_delivered = session.task.is_some() && delivered.contains(&session.name);
+        let (task_delivered, turn_ended) =
+            delivered.get(&session.name).copied().filter(|_| session.task.is_some()).unwrap_or_default();
+        session.task_delivered = task_delivered;
+        session.task_turn_ended = turn_ended;
         if session.plan != Plan::Resume || session.claude_session_id.is_some() {
             continue;
         }
@@ -378,25 +382,22 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
     Ok(())
 }
 
-/// The pool sessions whose task's prompt arrived: recorded by dispatch, or proven now by
-/// the client's record of the task's token ([`crate::delivery::receipt`]).
+/// Per pool session holding a task: whether its current prompt arrived (recorded by
+/// dispatch, or proven now by the client's record of its token), and whether its turn
+/// already ended normally (then it needs no continuation: watch-once completes it).
 fn tasks_delivered(
     ctx: &Ctx,
     state: &State,
     observation: &Observation,
     clients: &[client::RunningClient],
-) -> std::collections::BTreeSet<String> {
+) -> BTreeMap<String, (bool, bool)> {
     let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
     let events: Vec<hooks::HookEvent> = hooks::read_from(&spool, 0)
         .map(|r| r.events.into_iter().filter(|e| hooks::from_server(e, ctx.tmux.socket())).collect())
         .unwrap_or_default();
-    let mut delivered = std::collections::BTreeSet::new();
+    let mut found = BTreeMap::new();
     for (name, session) in &state.sessions {
         let (Some(_), Some(memo)) = (&session.task, state.queue.sessions.get(name)) else { continue };
-        if memo.delivered {
-            delivered.insert(name.clone());
-            continue;
-        }
         let Some(token) = &memo.token else { continue };
         let since = session.since.unwrap_or(DateTime::UNIX_EPOCH);
         let pane = observation.session_pane(name);
@@ -409,11 +410,12 @@ fn tasks_delivered(
             .and_then(|c| crate::pool::transcript_path(ctx, c))
             .or_else(|| memo.transcript.clone());
         let text = path.as_deref().and_then(delivery::read_transcript_tail);
-        if delivery::receipt(token, &delivery::Evidence { events: &mine, transcript: text.as_deref() }).is_some() {
-            delivered.insert(name.clone());
-        }
+        let evidence = delivery::Evidence { events: &mine, transcript: text.as_deref() };
+        let delivered = memo.delivered || delivery::receipt(token, &evidence).is_some();
+        let ended = matches!(delivery::turn(token, memo.prompt_id.as_deref(), &evidence), delivery::Turn::Done { .. });
+        found.insert(name.clone(), (delivered, ended));
     }
-    delivered
+    found
 }
 
 /// Pane → session id of the latest SessionStart hook event.
@@ -638,6 +640,11 @@ fn start_one(
             None => SessionOutcome::Fresh { account: account_name },
         });
     }
+    if session.task_turn_ended {
+        // Its turn had ended normally before the swap: watch-once completes it from that
+        // turn's Stop; a continuation would only replace the proof.
+        return Ok(SessionOutcome::Resumed { account: account_name });
+    }
     if !session.task_delivered {
         // A continuation would be taken for the task's own prompt: leave the claim
         // unproven, so watch-once gives it back and dispatch sends the task itself.
@@ -648,6 +655,10 @@ fn start_one(
     let token = delivery::new_token();
     let prompt = delivery::stamp(&crate::commands::dispatch::one_line(&ctx.config.swap.continue_prompt), &token);
     let memo = state.queue.sessions.entry(session.name.clone()).or_default();
+    // The earlier turn is remembered: if it ended normally after all, that completes it.
+    if let Some(previous) = memo.token.take() {
+        memo.earlier_tokens.push(previous);
+    }
     memo.token = Some(token);
     memo.delivered = false;
     memo.prompt_id = None;

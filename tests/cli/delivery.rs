@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::queue::{
     add_task, ccfail, ccfail_fault, cycle_until, history, queue_env, setup, state, transcripts_mentioning,
 };
-use crate::support::TestEnv;
+use crate::support::{TestEnv, wait_until};
 
 /// Every prompt a client recorded (user lines of every transcript that hold `needle`),
 /// each once: a resumed conversation copies its lines, so copies (same `promptId` or
@@ -138,6 +138,27 @@ fn a_continuation_after_a_swap_never_completes_a_task_whose_prompt_was_not_sent(
     cycle_until(&env, Duration::from_secs(30), || queue_file(&env, "done/x.md").exists());
     let received = prompts_received(&env, "x.md.dispatched");
     assert_eq!(received.len(), 1, "sent again, once: {received:#?}");
+}
+
+#[test]
+fn a_turn_that_ended_before_a_swap_completes_its_task_without_a_continuation() {
+    let env = queue_env();
+    setup(&env, 1, 1, &[("p", 0)], "");
+    env.ccfail(&["doctor", "--fix"]);
+    ccfail(&env, &["hooks", "install"]).status(0);
+    ccfail(&env, &["watch-once"]).status(0);
+    add_task(&env, "p", "x.md", "---\ntitle: done before the swap\n---\n");
+    ccfail(&env, &["dispatch"]).status(0);
+    wait_until("the turn's Stop", Duration::from_secs(20), || {
+        let spool = fs::read_to_string(env.path("state/events.jsonl")).unwrap_or_default();
+        if spool.contains("\"Stop\"") { Ok(()) } else { Err("no Stop yet".to_owned()) }
+    });
+    wait_idle(&env, "w1");
+    ccfail(&env, &["swap", "--to", "b"]).status(0);
+    let out = watch_until_released(&env, "w1", Duration::from_secs(20));
+    assert!(queue_file(&env, "done/x.md").exists(), "{out}");
+    assert_eq!(prompts_received(&env, "x.md.dispatched").len(), 1);
+    assert!(prompts_received(&env, "Continue the task").is_empty(), "a finished turn got a continuation");
 }
 
 #[test]
