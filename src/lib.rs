@@ -31,6 +31,7 @@ pub mod state;
 pub mod swap;
 pub mod tmux;
 pub mod usage;
+pub(crate) mod yaml;
 
 use anyhow::Result;
 
