@@ -284,7 +284,7 @@ fn observe_panes(
     let panes: Vec<_> = pool::session_names(ctx)
         .into_iter()
         .filter_map(|(name, kind)| observation.session_pane(&name).map(|pane| (pane, kind)))
-        .filter(|(pane, _)| client::client_in_pane(&clients, pane.pid).is_none_or(|c| c.account == active))
+        .filter(|(pane, _)| client::client_in_pane(&clients, &pane.pane_id, pane.pid).is_none_or(|c| c.account == active))
         .collect();
     if panes.is_empty() {
         return 0;

@@ -206,7 +206,7 @@ fn session_report(
     state: Option<&State>,
 ) -> SessionReport {
     let pane = observation.session_pane(&name);
-    let client = pane.and_then(|pane| client::client_in_pane(clients, pane.pid)).map(|c| ClientReport {
+    let client = pane.and_then(|pane| client::client_in_pane(clients, &pane.pane_id, pane.pid)).map(|c| ClientReport {
         pid: c.state.pid,
         session_id: c.state.session_id.clone(),
         status: c.state.status.clone(),

@@ -504,7 +504,7 @@ fn fresh_claude(
         driver::pre_accept_trust(&account.home, Path::new(&pane.current_path))?;
     }
     let command = driver::command_line(&ctx.config, account, &Launch { resume: None, model });
-    driver::start(&ctx.tmux, &pane.pane_id, &command, waits)
+    driver::start(&ctx.tmux, &pane.pane_id, &command, &account.home, waits)
 }
 
 /// An atomic JSON snapshot of a working session in `checkpoint.dir/<session>/`, the

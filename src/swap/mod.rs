@@ -248,7 +248,7 @@ fn plan(
     for (name, kind) in names {
         let project = config.pool.dedicated.iter().find(|d| d.name == name).map(|d| d.project.clone());
         let Some(pane) = observation.session_pane(&name) else { continue };
-        let client = client::client_in_pane(&clients, pane.pid);
+        let client = client::client_in_pane(&clients, &pane.pane_id, pane.pid);
         let running =
             client.is_some() || (!crate::process::children(pane.pid).is_empty() && !is_shell(&pane.current_command));
         let recorded = state.sessions.get(&name);
@@ -324,7 +324,7 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
         }
         let pane = observation.session_pane(&session.name);
         let found = pane
-            .and_then(|p| client::client_in_pane(&clients, p.pid))
+            .and_then(|p| client::client_in_pane(&clients, &p.pane_id, p.pid))
             .and_then(|c| valid_id(&c.state.session_id))
             .map(|id| (id, "client state"))
             .or_else(|| {
@@ -544,7 +544,7 @@ fn start_one(ctx: &Ctx, account: &Account, session: &SwapSession, pane: &Pane, c
     }
     let resume = if session.plan == Plan::Resume { session.claude_session_id.as_deref() } else { None };
     let command = driver::command_line(&ctx.config, account, &Launch { resume, model: None });
-    driver::start(&ctx.tmux, &pane.pane_id, &command, waits(ctx))?;
+    driver::start(&ctx.tmux, &pane.pane_id, &command, &account.home, waits(ctx))?;
     if continue_tasks && session.kind == SessionKind::Pool && session.working && resume.is_some() {
         ctx.tmux.send_line(&pane.pane_id, &ctx.config.swap.continue_prompt)?;
         return Ok(format!("resumed on {} and told to continue", account.name));

@@ -20,8 +20,9 @@ fn start_then_exit_returns_to_the_shell_with_the_resume_id() {
     let env = TestEnv::with_standin();
     let config = config(&env);
     let (pane, pid) = env.shell_pane("w1");
-    let command = driver::command_line(&config, config.account("b").unwrap(), &Launch::default());
-    driver::start(&env.tmux(), &pane, &command, WAITS).unwrap();
+    let account = config.account("b").unwrap();
+    let command = driver::command_line(&config, account, &Launch::default());
+    driver::start(&env.tmux(), &pane, &command, &account.home, WAITS).unwrap();
     assert_eq!(process::children(pid).len(), 1, "the client runs under the pane's shell");
     // A conversation exists once a prompt was answered; only then is there an id to resume.
     env.prompt(&pane, "hello [standin work=0.1]");
@@ -65,12 +66,14 @@ fn an_untrusted_folder_is_trusted_before_or_answered_during_start() {
     // Pre-accepted: no dialog at all.
     assert!(driver::pre_accept_trust(&account.home, &env.path("work")).unwrap());
     let (pane, _) = env.shell_pane("w1");
-    driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), WAITS).unwrap();
+    driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), &account.home, WAITS)
+        .unwrap();
     // Not pre-accepted: the dialog is answered.
     std::fs::remove_file(env.path("accounts/a/.claude.json")).unwrap();
     let (pane, _) = env.shell_pane("w2");
     let account = config.account("a").unwrap();
-    driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), WAITS).unwrap();
+    driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), &account.home, WAITS)
+        .unwrap();
 }
 
 #[test]
@@ -79,8 +82,8 @@ fn resuming_a_conversation_the_account_cannot_see_fails_clearly() {
     let config = config(&env);
     let (pane, _) = env.shell_pane("w1");
     let launch = Launch { resume: Some("48091773-0cb4-4fd0-abec-b6d3054cfda3"), model: None };
-    let err =
-        driver::start(&env.tmux(), &pane, &driver::command_line(&config, config.account("a").unwrap(), &launch), WAITS)
-            .unwrap_err();
+    let account = config.account("a").unwrap();
+    let err = driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &launch), &account.home, WAITS)
+        .unwrap_err();
     assert!(err.to_string().contains("no such conversation"), "{err}");
 }
