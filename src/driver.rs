@@ -165,7 +165,11 @@ enum Step {
 fn step_towards_yes(dialog: &Dialog, pane: &str) -> Result<Step> {
     let describe = || dialog.options.iter().map(|o| o.text.as_str()).collect::<Vec<_>>().join(" / ");
     if !matches!(dialog.kind, DialogKind::Trust | DialogKind::BypassPermissions) {
-        bail!("pane {pane}: the client shows a {:?} dialog at start-up ({}); answer it by hand", dialog.kind, describe());
+        bail!(
+            "pane {pane}: the client shows a {:?} dialog at start-up ({}); answer it by hand",
+            dialog.kind,
+            describe()
+        );
     }
     let Some(target) = dialog.option_for(Answer::GoOn) else {
         bail!("pane {pane}: the {:?} dialog has no option that means yes ({}); not answered", dialog.kind, describe());
@@ -305,7 +309,11 @@ mod tests {
             kind,
             options: options
                 .iter()
-                .map(|(text, selected)| screen::DialogOption { number: None, text: (*text).to_owned(), selected: *selected })
+                .map(|(text, selected)| screen::DialogOption {
+                    number: None,
+                    text: (*text).to_owned(),
+                    selected: *selected,
+                })
                 .collect(),
         }
     }

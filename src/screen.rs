@@ -389,7 +389,9 @@ fn judge_activity(lines: &[String], input_box: Option<&InputBox>, exchange: &Exc
         }
         None => {
             let region = &lines[exchange.lines.end.min(lines.len())..];
-            if last_text.is_some_and(|l| SHELL_PROMPT.is_match(l)) || region.iter().any(|l| l.contains("Resume this session with:")) {
+            if last_text.is_some_and(|l| SHELL_PROMPT.is_match(l))
+                || region.iter().any(|l| l.contains("Resume this session with:"))
+            {
                 return ScreenActivity::Shell;
             }
             match dialog_kind(region) {
@@ -409,8 +411,7 @@ fn judge_activity(lines: &[String], input_box: Option<&InputBox>, exchange: &Exc
 /// anything for it yet (the spinner follows within a frame).
 fn prompt_is_all(exchange: &[String]) -> bool {
     let Some((first, rest)) = exchange.split_first() else { return false };
-    is_prompt_line(first)
-        && rest.iter().all(|l| l.trim().is_empty() || (l.starts_with("  ") && !starts_block(l)))
+    is_prompt_line(first) && rest.iter().all(|l| l.trim().is_empty() || (l.starts_with("  ") && !starts_block(l)))
 }
 
 /// What a dialog is about, from its text: the words that name it, not where its options sit.
@@ -473,7 +474,8 @@ pub enum Answer {
     GoOn,
 }
 
-static OPTION_NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?<n>\d{1,2})\.\s+").expect("option number regex"));
+static OPTION_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?<n>\d{1,2})\.\s+").expect("option number regex"));
 
 /// The options of the dialog below `start`: the line with the indented selector `❯` and
 /// its neighbours drawn at the same indent, numbered or not.
@@ -533,7 +535,7 @@ impl Dialog {
         let Answer::GoOn = answer;
         let words = |o: &DialogOption| o.text.to_lowercase();
         let is_no = |t: &str| t.starts_with("no") || t.contains("exit") || t.contains("upgrade");
-        let found = match self.kind {
+        match self.kind {
             DialogKind::Trust | DialogKind::BypassPermissions | DialogKind::Permission | DialogKind::ApiKey => {
                 self.options.iter().position(|o| {
                     let t = words(o);
@@ -545,8 +547,7 @@ impl Dialog {
                 (t.contains("wait") || t.contains("continue")) && !is_no(&t)
             }),
             DialogKind::Other => None,
-        };
-        found
+        }
     }
 
     /// The index of the option the selector is on.
@@ -686,8 +687,8 @@ mod tests {
             ),
         }
         // every dialog ccfail answers has an option that means "go on", found by its words
-        if let ScreenActivity::TrustDialog | ScreenActivity::Modal(ModalKind::RateLimitOptions | ModalKind::BypassPermissions) =
-            want.activity
+        if let ScreenActivity::TrustDialog
+        | ScreenActivity::Modal(ModalKind::RateLimitOptions | ModalKind::BypassPermissions) = want.activity
         {
             let dialog = screen.dialog().unwrap_or_else(|| panic!("{file}: no dialog parsed"));
             let yes = dialog.option_for(Answer::GoOn).unwrap_or_else(|| panic!("{file}: no yes in {dialog:?}"));
@@ -929,7 +930,8 @@ mod tests {
         for footer in footers {
             let fresh = frame(WIDE, &["╰──────────╯"]).replace("  ? for shortcuts", footer);
             assert_eq!(parse(&fresh).activity(), ScreenActivity::Idle, "fresh client, footer {footer:?}");
-            let done = frame(WIDE, &["❯ hello", "", "● Hi.", "", "✻ Baked for 1s"]).replace("  ? for shortcuts", footer);
+            let done =
+                frame(WIDE, &["❯ hello", "", "● Hi.", "", "✻ Baked for 1s"]).replace("  ? for shortcuts", footer);
             assert_eq!(parse(&done).activity(), ScreenActivity::Idle, "turn done, footer {footer:?}");
             let no_done_line = frame(WIDE, &["❯ hello", "", "● Hi."]).replace("  ? for shortcuts", footer);
             assert_eq!(parse(&no_done_line).activity(), ScreenActivity::Idle, "answered, footer {footer:?}");

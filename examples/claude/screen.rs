@@ -12,7 +12,6 @@ use std::io::{self, Write};
 
 use crate::util::width;
 
-pub const VERSION: &str = "2.1.197";
 pub const NBSP: char = '\u{a0}';
 pub const SPINNER_GLYPHS: [char; 6] = ['\u{b7}', '\u{2722}', '\u{2733}', '\u{2736}', '\u{273b}', '\u{273d}'];
 pub const TIP: &str =
@@ -41,7 +40,7 @@ fn pad_right(text: &str, cells: usize) -> String {
 pub fn welcome_box(model_line: &str, cwd: &str) -> Vec<String> {
     let left = width(model_line).max(width(cwd)).max(13) + 6;
     let total = left + TIPS_WIDTH + 3;
-    let title = format!("\u{256d}\u{2500}\u{2500}\u{2500} Claude Code v{VERSION} ");
+    let title = format!("\u{256d}\u{2500}\u{2500}\u{2500} Claude Code v{} ", crate::profile::current().version);
     let mut lines = vec![format!("{}{}\u{256e}", title, "\u{2500}".repeat(total - 1 - width(&title)))];
     let rule = "\u{2500}".repeat(TIPS_WIDTH - 2);
     let rows: [(String, String); 9] = [
@@ -228,12 +227,70 @@ pub fn trust_dialog(cols: usize, cwd: &str, selected: usize) -> Vec<String> {
     lines.push(String::new());
     lines.push(" Security guide".to_owned());
     lines.push(String::new());
-    for (i, option) in ["1. Yes, I trust this folder", "2. No, exit"].iter().enumerate() {
+    for (i, (option, _)) in trust_options().iter().enumerate() {
         lines.push(format!(" {} {option}", if i == selected { '\u{276f}' } else { ' ' }));
     }
     lines.push(String::new());
     lines.push(" Enter to confirm \u{b7} Esc to cancel".to_owned());
     lines
+}
+
+/// The trust dialog's options in screen order, each with whether it trusts the folder:
+/// `1. Yes…` first (2.1.197), or `No, exit` first and unnumbered (2.1.332).
+pub fn trust_options() -> [(&'static str, bool); 2] {
+    if crate::profile::current().trust_no_first {
+        [("No, exit", false), ("Yes, I trust this folder", true)]
+    } else {
+        [("1. Yes, I trust this folder", true), ("2. No, exit", false)]
+    }
+}
+
+/// The bypass-permissions warning shown at start in bypass mode until accepted once; its
+/// default is `No, exit`.
+pub fn bypass_dialog(cols: usize, selected: usize) -> Vec<String> {
+    let mut lines =
+        vec![String::new(), rule(cols), " WARNING: Claude Code running in Bypass Permissions mode".to_owned()];
+    lines.push(String::new());
+    let text = "In Bypass Permissions mode, Claude Code will not ask for your approval before running potentially dangerous commands. This mode should only be used in a sandboxed container/VM that has restricted internet access and can easily be restored if damaged.";
+    lines.extend(wrap(text, cols.saturating_sub(2)).into_iter().map(|l| format!(" {l}")));
+    lines.push(String::new());
+    lines.push(
+        " By proceeding, you accept all responsibility for actions taken while running in Bypass Permissions mode."
+            .to_owned(),
+    );
+    lines.push(String::new());
+    for (i, (option, _)) in BYPASS_OPTIONS.iter().enumerate() {
+        lines.push(format!(" {} {option}", if i == selected { '\u{276f}' } else { ' ' }));
+    }
+    lines.push(String::new());
+    lines.push(" Enter to confirm \u{b7} Esc to cancel".to_owned());
+    lines
+}
+
+/// The bypass dialog's options, each with whether it accepts.
+pub const BYPASS_OPTIONS: [(&str, bool); 2] = [("1. No, exit", false), ("2. Yes, I accept", true)];
+
+/// The 2.1.332 limit message under the notice: the client will go on by itself.
+pub fn auto_continue_item(reset: &str, cols: usize) -> Vec<String> {
+    assistant_item(&format!("Usage limit reached \u{b7} set to continue automatically at {reset}"), cols)
+}
+
+/// The 2.1.332 footer while parked on a limit: two lines.
+pub fn limit_footer(reset: &str) -> [String; 2] {
+    [
+        format!("  \u{26a0} Usage limit reached \u{b7} limit resets {reset}"),
+        format!("  Continuing automatically at {reset} \u{b7} Esc to cancel"),
+    ]
+}
+
+/// The time of day of a limit notice's reset, as the footer prints it: `7am` of `… resets
+/// 7am (UTC)`, `12am` when the notice has none.
+pub fn reset_label(limit_text: &str) -> String {
+    limit_text
+        .rsplit_once("resets ")
+        .map(|(_, rest)| rest.split(" (").next().unwrap_or(rest).rsplit(", ").next().unwrap_or(rest).trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "12am".to_owned())
 }
 
 /// The Pro plan's usage-limit modal, opened by `/rate-limit-options`.

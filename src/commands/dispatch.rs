@@ -431,7 +431,8 @@ fn verify(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize], spool_start: u64, wa
             let job = &jobs[i];
             let hooked =
                 events.iter().any(|e| e.event == "UserPromptSubmit" && e.pane.as_deref() == Some(job.pane.as_str()));
-            let busy = client::client_in_pane(&clients, &job.pane, job.pane_pid).is_some_and(|c| c.state.status == "busy");
+            let busy =
+                client::client_in_pane(&clients, &job.pane, job.pane_pid).is_some_and(|c| c.state.status == "busy");
             let shown = captures.get(&job.pane).is_some_and(|text| {
                 let screen = screen::parse(text);
                 let want = signature(&job.prompt);

@@ -174,7 +174,7 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         let memo = state.queue.sessions.entry(name.clone()).or_default();
         let verdict = watch::judge(&facts, memo, &limits, now);
         match verdict {
-            Verdict::Working => {
+            Verdict::Working | Verdict::Parked => {
                 if let Some(entry) = state.sessions.get_mut(&name)
                     && entry.status == SessionStatus::Stalled
                 {
@@ -378,6 +378,10 @@ fn facts(
     let events: Vec<_> = world.events_of(&pane.pane_id).filter(|e| e.at >= since).collect();
     let last_end = events.iter().rev().find(|e| matches!(e.event.as_str(), "Stop" | "StopFailure"));
     facts.stop_event = last_end.is_some_and(|e| e.event == "Stop");
+    facts.parked_on_limit = last_end.is_some_and(|e| {
+        e.event == "StopFailure"
+            && matches!(quota::classify(e.last_message.as_deref().unwrap_or_default()), Classification::Hit(_))
+    }) || view.screen.as_ref().is_some_and(quota::patterns::parked_on_limit);
     facts.turn_failed = last_end.is_some_and(|e| e.event == "StopFailure")
         || view.screen.as_ref().is_some_and(|screen| {
             matches!(quota::classify_screen(screen), Classification::Hit(_) | Classification::Vetoed { .. })

@@ -182,7 +182,8 @@ fn check_claude(config: &Config, problems: &mut Vec<ConfigProblem>) {
         if !valid {
             problems.push(ConfigProblem::new(key, "an environment variable name is letters, digits and _ (not first)"));
         } else if name == "CLAUDE_CONFIG_DIR" {
-            problems.push(ConfigProblem::new(key, "ccfail sets CLAUDE_CONFIG_DIR to each account's home; remove it here"));
+            problems
+                .push(ConfigProblem::new(key, "ccfail sets CLAUDE_CONFIG_DIR to each account's home; remove it here"));
         }
     }
     let mut seen = HashSet::new();

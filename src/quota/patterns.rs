@@ -164,6 +164,25 @@ pub static FAMILIES: &[Family] = &[
         ],
     },
     Family {
+        name: "usage_limit_reached",
+        kind: Kind::Hit,
+        // 2.1.332: a message under the notice (`● Usage limit reached · set to continue
+        // automatically at 12am`) and the footer while parked (`⚠ Usage limit reached ·
+        // limit resets 12am`). The only family a footer may carry: it is the client's state
+        // now, not an old message.
+        pattern: at_message_start!(concat!(
+            r"(?:⚠\s*)?Usage limit reached\b(?:\s*[·∙•]\s*(?:set to continue automatically at|limit resets?|resets?)\s+",
+            reset_phrase!(),
+            ")?"
+        )),
+        examples: &[
+            ("Usage limit reached · set to continue automatically at 12am", Some("12am")),
+            ("⚠ Usage limit reached · limit resets 12am", Some("12am")),
+            ("● Usage limit reached · set to continue automatically at 7am", Some("7am")),
+            ("Usage limit reached", None),
+        ],
+    },
+    Family {
         name: "out_of_extra_usage",
         kind: Kind::Hit,
         pattern: at_message_start!(concat!(r"You(?:['’]re|\s+are)\s+out\s+of\s+extra\s+usage\b", then_resets!())),
@@ -318,19 +337,31 @@ pub fn classify_messages<'a>(messages: impl IntoIterator<Item = &'a str>) -> Cla
     best
 }
 
+/// The one family a footer may carry as a hit (see [`classify_screen`]).
+pub const FOOTER_HIT_FAMILY: &str = "usage_limit_reached";
+
 /// Classifies what a pane shows: the latest exchange's messages (see
-/// [`Screen::exchange_messages`]), then the footer for the client's usage warning only. A
-/// footer never carries the notice itself, so nothing in it can be a hit.
+/// [`Screen::exchange_messages`]), then the footer: the client's usage warning, and the
+/// 2.1.332 limit footer (`⚠ Usage limit reached · limit resets 12am`), which is the
+/// client's state now. Any other hit-like footer text is ignored.
 pub fn classify_screen(screen: &Screen) -> Classification {
     let messages = screen.exchange_messages();
     let found = classify_messages(messages.iter().map(String::as_str));
-    if matches!(found, Classification::Hit(_) | Classification::Warning(_)) {
+    if matches!(found, Classification::Hit(_)) {
         return found;
     }
     match classify_messages(screen.footer()) {
-        warning @ Classification::Warning(_) => warning,
+        hit @ Classification::Hit(Notice { family: FOOTER_HIT_FAMILY, .. }) => hit,
+        warning @ Classification::Warning(_) if !matches!(found, Classification::Warning(_)) => warning,
         _ => found,
     }
+}
+
+/// Whether the pane shows a client parked on a usage limit: the latest exchange ended on a
+/// limit notice, or the footer says the client waits for the reset (2.1.332). Such a
+/// client is not stalled: it waits for its quota, and goes on at the reset.
+pub fn parked_on_limit(screen: &Screen) -> bool {
+    matches!(classify_screen(screen), Classification::Hit(_))
 }
 
 fn rank(classification: &Classification) -> u8 {

@@ -66,14 +66,26 @@ fn an_untrusted_folder_is_trusted_before_or_answered_during_start() {
     // Pre-accepted: no dialog at all.
     assert!(driver::pre_accept_trust(&account.home, &env.path("work")).unwrap());
     let (pane, _) = env.shell_pane("w1");
-    driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), &account.home, WAITS)
-        .unwrap();
+    driver::start(
+        &env.tmux(),
+        &pane,
+        &driver::command_line(&config, account, &Launch::default()),
+        &account.home,
+        WAITS,
+    )
+    .unwrap();
     // Not pre-accepted: the dialog is answered.
     std::fs::remove_file(env.path("accounts/a/.claude.json")).unwrap();
     let (pane, _) = env.shell_pane("w2");
     let account = config.account("a").unwrap();
-    driver::start(&env.tmux(), &pane, &driver::command_line(&config, account, &Launch::default()), &account.home, WAITS)
-        .unwrap();
+    driver::start(
+        &env.tmux(),
+        &pane,
+        &driver::command_line(&config, account, &Launch::default()),
+        &account.home,
+        WAITS,
+    )
+    .unwrap();
 }
 
 #[test]
