@@ -142,6 +142,18 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_pane_the_newest_client_names() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.332/transcripts");
+        let state: ClientState =
+            serde_json::from_str(&fs::read_to_string(format!("{dir}/tui_max20x_rl_5h.session-state.json")).unwrap())
+                .unwrap();
+        assert_eq!(state.status, "idle");
+        let named = state.tmux.as_deref().expect("2.1.332 names its pane");
+        assert!(named.contains(":@"), "{named}");
+        assert!(state.tmux_pane().is_some_and(|p| p.starts_with('%')), "{named}");
+    }
+
+    #[test]
     fn slug_matches_the_client() {
         assert_eq!(project_slug("/home/op01/work"), "-home-op01-work");
         assert_eq!(project_slug("/srv/my_app.v2"), "-srv-my-app-v2");

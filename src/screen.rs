@@ -129,7 +129,7 @@ static SLASH_COMMAND: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^/[A-Za-z][A-Za-z0-9_:-]*(?:\s|$)").expect("slash regex"));
 
 static SPINNER_WORKING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^[{SPINNER_GLYPHS}]\s+(?:\S+…|.*\bRetrying\b)")).expect("working spinner regex")
+    Regex::new(&format!(r"^[{SPINNER_GLYPHS}]\s+(?:\S+…|.*\b(?i:retrying)\b)")).expect("working spinner regex")
 });
 
 /// The last line of a shell prompt: `$`, `user@host:~/work$`, zsh's `%`, root's `#`.
@@ -159,7 +159,7 @@ impl Screen {
             .filter(|b| !lines[b.bottom_rule + 1..].iter().any(|l| is_rule(l) || l.starts_with('╭')));
         let exchange_end = match &input_box {
             Some(input) => (input.top_rule, ExchangeEnd::InputBox),
-            None => match lines.iter().rposition(|l| is_rule(l)) {
+            None => match lines.iter().rposition(|l| is_rule(l) || is_dialog_rule(l)) {
                 Some(rule) => (rule, ExchangeEnd::DialogTop),
                 None => (lines.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1), ExchangeEnd::EndOfText),
             },
@@ -247,6 +247,11 @@ fn is_rule(line: &str) -> bool {
     line.starts_with('─') && line.chars().count() >= MIN_RULE_CHARS && line.chars().all(|c| c == '─')
 }
 
+/// The top edge 2.1.332 draws over a modal in place of the box (`▔▔▔…`).
+fn is_dialog_rule(line: &str) -> bool {
+    line.starts_with('▔') && line.chars().count() >= MIN_RULE_CHARS && line.chars().all(|c| c == '▔')
+}
+
 /// The `❯` line at column 0 (the input box and history prompts; dialog choices are indented).
 fn is_prompt_line(line: &str) -> bool {
     line.starts_with('❯')
@@ -282,6 +287,7 @@ fn find_input_box(lines: &[String]) -> Option<InputBox> {
 /// A line above which nothing belongs to the client now running.
 fn is_boundary(line: &str) -> bool {
     is_rule(line)
+        || is_dialog_rule(line)
         || line.starts_with('╰')
         || line.contains("Resume this session with:")
         || line.starts_with("No conversation found with session ID")
@@ -542,10 +548,16 @@ impl Dialog {
                     t.starts_with("yes") && !is_no(&t)
                 })
             }
-            DialogKind::RateLimitOptions => self.options.iter().position(|o| {
-                let t = words(o);
-                (t.contains("wait") || t.contains("continue")) && !is_no(&t)
-            }),
+            // "Wait here, then continue automatically" (2.1.332) over "Stop and wait".
+            DialogKind::RateLimitOptions => {
+                let fits = |word: &str| {
+                    self.options.iter().position(|o| {
+                        let t = words(o);
+                        t.contains(word) && !is_no(&t)
+                    })
+                };
+                fits("continue").or_else(|| fits("wait"))
+            }
             DialogKind::Other => None,
         }
     }

@@ -39,6 +39,11 @@ pub struct Ctx {
     /// `$TMUX_PANE` and the server socket from `$TMUX`, to name the pane.
     pub tmux_pane: Option<String>,
     pub tmux_socket: Option<String>,
+    /// The permission mode is the profile's default (no flag): 2.1.332 then shows its
+    /// auto-mode notice.
+    pub mode_from_default: bool,
+    /// The cwd as the 2.1.332 header prints it (`~/work`).
+    pub cwd_display: String,
 }
 
 impl Ctx {
@@ -239,6 +244,8 @@ pub struct App {
     claude_json_copy: Option<String>,
     started_at: Instant,
     rewrites_due: VecDeque<Duration>,
+    /// Usage limits hit in this process (2.1.332 words the second one `again`).
+    limits_hit: u32,
 }
 
 /// How the interactive client is started.
@@ -336,6 +343,7 @@ pub fn run(ctx: Ctx, start: Start) -> i32 {
         claude_json_copy,
         started_at: Instant::now(),
         rewrites_due: profile::current().claude_json_rewrites_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
+        limits_hit: 0,
         ctx,
     };
     app.term.begin();
@@ -385,7 +393,16 @@ impl App {
     fn start_session(&mut self) {
         self.view = View::Main;
         self.state.set_status(Status::Idle);
-        let mut lines = screen::welcome_box(&self.model_line(), &self.ctx.cwd);
+        let mut lines = if profile::current().fullscreen {
+            self.term.enter_fullscreen();
+            let mut lines = screen::compact_header(&self.model_line(), &self.ctx.cwd_display);
+            if self.ctx.mode_from_default && self.ctx.permission_mode == "auto" {
+                lines.extend(screen::auto_mode_notice(self.term.cols));
+            }
+            lines
+        } else {
+            screen::welcome_box(&self.model_line(), &self.ctx.cwd)
+        };
         let source = if let Some(path) = &self.resumed_history {
             lines.extend(self.history_lines(&transcript::history(path)));
             "resume"
@@ -528,7 +545,6 @@ impl App {
                 self.view = View::Bypass { selected: 1 - selected };
                 return None;
             }
-            Key::Char(c @ ('1' | '2')) => screen::BYPASS_OPTIONS[usize::from(c == '2')].1,
             Key::Escape | Key::CtrlC => false,
             Key::Enter => screen::BYPASS_OPTIONS[selected].1,
             _ => return None,
@@ -809,20 +825,33 @@ impl App {
                         Some(turn)
                     }
                     Some(Outcome::Failed { text, error, status, usage_limit }) => {
+                        let auto_continue = usage_limit && profile::current().auto_continue;
                         let mut lines = if usage_limit {
                             screen::attachment_item(&text, cols)
                         } else {
                             screen::assistant_item(&text, cols)
                         };
-                        if usage_limit && turn.control.plan == Plan::Max {
+                        if usage_limit && turn.control.plan == Plan::Max && !auto_continue {
                             lines.push(LOGIN_HINT.to_owned());
                         }
-                        let auto_continue = usage_limit && profile::current().auto_continue;
                         if auto_continue {
+                            // As captured: the notice, then the message; from the second
+                            // hit on, the message (`again`) first.
                             let reset = screen::reset_label(&text);
-                            lines.extend(screen::auto_continue_item(&reset, cols));
+                            let message = screen::auto_continue_item(&reset, self.limits_hit > 0, cols);
+                            lines = if self.limits_hit > 0 {
+                                let mut first = message;
+                                first.extend(lines);
+                                first
+                            } else {
+                                lines.extend(message);
+                                lines
+                            };
                             let at = turn.control.auto_continue_seconds.map(|s| now + Duration::from_secs_f64(s));
                             self.parked = Some((reset, at));
+                        }
+                        if usage_limit {
+                            self.limits_hit += 1;
                         }
                         self.term.print_static(&lines);
                         let quota = quota_limits(&turn.control, usage_limit);
@@ -881,7 +910,17 @@ impl App {
 
     fn finish_turn(&mut self, turn: &Turn, open_modal: bool) {
         let elapsed = turn.started.elapsed();
-        self.term.print_static(&screen::duration_item(DONE_VERBS[random_index(DONE_VERBS.len())], elapsed.as_secs()));
+        let verb = DONE_VERBS[random_index(DONE_VERBS.len())];
+        if !profile::current().fullscreen {
+            self.term.print_static(&screen::duration_item(verb, elapsed.as_secs()));
+        } else if self.parked.is_none() {
+            // 2.1.332: `✻ Worked for 2s · done 11:36 PM`; a limit ends without one.
+            let mut lines = screen::duration_item(verb, elapsed.as_secs());
+            if let Some(last) = lines.last_mut() {
+                last.push_str(&format!(" \u{b7} done {}", crate::util::clock_time()));
+            }
+            self.term.print_static(&lines);
+        }
         self.transcript.turn_duration(elapsed.as_millis() as u64);
         self.transcript.last_prompt(&turn.prompt);
         self.had_turn = true;
@@ -948,8 +987,51 @@ impl App {
 
     fn render(&mut self) {
         self.term.refresh_size();
+        if profile::current().fullscreen && self.view == View::Main {
+            let (top, bottom) = self.full_frame();
+            self.term.draw_split(top, bottom);
+            return;
+        }
         let frame = self.frame();
         self.term.draw(frame);
+    }
+
+    /// 2.1.332's session screen: what flows under the conversation (the reply's bullet
+    /// while it streams) and what is pinned to the bottom rows (spinner, effort hint, box,
+    /// footer lines).
+    fn full_frame(&self) -> (Vec<String>, Vec<String>) {
+        let cols = self.term.cols;
+        let mut top = Vec::new();
+        let mut bottom = Vec::new();
+        if let Some(turn) = &self.turn {
+            let block = self.turn_block(turn);
+            // the block is [blank, "●"]? then [blank, spinner, tip…]: keep the bullet in the
+            // flow, the spinner line at the bottom, no tip
+            if matches!(turn.stage, Stage::Request { .. }) && turn.control.mode == Mode::Normal {
+                top.extend(block.iter().take(2).cloned());
+            }
+            if let Some(spinner) = block.iter().rev().find(|l| l.starts_with(screen::SPINNER_GLYPHS)) {
+                bottom.push(spinner.clone());
+            }
+        }
+        let mut input = screen::input_box(cols, &self.input);
+        input[0] = screen::effort_line(cols);
+        bottom.extend(input);
+        if self.input.starts_with('/') && !self.input.contains(' ') {
+            bottom.extend(screen::slash_menu(&self.input, &self.model.display));
+            return (top, bottom);
+        }
+        let mode = profile::mode_footer(self.ctx.permission_mode).unwrap_or("  ? for shortcuts");
+        if let Some((reset, _)) = self.parked.as_ref().filter(|_| self.turn.is_none()) {
+            bottom.extend(screen::limit_footer(reset));
+        }
+        let working = if self.turn.is_some() { " \u{b7} esc to interrupt" } else { "" };
+        bottom.push(if self.ctrl_c_at.is_some() {
+            "  Press Ctrl-C again to exit".to_owned()
+        } else {
+            format!("{mode}{working} \u{b7} \u{2190} for agents")
+        });
+        (top, bottom)
     }
 
     fn frame(&self) -> Vec<String> {

@@ -1,5 +1,5 @@
-//! A stand-in for the Claude Code client (`claude` 2.1.197), used by ccfail's tests and
-//! demo in place of the real program.
+//! A stand-in for the Claude Code client (`claude` 2.1.197 and 2.1.332, see `profile.rs`),
+//! used by ccfail's tests and demo in place of the real program.
 //!
 //! It draws what the real client draws in a tmux pane, writes the same transcript,
 //! state file and `.claude.json` trust record, and runs hooks with the same payloads,
@@ -121,6 +121,12 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(1);
     }
     let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "/".to_owned());
+    let cwd_display = match cwd.strip_prefix(&home.display().to_string()) {
+        Some(rest) if home != std::path::Path::new("/") && (rest.is_empty() || rest.starts_with('/')) => {
+            format!("~{rest}")
+        }
+        _ => cwd.clone(),
+    };
     let ctx = app::Ctx {
         claude_json: state_file::claude_json_path(&config_dir, config_from_env.is_some(), &home),
         control_path,
@@ -132,6 +138,8 @@ fn main() -> std::process::ExitCode {
         in_tmux: env("TMUX").is_some(),
         tmux_pane: env("TMUX_PANE"),
         tmux_socket: env("TMUX").and_then(|t| t.split(',').next().map(str::to_owned)),
+        mode_from_default: !args.skip_permissions && args.permission_mode.is_none(),
+        cwd_display,
     };
 
     let resume = match &args.resume {

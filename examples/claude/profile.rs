@@ -26,6 +26,10 @@ pub struct Profile {
     /// Start-up writes `.claude.json` back from the copy read at start, these many
     /// milliseconds after start (an entry another program added meanwhile is lost).
     pub claude_json_rewrites_ms: &'static [u64],
+    /// The session runs in the alternate screen: a compact header instead of the welcome
+    /// box, the box pinned to the bottom row, the effort hint above it, no scrollback.
+    /// Dialogs before the session (trust, bypass) are still drawn inline.
+    pub fullscreen: bool,
 }
 
 pub static PROFILES: [Profile; 2] = [
@@ -37,6 +41,7 @@ pub static PROFILES: [Profile; 2] = [
         names_pane: false,
         quota_limits: false,
         claude_json_rewrites_ms: &[],
+        fullscreen: false,
     },
     Profile {
         version: "2.1.332",
@@ -45,7 +50,10 @@ pub static PROFILES: [Profile; 2] = [
         auto_continue: true,
         names_pane: true,
         quota_limits: true,
-        claude_json_rewrites_ms: &[0, 400, 1200],
+        // The capture saw 15 writes between 1.7 s and 7.7 s; three in the first seconds
+        // keep the race without slowing every test.
+        claude_json_rewrites_ms: &[300, 900, 1800],
+        fullscreen: true,
     },
 ];
 
@@ -80,13 +88,15 @@ pub fn current() -> &'static Profile {
     CURRENT.get().copied().unwrap_or(&PROFILES[0])
 }
 
-/// The footer's left part at the idle box for a permission mode, as the captures show it.
+/// The footer's mode part at the box for a permission mode, as the captures show it;
+/// `None` for the default mode of 2.1.197 (`? for shortcuts`).
 pub fn mode_footer(mode: &str) -> Option<&'static str> {
     match mode {
         "auto" => Some("  \u{23f5}\u{23f5} auto mode on (shift+tab to cycle)"),
         "bypassPermissions" => Some("  \u{23f5}\u{23f5} bypass permissions on (shift+tab to cycle)"),
         "acceptEdits" => Some("  \u{23f5}\u{23f5} accept edits on (shift+tab to cycle)"),
         "plan" => Some("  \u{23f8} plan mode on (shift+tab to cycle)"),
+        "default" if current().fullscreen => Some("  \u{23f8} manual mode on \u{b7} ? for shortcuts"),
         _ => None,
     }
 }

@@ -348,20 +348,23 @@ impl Transcript {
             .set("uuid", uuid)
             .set("timestamp", now_iso())
             .obj("message", message)
-            .set("requestId", format!("req_standin_{}", random_hex(20)))
-            .set("error", error.name())
-            .set("isApiErrorMessage", true)
-            .set("apiErrorStatus", status);
+            .set("requestId", format!("req_standin_{}", random_hex(20)));
+        // 2.1.332 (as captured): the structured limit between requestId and error.
         let line = match quota {
-            Some(quota) => line.set("apiError", error.api_type()).set("apiErrorType", error.api_type()).obj(
-                "quotaLimits",
-                Obj::new()
-                    .set("status", "rejected")
-                    .set("rateLimitType", &quota.rate_limit_type)
-                    .set("resetsAt", quota.resets_at),
-            ),
+            Some(quota) => {
+                let info = |extra: bool| {
+                    let obj = Obj::new().set("status", "rejected").set("resetsAt", quota.resets_at);
+                    let obj = if extra { obj.set("unifiedRateLimitFallbackAvailable", false) } else { obj };
+                    obj.set("rateLimitType", &quota.rate_limit_type).set("isUsingOverage", false)
+                };
+                line.set("apiError", "usage_limit_reached")
+                    .obj("apiErrorParams", Obj::new().obj("rate_limit_info", info(false)))
+                    .obj("quotaLimits", info(true))
+            }
             None => line,
         };
+        let line = line.set("error", error.name()).set("isApiErrorMessage", true).set("apiErrorStatus", status);
+        let line = if quota.is_some() { line.set("apiErrorType", error.api_type()) } else { line };
         let line = self.tail(line);
         self.append(&line);
     }

@@ -327,13 +327,18 @@ fn human(report: &StatusReport) -> String {
         report.tmux.socket.as_ref().map(|s| s.display().to_string()).unwrap_or_else(|| "default socket".to_owned());
     out.push_str(&format!("tmux:       {server} ({socket})\n"));
     match &report.last_swap {
-        Some(swap) => out.push_str(&format!(
-            "last swap:  {} -> {} {} ({})\n",
-            swap.from,
-            swap.to,
-            render::when(swap.at, now),
-            swap.reason
-        )),
+        Some(swap) => {
+            out.push_str(&format!(
+                "last swap:  {} -> {} {} ({})\n",
+                swap.from,
+                swap.to,
+                render::when(swap.at, now),
+                swap.reason
+            ));
+            for failed in &swap.relaunch_failed {
+                out.push_str(&format!("            relaunch FAILED: {failed}\n"));
+            }
+        }
         None => out.push_str("last swap:  none\n"),
     }
     match &report.quota.last_check {

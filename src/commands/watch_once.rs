@@ -174,7 +174,24 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         let memo = state.queue.sessions.entry(name.clone()).or_default();
         let verdict = watch::judge(&facts, memo, &limits, now);
         match verdict {
-            Verdict::Working | Verdict::Parked => {
+            Verdict::Parked => {
+                // At the reset the conversation goes on where it stopped: by the client
+                // itself when it says so (2.1.332), else by ccfail's continue prompt.
+                let reset_passed = accounts::active_account(config, Some(state))
+                    .and_then(|(active, _)| state.accounts.get(&active.name).and_then(|a| a.drained_until))
+                    .is_some_and(|until| until <= now);
+                let client_continues = view.screen.as_ref().is_some_and(quota::patterns::client_continues_by_itself);
+                if reset_passed && !client_continues && view.activity == Activity::Idle {
+                    push(&mut report, &name, "continue", Some(&key), "the limit has reset".to_owned());
+                    if !dry_run
+                        && let Some(pane) = view.pane
+                        && let Err(err) = ctx.tmux.send_line(&pane.pane_id, &config.swap.continue_prompt)
+                    {
+                        ctx.log().warn(&format!("{name}: could not type the continue prompt: {err}"));
+                    }
+                }
+            }
+            Verdict::Working => {
                 if let Some(entry) = state.sessions.get_mut(&name)
                     && entry.status == SessionStatus::Stalled
                 {

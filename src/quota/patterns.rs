@@ -171,7 +171,7 @@ pub static FAMILIES: &[Family] = &[
         // limit resets 12am`). The only family a footer may carry: it is the client's state
         // now, not an old message.
         pattern: at_message_start!(concat!(
-            r"(?:⚠\s*)?Usage limit reached\b(?:\s*[·∙•]\s*(?:set to continue automatically at|limit resets?|resets?)\s+",
+            r"(?:⚠\s*)?Usage limit reached(?:\s+again)?\b(?:\s*[·∙•]\s*(?:set to continue automatically at|limit resets?|resets?)\s+",
             reset_phrase!(),
             ")?"
         )),
@@ -179,6 +179,7 @@ pub static FAMILIES: &[Family] = &[
             ("Usage limit reached · set to continue automatically at 12am", Some("12am")),
             ("⚠ Usage limit reached · limit resets 12am", Some("12am")),
             ("● Usage limit reached · set to continue automatically at 7am", Some("7am")),
+            ("Usage limit reached again · set to continue automatically at 2:36am", Some("2:36am")),
             ("Usage limit reached", None),
         ],
     },
@@ -362,6 +363,15 @@ pub fn classify_screen(screen: &Screen) -> Classification {
 /// client is not stalled: it waits for its quota, and goes on at the reset.
 pub fn parked_on_limit(screen: &Screen) -> bool {
     matches!(classify_screen(screen), Classification::Hit(_))
+}
+
+/// Whether a parked client will go on by itself at the reset: its footer says so
+/// (`Continuing automatically at 12am · Esc to cancel`, 2.1.332). Escape takes the line
+/// away, and older clients never show it: then the conversation waits for ccfail.
+pub fn client_continues_by_itself(screen: &Screen) -> bool {
+    static AUTO: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)\bcontinuing automatically\b").expect("auto-continue regex"));
+    screen.footer().iter().any(|line| AUTO.is_match(line))
 }
 
 fn rank(classification: &Classification) -> u8 {
@@ -792,6 +802,32 @@ mod tests {
             "  Approaching usage limit · resets at 2am",
         );
         assert!(matches!(classify_screen(&crate::screen::parse(&both)), Classification::Hit(_)));
+    }
+
+    #[test]
+    fn the_2_1_332_limit_screen_and_footer_are_hits_and_say_who_continues() {
+        let rule = "─".repeat(80);
+        let parked = format!(
+            "❯ hello\n  ⎿  You've hit your session limit · resets 12am (UTC)\n\n● Usage limit reached · set to continue automatically at 12am\n\n{rule}\n❯\u{a0}\n{rule}\n  ⚠ Usage limit reached · limit resets 12am\n  Continuing automatically at 12am · Esc to cancel\n"
+        );
+        let screen = crate::screen::parse(&parked);
+        assert_eq!(screen.activity(), crate::screen::ScreenActivity::Idle);
+        assert!(matches!(classify_screen(&screen), Classification::Hit(_)));
+        assert!(parked_on_limit(&screen));
+        assert!(client_continues_by_itself(&screen));
+        // the footer alone (the exchange scrolled or answered by something else) still counts
+        let footer_only = format!(
+            "❯ hello\n\n● Hi.\n\n{rule}\n❯\u{a0}\n{rule}\n  ⚠ Usage limit reached · limit resets 12am\n  Continuing automatically at 12am · Esc to cancel\n"
+        );
+        let got = classify_screen(&crate::screen::parse(&footer_only));
+        assert_eq!(summary(&got), ("hit", FOOTER_HIT_FAMILY, Some("12am".to_owned())));
+        // Escape cancelled the continuation: still parked, but ccfail must continue it
+        let cancelled = format!(
+            "❯ hello\n\n● Usage limit reached · set to continue automatically at 12am\n\n{rule}\n❯\u{a0}\n{rule}\n  ⏵⏵ auto mode on (shift+tab to cycle)\n"
+        );
+        let screen = crate::screen::parse(&cancelled);
+        assert!(parked_on_limit(&screen));
+        assert!(!client_continues_by_itself(&screen));
     }
 
     #[test]
