@@ -535,3 +535,31 @@ fn a_hung_session_is_flagged_then_restarted_and_its_task_requeued() {
     cycle_until(&env, Duration::from_secs(30), || env.path("projects/p/.agent-queue/done/slow.md").exists());
     assert_eq!(history(&env, "session-stalled").len(), 1, "notified once");
 }
+
+/// Issue 10: the queue runs whatever the client's version and permission mode, since
+/// nothing reads the footer: 2.1.332 in its default auto mode and in bypass mode (its
+/// warning answered at start, `IS_SANDBOX` from `claude.env`), 2.1.197 in plan mode.
+#[test]
+fn the_queue_runs_under_every_version_and_permission_mode() {
+    for (version, args) in
+        [("2.1.332", ""), ("2.1.332", "--dangerously-skip-permissions"), ("2.1.197", "--permission-mode, plan")]
+    {
+        let env = queue_env();
+        setup(&env, 1, 1, &[("p1", 0)], "");
+        let config = fs::read_to_string(env.config_file()).unwrap().replace(
+            "claude:\n",
+            &format!(
+                "claude:\n  env: {{CLAUDE_STANDIN_VERSION: \"{version}\", IS_SANDBOX: \"1\"}}\n  args: [{args}]\n"
+            ),
+        );
+        env.write_config(&config);
+        ccfail(&env, &["hooks", "install"]).status(0);
+        add_task(&env, "p1", "t1.md", "---\ntitle: One\n---\nDo it.\n");
+        ccfail(&env, &["watch-once"]).status(0);
+        let status = ccfail(&env, &["status", "--json"]);
+        let client = status.json()["sessions"][0]["client"].clone();
+        assert_eq!(client["status"], "idle", "{version} {args}: the started client is idle: {client:#}");
+        cycle_until(&env, Duration::from_secs(60), || done(&census(&env, &["p1"])) == 1);
+        assert!(env.path("projects/p1/.agent-queue/done/t1.md").exists(), "{version} {args}");
+    }
+}
