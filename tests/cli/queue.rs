@@ -563,3 +563,49 @@ fn the_queue_runs_under_every_version_and_permission_mode() {
         assert!(env.path("projects/p1/.agent-queue/done/t1.md").exists(), "{version} {args}");
     }
 }
+
+/// Issue 10: a session whose task stopped on the usage limit, with no account to swap to,
+/// is parked: watch-once neither flags it stalled nor restarts it however long it waits,
+/// and once the account's reset has passed it types the continue prompt (2.1.197 does not
+/// go on by itself), so the task is done in the same conversation.
+#[test]
+fn a_task_parked_on_the_limit_goes_on_in_the_same_conversation_at_the_reset() {
+    let env = queue_env();
+    setup(&env, 1, 1, &[("p1", 0)], "");
+    ccfail(&env, &["hooks", "install"]).status(0);
+    ccfail(&env, &["watch-once"]).status(0);
+    env.control("a", r#"{"mode": "limit", "work_seconds": 0.1}"#);
+    add_task(&env, "p1", "t1.md", "---\ntitle: One\n---\nDo it.\n");
+    ccfail(&env, &["dispatch"]).status(0);
+    let pane = env.tmux().observe().unwrap().session_pane("w1").unwrap().pane_id.clone();
+    env.wait_screen(&pane, "hit your session limit");
+    let claimed = env.path("projects/p1/.agent-queue/inbox/t1.md.dispatched");
+    let id_before = crate::swap::client_of(&env, "w1").expect("a client").0;
+    // two hours later (past watch.stall_after and watch.restart_after): parked, untouched
+    let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let report = env.ccfail_with(&[("CCFAIL_NOW", &later)], &["watch-once", "--json"]);
+    report.status(0);
+    let actions = report.json()["actions"].clone();
+    assert!(
+        actions.as_array().unwrap().iter().all(|a| a["what"] != "stalled" && a["what"] != "requeue"),
+        "{actions:#}"
+    );
+    assert!(claimed.exists(), "the task stays claimed");
+    // the reset (recorded by quota-check as the account's drained-until) has passed by then
+    let store =
+        ccfail::state::StateStore::new(ccfail::paths::StatePaths::new(env.path("state")), Duration::from_secs(5));
+    store
+        .update(|state| {
+            state.accounts.entry("a".to_owned()).or_default().drained_until =
+                Some(chrono::Utc::now() + chrono::Duration::hours(1));
+            Ok::<_, ccfail::state::StateError>(())
+        })
+        .unwrap();
+    env.control("a", r#"{"work_seconds": 0.1}"#);
+    let report = env.ccfail_with(&[("CCFAIL_NOW", &later)], &["watch-once", "--json"]);
+    let actions = report.json()["actions"].clone();
+    assert!(actions.as_array().unwrap().iter().any(|a| a["what"] == "continue"), "{actions:#}");
+    env.wait_screen(&pane, "Continue the task you were working on");
+    assert_eq!(crate::swap::client_of(&env, "w1").expect("a client").0, id_before, "the same conversation");
+    cycle_until(&env, Duration::from_secs(30), || env.path("projects/p1/.agent-queue/done/t1.md").exists());
+}
