@@ -33,6 +33,7 @@ pub mod swap;
 pub mod tmux;
 pub mod typing;
 pub mod usage;
+pub(crate) mod yaml;
 
 use anyhow::Result;
 

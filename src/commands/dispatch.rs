@@ -453,7 +453,7 @@ fn start_claude(ctx: &Ctx, account: &crate::config::Account, job: &Job<'_>, worl
         driver::pre_accept_trust(&account.home, std::path::Path::new(&pane.current_path))?;
     }
     let command = driver::command_line(&ctx.config, account, &Launch { resume: None, model: job.model.as_deref() });
-    driver::start(&ctx.tmux, &job.pane, &command, waits)
+    driver::start(&ctx.tmux, &job.pane, &command, &account.home, waits)
 }
 
 /// Types the prompts of `which` by the clean-line protocol ([`typing::box_prompts`]:
@@ -500,8 +500,8 @@ fn verify(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize], spool_start: u64, wa
             let job = &mut jobs[i];
             let mine: Vec<&hooks::HookEvent> =
                 events.iter().filter(|e| e.pane.as_deref() == Some(job.pane.as_str())).collect();
-            if let Some(path) =
-                client::client_in_pane(&clients, job.pane_pid).and_then(|c| crate::pool::transcript_path(ctx, c))
+            if let Some(path) = client::client_in_pane(&clients, &job.pane, job.pane_pid)
+                .and_then(|c| crate::pool::transcript_path(ctx, c))
             {
                 job.transcript = Some(path);
             }
@@ -534,7 +534,9 @@ fn retry(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize]) -> Vec<usize> {
     // An empty box with the client busy may be our prompt being worked on: never typed
     // again (that would run the task twice); only an idle client's empty box is.
     let clients = client::all_running(&ctx.config);
-    let idle = |i: usize| client::client_in_pane(&clients, jobs[i].pane_pid).is_some_and(|c| c.state.status == "idle");
+    let idle = |i: usize| {
+        client::client_in_pane(&clients, &jobs[i].pane, jobs[i].pane_pid).is_some_and(|c| c.state.status == "idle")
+    };
     let empty: Vec<usize> =
         which.iter().copied().filter(|&i| boxed(i).is_some_and(|t| t.is_empty()) && idle(i)).collect();
     let targets: Vec<&str> = waiting.iter().map(|&i| jobs[i].pane.as_str()).collect();

@@ -31,9 +31,11 @@ use crate::pool::{self, Activity, Source, View, World};
 use crate::queue::ops::{self, Requeued};
 use crate::queue::watch::{self, Facts, Limits, Verdict};
 use crate::queue::{self, Location};
+use crate::quota::{self, Classification};
 use crate::render;
 use crate::state::{SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock, write_atomically};
 use crate::tmux::NewSession;
+use crate::typing;
 
 #[derive(Debug, Serialize)]
 pub struct WatchReport {
@@ -82,6 +84,8 @@ pub enum ActionKind {
     Release,
     /// Flagged (and notified) once.
     Stalled,
+    /// The continue prompt typed: the limit has reset.
+    Continue,
     Recycle,
     Recreate,
     Respawn,
@@ -97,6 +101,7 @@ impl ActionKind {
             ActionKind::Unclaim => "unclaim",
             ActionKind::Release => "release",
             ActionKind::Stalled => "stalled",
+            ActionKind::Continue => "continue",
             ActionKind::Recycle => "recycle",
             ActionKind::Recreate => "recreate",
             ActionKind::Respawn => "respawn",
@@ -107,10 +112,32 @@ impl ActionKind {
 
 /// The file moves and notices behind the task actions, carried out by [`apply`] only.
 enum Effect<'p> {
-    Complete { project: &'p queue::Project, id: String, session: String, how: &'static str },
-    Requeue { project: &'p queue::Project, id: String, reason: String, planned: Requeued },
-    Unclaim { project: &'p queue::Project, id: String, session: String },
-    Notify { event: &'static str, text: String },
+    Complete {
+        project: &'p queue::Project,
+        id: String,
+        session: String,
+        how: &'static str,
+    },
+    Requeue {
+        project: &'p queue::Project,
+        id: String,
+        reason: String,
+        planned: Requeued,
+    },
+    Unclaim {
+        project: &'p queue::Project,
+        id: String,
+        session: String,
+    },
+    Notify {
+        event: &'static str,
+        text: String,
+    },
+    /// The continue prompt, with a token of its own, into a session parked on the limit.
+    Continue {
+        session: String,
+        pane: String,
+    },
 }
 
 pub fn run(ctx: &Ctx, args: &WatchOnceArgs) -> Result<ExitCode> {
@@ -239,6 +266,20 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         let memo = state.queue.sessions.entry(name.clone()).or_default();
         let verdict = watch::judge(&facts, memo, &limits, now);
         match verdict {
+            Verdict::Parked => {
+                // At the reset the conversation goes on where it stopped: by the client
+                // itself when it says so (2.1.332), else by ccfail's continue prompt.
+                let reset_passed = accounts::active_account(config, Some(state))
+                    .and_then(|(active, _)| state.accounts.get(&active.name).and_then(|a| a.drained_until))
+                    .is_some_and(|until| until <= now);
+                let client_continues = view.screen.as_ref().is_some_and(quota::patterns::client_continues_by_itself);
+                if reset_passed && !client_continues && view.activity == Activity::Idle {
+                    push(&mut report, &name, ActionKind::Continue, Some(&key), "the limit has reset".to_owned());
+                    if let Some(pane) = view.pane {
+                        effects.push(Effect::Continue { session: name.clone(), pane: pane.pane_id.clone() });
+                    }
+                }
+            }
             Verdict::Working => {
                 if let Some(entry) = state.sessions.get_mut(&name)
                     && entry.status == SessionStatus::Stalled
@@ -418,6 +459,28 @@ fn apply(ctx: &Ctx, state: &mut State, effects: Vec<Effect<'_>>, now: DateTime<U
                 state.record(now, "task-unclaimed", format!("{key}: the prompt never reached {session}"));
             }
             Effect::Notify { event, text } => notify(ctx, state, now, event, &text),
+            Effect::Continue { session, pane } => {
+                // A turn of its own: recorded before it is typed, the limited turn's token
+                // kept (its end, if it comes after all, completes the task too).
+                let token = delivery::new_token();
+                let prompt = delivery::stamp(&super::dispatch::one_line(&ctx.config.swap.continue_prompt), &token);
+                let memo = state.queue.sessions.entry(session.clone()).or_default();
+                if let Some(previous) = memo.token.take() {
+                    memo.earlier_tokens.push(previous);
+                }
+                memo.token = Some(token);
+                memo.delivered = false;
+                memo.prompt_id = None;
+                let typed = typing::box_prompts(
+                    &ctx.tmux,
+                    &[(pane.as_str(), prompt.as_str())],
+                    ctx.config.tmux.enter_delay.get(),
+                    || {},
+                );
+                if let Some(Err(why)) = typed.into_iter().next() {
+                    ctx.log().warn(&format!("{session}: could not type the continue prompt: {why}"));
+                }
+            }
         }
     }
     Ok(())
@@ -463,6 +526,11 @@ fn facts(
     };
     let Some(pane) = view.pane else { return facts };
     let events: Vec<_> = world.events_of(&pane.pane_id).filter(|e| e.at >= since).collect();
+    let last_end = events.iter().rev().find(|e| matches!(e.event.as_str(), "Stop" | "StopFailure"));
+    facts.parked_on_limit = last_end.is_some_and(|e| {
+        e.event == "StopFailure"
+            && matches!(quota::classify(e.last_message.as_deref().unwrap_or_default()), Classification::Hit(_))
+    }) || view.screen.as_ref().is_some_and(quota::patterns::parked_on_limit);
     let memo = state.queue.sessions.entry(view.name.clone()).or_default();
     let fingerprint = view.screen.as_ref().map(pool::screen_fingerprint);
     let transcript = view
@@ -584,7 +652,7 @@ fn fresh_claude(
         driver::pre_accept_trust(&account.home, Path::new(&pane.current_path))?;
     }
     let command = driver::command_line(&ctx.config, account, &Launch { resume: None, model });
-    driver::start(&ctx.tmux, &pane.pane_id, &command, waits)
+    driver::start(&ctx.tmux, &pane.pane_id, &command, &account.home, waits)
 }
 
 /// An atomic JSON snapshot of a working session in `checkpoint.dir/<session>/`, the

@@ -86,11 +86,20 @@ pub struct ClaudeConfig {
     /// home, for tools that do not set `CLAUDE_CONFIG_DIR`.
     pub active_link: Option<PathBuf>,
     pub shared: SharedDirs,
+    /// Environment for every client ccfail starts (`ANTHROPIC_BASE_URL`, proxies, retry
+    /// settings), set on its command line after `CLAUDE_CONFIG_DIR`; values are literal.
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ClaudeConfig {
     fn default() -> Self {
-        ClaudeConfig { binary: "claude".to_owned(), args: Vec::new(), active_link: None, shared: SharedDirs::default() }
+        ClaudeConfig {
+            binary: "claude".to_owned(),
+            args: Vec::new(),
+            active_link: None,
+            shared: SharedDirs::default(),
+            env: std::collections::BTreeMap::new(),
+        }
     }
 }
 
@@ -309,27 +318,30 @@ impl Config {
 
     /// Loads and validates `file`, expanding `~` and `$VARS` with `env`.
     pub fn load(file: &Path, env: &Env) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|source| ConfigError::Unreadable { file: file.to_path_buf(), source })?;
-        Config::from_yaml(&text, file, env)
+        let bytes =
+            std::fs::read(file).map_err(|source| ConfigError::Unreadable { file: file.to_path_buf(), source })?;
+        Config::from_bytes(&bytes, file, env)
     }
 
     pub fn from_yaml(text: &str, file: &Path, env: &Env) -> Result<Config, ConfigError> {
-        let parsed = yaml::parse(text);
+        Config::from_bytes(text.as_bytes(), file, env)
+    }
+
+    /// Reads the file's bytes: text that is not UTF-8 is a problem with a line like any other.
+    pub fn from_bytes(bytes: &[u8], file: &Path, env: &Env) -> Result<Config, ConfigError> {
+        let parsed = yaml::parse(bytes);
         let mut problems = parsed.problems;
         let mut config = parsed.config;
         if parsed.readable {
-            for mut problem in validate::expand_and_validate(&mut config, env) {
-                yaml::renumber_accounts(&mut problem, &parsed.account_positions);
-                problems.push(problem);
-            }
+            let found = validate::expand_and_validate(&mut config, env);
+            problems.extend(found.into_iter().filter(|p| !yaml::repeats(p, &parsed.dropped)));
         }
         if problems.is_empty() {
             return Ok(config);
         }
         for problem in &mut problems {
             if problem.line.is_none() {
-                problem.line = parsed.lines.line_of(&problem.key);
+                problem.line = Some(parsed.tree.as_ref().map_or(1, |tree| tree.line_of(&problem.key)));
             }
         }
         problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.key.clone()));

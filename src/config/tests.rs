@@ -252,3 +252,176 @@ fn queue_sections_have_defaults_and_rules() {
     let ok = format!("{MINIMAL}watch:\n  done_file: \"{{project_path}}/.agent-queue/{{id}}.done\"\n");
     assert_eq!(load(&ok).unwrap().watch.done_file.as_deref(), Some("{project_path}/.agent-queue/{id}.done"));
 }
+
+/// What a sweep of damaged copies of `examples/config.yaml` found.
+#[derive(Debug, Default)]
+struct Sweep {
+    mutations: usize,
+    accepted: usize,
+    rejected: usize,
+    /// Indexes of the mutations whose load panicked.
+    panics: Vec<usize>,
+    slowest: std::time::Duration,
+    slowest_index: usize,
+    /// Problems that name no line inside the file, with the mutation's index.
+    without_position: Vec<(usize, String)>,
+}
+
+impl std::fmt::Display for Sweep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "mutations {}, accepted {}, rejected {}, panics {}, max time {:.1} ms (#{}), errors without a position {}",
+            self.mutations,
+            self.accepted,
+            self.rejected,
+            self.panics.len(),
+            self.slowest.as_secs_f64() * 1000.0,
+            self.slowest_index,
+            self.without_position.len()
+        )
+    }
+}
+
+fn sweep(seed: u64, count: usize) -> Sweep {
+    use crate::yaml::mutation::{Rng, mutate};
+    let base = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.yaml")).unwrap();
+    let env = Env::from_pairs([("HOME", "/home/op")]);
+    let mut rng = Rng::new(seed);
+    let mut found = Sweep { mutations: count, ..Sweep::default() };
+    for index in 0..count {
+        let text = mutate(&base, &mut rng);
+        let lines = 1 + text.iter().filter(|b| **b == b'\n').count();
+        let started = std::time::Instant::now();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Config::from_bytes(&text, Path::new("mutated.yaml"), &env)
+        }));
+        let took = started.elapsed();
+        if took > found.slowest {
+            (found.slowest, found.slowest_index) = (took, index);
+        }
+        match result {
+            Err(_) => found.panics.push(index),
+            Ok(Ok(_)) => found.accepted += 1,
+            Ok(Err(ConfigError::Invalid { problems, .. })) => {
+                found.rejected += 1;
+                for problem in problems.iter().filter(|p| !p.line.is_some_and(|line| (1..=lines).contains(&line))) {
+                    found.without_position.push((index, problem.to_string()));
+                }
+            }
+            Ok(Err(other)) => found.without_position.push((index, other.to_string())),
+        }
+    }
+    found
+}
+
+const SWEEP_SEED: u64 = 0x00cc_fa11_5eed;
+
+#[test]
+fn damaged_configs_are_refused_quickly_and_every_problem_has_a_line() {
+    let found = sweep(SWEEP_SEED, 300);
+    println!("{found}");
+    assert!(found.panics.is_empty(), "seed {SWEEP_SEED:#x}: mutations {:?} panicked", found.panics);
+    assert!(found.slowest < std::time::Duration::from_secs(1), "seed {SWEEP_SEED:#x}: {found}");
+    assert!(found.without_position.is_empty(), "seed {SWEEP_SEED:#x}: {:#?}", found.without_position);
+    assert!(found.rejected > found.mutations / 2, "the mutations must mostly break the file: {found}");
+}
+
+/// The long sweep: `cargo test --lib -- --ignored --nocapture config_mutation_sweep`;
+/// `CCFAIL_MUTATIONS` and `CCFAIL_MUTATION_SEED` change its size and seed.
+#[test]
+#[ignore = "long: 2000 mutations; run by hand"]
+fn config_mutation_sweep() {
+    let count = std::env::var("CCFAIL_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let seed = std::env::var("CCFAIL_MUTATION_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(SWEEP_SEED);
+    let found = sweep(seed, count);
+    println!("seed {seed}: {found}");
+    for (index, problem) in found.without_position.iter().take(20) {
+        println!("  #{index}: {problem}");
+    }
+    assert!(found.panics.is_empty() && found.without_position.is_empty(), "{found}");
+    assert!(found.slowest < std::time::Duration::from_secs(1), "{found}");
+}
+
+#[test]
+fn documents_at_the_limits_are_read_or_refused_within_a_second() {
+    let many_keys: String = (0..2_400).map(|i| format!("k{i}: {i}\n")).collect();
+    let many_bad: String = format!(
+        "accounts:\n{}",
+        (0..600).map(|i| format!("  - {{name: a{i}, home: /a{i}, priority: x}}\n")).collect::<String>()
+    );
+    let many_twice: String = format!("{MINIMAL}tmux:\n{}", "  binary: tmux\n".repeat(2_400));
+    let long_text = format!("{MINIMAL}swap:\n  continue_prompt: {}\n", "x".repeat(250 * 1024));
+    let too_long = format!("{MINIMAL}swap:\n  continue_prompt: {}\n", "x".repeat(300 * 1024));
+    let many_items = format!("{MINIMAL}projects:\n  scan:\n{}", "    - /x\n".repeat(6_000));
+    for (name, text, needle) in [
+        ("many unknown keys", many_keys.as_str(), "more unknown keys"),
+        ("many bad values", many_bad.as_str(), "stopped after"),
+        ("many repeated keys", many_twice.as_str(), "given twice"),
+        ("a long value", long_text.as_str(), ""),
+        ("past the size limit", too_long.as_str(), "bytes is more than"),
+        ("past the node limit", many_items.as_str(), "more than 5000 values"),
+    ] {
+        let started = std::time::Instant::now();
+        let result = Config::from_yaml(text, Path::new("big.yaml"), &env());
+        let took = started.elapsed();
+        println!("{name}: {took:?}");
+        assert!(took < std::time::Duration::from_secs(1), "{name}: {took:?}");
+        match result {
+            Ok(_) => assert!(needle.is_empty(), "{name}: accepted"),
+            Err(err) => {
+                assert!(err.to_string().contains(needle), "{name}: {}", err.to_string().lines().last().unwrap())
+            }
+        }
+    }
+}
+
+#[test]
+fn the_go_daemons_keys_name_what_ccfail_has_instead() {
+    let text = "accounts:\n  - name: a\n    home: /a\n    limits:\n      hourly_msgs: 50\n      weekly_msgs: 900\nquota:\n  reactivate_cooldown: 5h\npool:\n  shared_projects_dir: /srv/shared\nwatcher:\n  interval: 30s\n  idle_timeout: 2m\n  done_signal_dir: /tmp/done\n  colour: blue\n";
+    let problems = load(text).unwrap_err();
+    let found: Vec<_> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(
+        found,
+        [
+            ("accounts[0].limits.hourly_msgs", Some(5)),
+            ("accounts[0].limits.weekly_msgs", Some(6)),
+            ("quota.reactivate_cooldown", Some(8)),
+            ("pool.shared_projects_dir", Some(10)),
+            ("watcher", Some(11)),
+            ("watcher.interval", Some(12)),
+            ("watcher.idle_timeout", Some(13)),
+            ("watcher.done_signal_dir", Some(14)),
+        ],
+        "{problems:#?}"
+    );
+    for (key, names) in [
+        ("accounts[0].limits.hourly_msgs", "five_hour_messages"),
+        ("accounts[0].limits.weekly_msgs", "weekly_messages"),
+        ("quota.reactivate_cooldown", "has none"),
+        ("pool.shared_projects_dir", "claude.shared.root"),
+        ("watcher", "ccfail's is watch"),
+        ("watcher.interval", "ccfail-watch-once.timer"),
+        ("watcher.idle_timeout", "watch.idle_grace"),
+        ("watcher.done_signal_dir", "watch.done_file"),
+    ] {
+        let problem = problems.iter().find(|p| p.key == key).unwrap();
+        assert!(problem.message.contains("Go daemon") && problem.message.contains(names), "{problem}");
+    }
+}
+
+#[test]
+fn claude_env_is_read_literally_and_its_names_checked() {
+    let good = format!(
+        "{MINIMAL}claude:\n  env:\n    ANTHROPIC_BASE_URL: http://127.0.0.1:8765\n    IS_SANDBOX: \"1\"\n    NO_EXPAND: $HOME/x\n"
+    );
+    let config = load(&good).unwrap();
+    assert_eq!(config.claude.env["ANTHROPIC_BASE_URL"], "http://127.0.0.1:8765");
+    assert_eq!(config.claude.env["IS_SANDBOX"], "1");
+    assert_eq!(config.claude.env["NO_EXPAND"], "$HOME/x", "values are literal");
+    let bad = format!("{MINIMAL}claude:\n  env:\n    CLAUDE_CONFIG_DIR: /x\n    1BAD: y\n");
+    let problems = load(&bad).unwrap_err();
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["claude.env.CLAUDE_CONFIG_DIR", "claude.env.1BAD"], "{problems:?}");
+    assert_eq!(problems[0].line, Some(6), "the key names its line");
+}

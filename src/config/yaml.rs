@@ -1,165 +1,184 @@
-//! Every line of YAML handling in ccfail.
+//! The config file's YAML: text in, a [`Config`] with every problem out.
 //!
-//! `serde_yaml` reads the document; each section (and each account) is deserialized on
-//! its own so that one bad value does not hide the next, `serde_ignored` reports every
-//! unknown key, and `serde_path_to_error` names the key of a bad value. serde_yaml does
-//! not keep positions, so a [`LineIndex`] built from `yaml-rust2`'s marked events maps
-//! each key back to its line. Nothing here knows what a valid pool or account is.
-
-use std::collections::HashMap;
+//! [`crate::yaml`] parses the file within its limits into a positioned tree and reads the
+//! whole [`Config`] from it, reporting every bad value and unknown key with its line;
+//! this module adds what is particular to the config: the shape of its top level,
+//! suggestions for misspelt keys, and the keys of the Go daemon ccfail replaces. Nothing
+//! here knows what a valid pool or account is (that is `validate.rs`).
 
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::forward_to_deserialize_any;
-use serde_yaml::Value;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
 
 use super::{
     Account, AutonomousPool, ClaudeConfig, Config, ConfigProblem, DedicatedSession, NotifyConfig, PoolConfig,
     ProjectEntry, ProjectsConfig, QuotaConfig, SharedDirs, SoftLimits, StateConfig, SwapConfig, TmuxConfig,
 };
 use super::{CheckpointConfig, DispatchConfig, DispatchModels, JanitorConfig, WatchConfig};
+use crate::yaml::{self, LIMITS, Node, Problem, ProblemKind, Value};
 
-/// What reading the text produced: a config with defaults wherever a section was bad,
-/// the problems found, and where each key sits.
+/// What reading the text produced: a config with defaults wherever a value was bad,
+/// the problems found, and the tree that places each key.
 pub struct Parsed {
     /// False when the document is not YAML or not a mapping: then `config` is only
     /// defaults and checking its meaning would report problems the file does not have.
     pub readable: bool,
     pub config: Config,
     pub problems: Vec<ConfigProblem>,
-    pub lines: LineIndex,
-    /// Where each account of `config.accounts` stands in the file: an account that did
-    /// not parse is left out, so later ones would otherwise be named by the wrong index.
-    pub account_positions: Vec<usize>,
+    /// The document, for the line of a key found wrong later; `None` when unreadable.
+    pub tree: Option<Node>,
+    /// Keys whose bad value was dropped (the config has the default there).
+    pub dropped: Vec<String>,
 }
 
-pub fn parse(text: &str) -> Parsed {
-    let lines = LineIndex::build(text);
-    let mut config = Config::default();
+pub fn parse(bytes: &[u8]) -> Parsed {
+    let unreadable = |problem: ConfigProblem| Parsed {
+        readable: false,
+        config: Config::default(),
+        problems: vec![problem],
+        tree: None,
+        dropped: Vec::new(),
+    };
+    let mut tree = match yaml::text(bytes, LIMITS).and_then(|text| yaml::parse(text, LIMITS)) {
+        Ok(tree) => tree,
+        Err(problem) => return unreadable(convert(problem)),
+    };
+    if !matches!(tree.value, Value::Map(_) | Value::Null) {
+        return unreadable(ConfigProblem {
+            key: String::new(),
+            line: Some(tree.position.line),
+            message: format!("the top level must be a mapping of sections, found {}", tree.value.kind()),
+        });
+    }
     let mut problems = Vec::new();
-    let document: Value = match serde_yaml::from_str(text) {
-        Ok(value) => value,
-        Err(err) => {
-            let line = err.location().map(|l| l.line());
-            problems.push(ConfigProblem { key: String::new(), line, message: format!("not valid YAML: {err}") });
-            return Parsed { readable: false, config, problems, lines, account_positions: Vec::new() };
-        }
+    let mut found = Vec::new();
+    tree.take_duplicates("", &mut found);
+    take_go_keys(&mut tree, "", "", &mut problems);
+    if let Some(accounts) = tree.get("accounts")
+        && !matches!(accounts.value, Value::Seq(_) | Value::Null)
+    {
+        problems.push(ConfigProblem {
+            key: "accounts".to_owned(),
+            line: Some(tree.line_of("accounts")),
+            message: format!("must be a list of accounts, found {}", accounts.value.kind()),
+        });
+        tree.remove("accounts");
+    }
+    let read = if matches!(tree.value, Value::Null) {
+        yaml::Read { value: Some(Config::default()), problems: Vec::new() }
+    } else {
+        yaml::read::<Config>(&tree, true)
     };
-    let sections = match document {
-        Value::Null => serde_yaml::Mapping::new(),
-        Value::Mapping(map) => map,
-        other => {
-            problems.push(ConfigProblem::new(
-                "",
-                format!("the top level must be a mapping of sections, found {}", kind(&other)),
-            ));
-            return Parsed { readable: false, config, problems, lines, account_positions: Vec::new() };
-        }
+    found.extend(read.problems);
+    let dropped = found.iter().filter(|p| matches!(p.kind, ProblemKind::Value(_))).map(|p| p.path.clone()).collect();
+    problems.extend(found.into_iter().map(convert));
+    let (readable, config) = match read.value {
+        Some(config) => (true, config),
+        None => (false, Config::default()),
     };
-    let mut account_positions = Vec::new();
-    for (key, value) in sections {
-        let Some(name) = key.as_str().map(str::to_owned) else {
-            problems.push(ConfigProblem::new("", format!("section names must be text, found {}", kind(&key))));
-            continue;
-        };
-        match name.as_str() {
-            "accounts" => (config.accounts, account_positions) = accounts(value, &mut problems),
-            "claude" => set(&mut config.claude, section("claude", value, &mut problems)),
-            "tmux" => set(&mut config.tmux, section("tmux", value, &mut problems)),
-            "pool" => set(&mut config.pool, section("pool", value, &mut problems)),
-            "projects" => set(&mut config.projects, section("projects", value, &mut problems)),
-            "state" => set(&mut config.state, section("state", value, &mut problems)),
-            "quota" => set(&mut config.quota, section("quota", value, &mut problems)),
-            "swap" => set(&mut config.swap, section("swap", value, &mut problems)),
-            "notify" => set(&mut config.notify, section("notify", value, &mut problems)),
-            "dispatch" => set(&mut config.dispatch, section("dispatch", value, &mut problems)),
-            "watch" => set(&mut config.watch, section("watch", value, &mut problems)),
-            "checkpoint" => set(&mut config.checkpoint, section("checkpoint", value, &mut problems)),
-            "janitor" => set(&mut config.janitor, section("janitor", value, &mut problems)),
-            _ => problems.push(unknown_key(&name)),
+    Parsed { readable, config, problems, tree: Some(tree), dropped }
+}
+
+fn convert(problem: Problem) -> ConfigProblem {
+    let line = Some(problem.position.line);
+    match problem.kind {
+        ProblemKind::UnknownKey => ConfigProblem { line, ..unknown_key(&problem.path) },
+        ProblemKind::Document(message) | ProblemKind::Value(message) => {
+            ConfigProblem { key: problem.path, line, message }
         }
-    }
-    Parsed { readable: true, config, problems, lines, account_positions }
-}
-
-fn set<T>(slot: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        *slot = value;
+        ProblemKind::Duplicate { first_line } => ConfigProblem {
+            key: problem.path,
+            line,
+            message: format!("is given twice (first on line {first_line}); keep one"),
+        },
     }
 }
 
-/// Accounts one by one, so every bad account is reported, not just the first; with the
-/// file position of each account kept.
-fn accounts(value: Value, problems: &mut Vec<ConfigProblem>) -> (Vec<Account>, Vec<usize>) {
-    match value {
-        Value::Null => (Vec::new(), Vec::new()),
-        Value::Sequence(items) => items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, item)| section::<Account>(&format!("accounts[{i}]"), item, problems).map(|a| (a, i)))
-            .unzip(),
-        other => {
-            problems
-                .push(ConfigProblem::new("accounts", format!("must be a list of accounts, found {}", kind(&other))));
-            (Vec::new(), Vec::new())
-        }
-    }
-}
-
-/// Renames `accounts[i]` (an index into the parsed accounts) to the account's index in
-/// the file, in a problem found after parsing.
-pub fn renumber_accounts(problem: &mut ConfigProblem, positions: &[usize]) {
-    static INDEX: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"accounts\[(\d+)\]").expect("accounts index regex"));
-    let renumber = |text: &str| {
-        INDEX
-            .replace_all(text, |caps: &regex::Captures<'_>| {
-                let parsed: usize = caps[1].parse().unwrap_or(usize::MAX);
-                format!("accounts[{}]", positions.get(parsed).copied().unwrap_or(parsed))
+/// True when `problem`, found by a semantic rule, only repeats a value problem: a key
+/// whose bad value was dropped is "missing" to the rules that run after.
+pub fn repeats(problem: &ConfigProblem, dropped: &[String]) -> bool {
+    dropped.iter().any(|key| {
+        *key == problem.key
+            || key.strip_prefix(&problem.key).and_then(|rest| rest.strip_prefix('.')).is_some_and(|field| {
+                let missing = format!("missing {field}");
+                problem.message == missing || problem.message.starts_with(&format!("{missing} "))
             })
-            .into_owned()
-    };
-    problem.key = renumber(&problem.key);
-    problem.message = renumber(&problem.message);
+    })
 }
 
-/// Deserializes one section, collecting its unknown keys and its first bad value.
-fn section<T: DeserializeOwned>(prefix: &str, value: Value, problems: &mut Vec<ConfigProblem>) -> Option<T> {
-    let value = if value.is_null() { Value::Mapping(Default::default()) } else { value };
-    let mut unknown = Vec::new();
-    let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_key(&path));
-    let result: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut record));
-    for inner in unknown {
-        problems.push(unknown_key(&join(prefix, &inner)));
-    }
-    match result {
-        Ok(parsed) => Some(parsed),
-        Err(err) => {
-            let inner = err.path().to_string();
-            let key = if inner == "." { prefix.to_owned() } else { join(prefix, &inner) };
-            problems.push(ConfigProblem::new(key, err.into_inner().to_string()));
-            None
+/// The keys of the Go daemon ccfail replaces (its `config.example.yaml`), as normalized
+/// paths, with what to write instead. MIGRATING.md says the same at length.
+const GO_KEYS: &[(&str, &str)] = &[
+    (
+        "quota.reactivate_cooldown",
+        "is the Go daemon's key; ccfail has none: a drained account comes back at the reset time \
+         its limit notice gave (`ccfail status` shows it). quota.cooldown is something else: no \
+         detection for that long after a swap",
+    ),
+    (
+        "accounts[].limits.hourly_msgs",
+        "is the Go daemon's key; ccfail caps 5-hour blocks, not hours: write \
+         accounts[].limits.five_hour_messages (responses in the current 5-hour block)",
+    ),
+    ("accounts[].limits.weekly_msgs", "is the Go daemon's key; ccfail's is accounts[].limits.weekly_messages"),
+    (
+        "pool.shared_projects_dir",
+        "is the Go daemon's key; ccfail's is claude.shared.root (with projects in \
+         claude.shared.entries, the default): every account home links <home>/projects there",
+    ),
+    (
+        "watcher.interval",
+        "is the Go daemon's key; ccfail has none: watch-once runs on its systemd timer \
+         (OnUnitActiveSec= in ccfail-watch-once.timer, 30s as shipped)",
+    ),
+    (
+        "watcher.idle_timeout",
+        "is the Go daemon's key; ccfail's is watch.idle_grace (the idle input box this long: the \
+         task is done); watch.stall_after is the time without any activity before a session is stalled",
+    ),
+    (
+        "watcher.done_signal_dir",
+        "is the Go daemon's key; ccfail's is watch.done_file, a path template such as \
+         \"<dir>/{id}.done\" (placeholders {project_path}, {project}, {id}, {session})",
+    ),
+];
+
+/// Reports and takes out the Go daemon's keys, so each gets its own message instead of
+/// "unknown key"; its `watcher` section goes whole once its keys are reported.
+fn take_go_keys(node: &mut Node, path: &str, normalized: &str, problems: &mut Vec<ConfigProblem>) {
+    match &mut node.value {
+        Value::Map(entries) => {
+            entries.retain_mut(|(key, value)| {
+                let name = key.scalar_text().unwrap_or_default().into_owned();
+                let child = yaml::join(path, &name);
+                let child_normalized = yaml::join(normalized, &name);
+                if let Some((_, message)) = GO_KEYS.iter().find(|(go, _)| *go == child_normalized) {
+                    problems.push(ConfigProblem {
+                        key: child,
+                        line: Some(key.position.line),
+                        message: (*message).to_owned(),
+                    });
+                    return false;
+                }
+                take_go_keys(value, &child, &child_normalized, problems);
+                if child_normalized == "watcher" {
+                    if matches!(&value.value, Value::Map(rest) if !rest.is_empty()) {
+                        problems.push(ConfigProblem {
+                            key: child,
+                            line: Some(key.position.line),
+                            message: "is the Go daemon's section; ccfail's is watch (see MIGRATING.md)".to_owned(),
+                        });
+                    }
+                    return false;
+                }
+                true
+            });
         }
-    }
-}
-
-fn join(prefix: &str, inner: &str) -> String {
-    match (prefix.is_empty(), inner.starts_with('[')) {
-        (true, _) => inner.to_owned(),
-        (false, true) => format!("{prefix}{inner}"),
-        (false, false) => format!("{prefix}.{inner}"),
-    }
-}
-
-/// `serde_ignored`'s path in the `a.b[0].c` form every problem uses.
-fn ignored_key(path: &serde_ignored::Path<'_>) -> String {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => String::new(),
-        Path::Seq { parent, index } => format!("{}[{index}]", ignored_key(parent)),
-        Path::Map { parent, key } => join(&ignored_key(parent), key),
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => ignored_key(parent),
+        Value::Seq(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                take_go_keys(item, &format!("{path}[{i}]"), &format!("{normalized}[]"), problems);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -269,109 +288,4 @@ fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
     let mut fields: &'static [&'static str] = &[];
     let _ = T::deserialize(FieldRecorder(&mut fields));
     fields
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Sequence(_) => "a list",
-        Value::Mapping(_) => "a mapping",
-        Value::Tagged(_) => "a tagged value",
-    }
-}
-
-/// Key (as `pool.dedicated[0].name`) → 1-based line where it appears.
-#[derive(Debug, Default)]
-pub struct LineIndex {
-    lines: HashMap<String, usize>,
-}
-
-impl LineIndex {
-    /// Best effort: a document that does not scan gives an empty index (the YAML error
-    /// itself carries the line).
-    pub fn build(text: &str) -> LineIndex {
-        let mut builder = IndexBuilder::default();
-        let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut builder, false);
-        LineIndex { lines: builder.lines }
-    }
-
-    /// The line of `key`, else of its nearest parent that has one.
-    pub fn line_of(&self, key: &str) -> Option<usize> {
-        let mut key = key;
-        loop {
-            if let Some(line) = self.lines.get(key) {
-                return Some(*line);
-            }
-            let cut = key.rfind(['.', '['])?;
-            key = &key[..cut];
-        }
-    }
-}
-
-enum Frame {
-    Mapping { path: String, key: Option<String> },
-    Sequence { path: String, next: usize },
-}
-
-#[derive(Default)]
-struct IndexBuilder {
-    stack: Vec<Frame>,
-    lines: HashMap<String, usize>,
-}
-
-impl IndexBuilder {
-    /// The path of the node that starts with this event, recording keys on the way.
-    fn child_path(&mut self, event: &Event, line: usize) -> Option<String> {
-        match self.stack.last_mut() {
-            None => Some(String::new()),
-            Some(Frame::Sequence { path, next }) => {
-                let child = format!("{path}[{next}]");
-                *next += 1;
-                self.lines.entry(child.clone()).or_insert(line);
-                Some(child)
-            }
-            Some(Frame::Mapping { path, key }) => match key.take() {
-                Some(key) => Some(join(path, &key)),
-                None => {
-                    // This event is a key.
-                    let name = match event {
-                        Event::Scalar(text, ..) => text.clone(),
-                        _ => String::from("?"),
-                    };
-                    self.lines.entry(join(path, &name)).or_insert(line);
-                    *key = Some(name);
-                    None
-                }
-            },
-        }
-    }
-}
-
-impl MarkedEventReceiver for IndexBuilder {
-    fn on_event(&mut self, event: Event, mark: Marker) {
-        let line = mark.line().max(1);
-        match &event {
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                let child = self.child_path(&event, line);
-                let path = child.unwrap_or_else(|| String::from("?"));
-                let frame = if matches!(event, Event::MappingStart(..)) {
-                    Frame::Mapping { path, key: None }
-                } else {
-                    Frame::Sequence { path, next: 0 }
-                };
-                self.stack.push(frame);
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
-            }
-            Event::Scalar(..) | Event::Alias(..) => {
-                self.child_path(&event, line);
-            }
-            _ => {}
-        }
-    }
 }

@@ -98,22 +98,37 @@ fn split_front_matter(text: &str) -> FrontSplit<'_> {
     FrontSplit::Unclosed
 }
 
+/// The front matter within the same bounds as the config; lines are counted in the task
+/// file (the opening `---` is line 1). Fields ccfail does not know are left alone.
 fn parse_yaml(yaml: &str) -> Result<FrontMatter, String> {
+    use crate::yaml::{self, LIMITS, ProblemKind, Value};
     if yaml.trim().is_empty() {
         return Ok(FrontMatter::default());
     }
-    // Straight into the struct (no intermediate tree): dispatch reads thousands of these.
-    let parsed: Result<Option<FrontMatter>, _> =
-        serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(yaml));
-    match parsed {
-        Ok(front) => Ok(front.unwrap_or_default()),
-        Err(err) if err.inner().to_string().contains("expected struct FrontMatter") => {
-            Err("front matter must be a mapping of fields (title: …, priority: …)".to_owned())
-        }
-        Err(err) => match err.path().to_string().as_str() {
-            "." | "?" => Err(format!("front matter: {}", err.inner())),
-            path => Err(format!("front matter field {path}: {}", err.inner())),
-        },
+    let at = |line: usize| line + 1;
+    let tree = yaml::parse(yaml, LIMITS).map_err(|p| match p.kind {
+        ProblemKind::Document(message) => format!("front matter line {}: {message}", at(p.position.line)),
+        _ => format!("front matter: {p}"),
+    })?;
+    match tree.value {
+        Value::Null => return Ok(FrontMatter::default()),
+        Value::Map(_) => {}
+        _ => return Err("front matter must be a mapping of fields (title: …, priority: …)".to_owned()),
+    }
+    let read = yaml::read::<FrontMatter>(&tree, false);
+    let reasons: Vec<String> = read
+        .problems
+        .iter()
+        .map(|p| match &p.kind {
+            ProblemKind::Value(message) | ProblemKind::Document(message) => {
+                format!("front matter line {}: field {}: {message}", at(p.position.line), p.path)
+            }
+            ProblemKind::UnknownKey | ProblemKind::Duplicate { .. } => format!("front matter: {p}"),
+        })
+        .collect();
+    match read.value {
+        Some(front) if reasons.is_empty() => Ok(front),
+        _ => Err(reasons.join("; ")),
     }
 }
 
@@ -194,6 +209,42 @@ mod tests {
             assert!(err.contains(needle), "{err} lacks {needle}");
         }
         assert!(parse(b"---\ntitle: x\n", false).unwrap_err().contains("KiB"));
+    }
+
+    #[test]
+    fn damaged_front_matter_is_refused_quickly_and_never_panics() {
+        use crate::yaml::mutation::{Rng, mutate};
+        let base = b"---\ntitle: Fix the login\npriority: critical\ntags: [rust, db]\ndepends_on: [app:schema]\nmodel: opus\nneeds_claude_code: true\nowner: bob\n---\n# Heading\nbody\n";
+        let mut rng = Rng::new(0x7a5c);
+        let (mut refused, mut slowest) = (0, std::time::Duration::ZERO);
+        for index in 0..100 {
+            let text = mutate(base, &mut rng);
+            let head = &text[..text.len().min(HEAD_BYTES)];
+            let started = std::time::Instant::now();
+            let result = std::panic::catch_unwind(|| parse(head, head.len() == text.len()));
+            slowest = slowest.max(started.elapsed());
+            match result {
+                Err(_) => panic!("mutation {index} panicked"),
+                Ok(Err(reason)) => {
+                    refused += 1;
+                    assert!(!reason.is_empty(), "mutation {index}");
+                }
+                Ok(Ok(_)) => {}
+            }
+        }
+        assert!(slowest < std::time::Duration::from_secs(1), "{slowest:?}");
+        assert!(refused > 20, "the mutations must break some: {refused}");
+    }
+
+    #[test]
+    fn a_bad_field_is_named_with_its_line_in_the_task_file() {
+        let err = parse(b"---\ntitle: x\ntags: [a]\npriority: urgent\n---\n", true).unwrap_err();
+        assert!(err.starts_with("front matter line 4: field priority: unknown variant"), "{err}");
+        let err = parse(b"---\ntitle: x\n---\nb: 1\n", true).map(|p| p.title);
+        assert_eq!(err.as_deref(), Ok("x"), "the body is never read as YAML");
+        let err = parse(b"---\na: &a [x, x]\nb: [*a, *a, *a]\nc: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n---\n", true)
+            .unwrap_err();
+        assert!(err.contains("line 4") && err.contains("nested more than"), "{err}");
     }
 
     #[test]

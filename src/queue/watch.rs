@@ -16,13 +16,16 @@ pub struct Facts {
     pub done_file: bool,
     /// The turn that began with the task's token ([`crate::delivery::turn`]).
     pub turn: Turn,
+    /// The turn ended on the usage limit (a StopFailure with a limit notice, the notice
+    /// or the 2.1.332 limit footer on screen): the client waits for its quota.
+    pub parked_on_limit: bool,
     /// Any sign of life since the last run: pane text, hook event, transcript growth.
     pub changed: bool,
 }
 
 impl Default for Facts {
     fn default() -> Facts {
-        Facts { activity: None, done_file: false, turn: Turn::Running, changed: false }
+        Facts { activity: None, done_file: false, turn: Turn::Running, parked_on_limit: false, changed: false }
     }
 }
 
@@ -39,6 +42,10 @@ pub enum Verdict {
     Restart,
     /// Quiet for `stall_after`: flag it (once).
     Stalled,
+    /// Waiting for its account's quota: neither done nor stalled, never restarted (a
+    /// restart would lose nothing but gain nothing either: the quota is the same). It goes
+    /// on in the same conversation at the reset, or on another account after a swap.
+    Parked,
     Working,
 }
 
@@ -72,6 +79,13 @@ pub fn judge(facts: &Facts, memo: &mut SessionWatch, limits: &Limits, now: DateT
     }
     if facts.done_file && facts.turn != Turn::NotDelivered {
         return Verdict::Done("done file");
+    }
+    let on_limit = facts.parked_on_limit || matches!(facts.turn, Turn::Failed { limit: true, .. });
+    if on_limit && !matches!(facts.activity, Some(Activity::Busy)) {
+        // Waiting for quota is not silence: the stall clock starts again when it goes on.
+        memo.idle_since = None;
+        memo.last_activity = Some(now);
+        return Verdict::Parked;
     }
     if facts.activity == Some(Activity::Idle) && facts.turn == Turn::Running {
         let since = *memo.idle_since.get_or_insert(now);
@@ -122,7 +136,7 @@ mod tests {
         let interrupted = Facts { turn: Turn::Interrupted { why: "escape" }, ..facts(Activity::Idle) };
         assert!(matches!(judge(&interrupted, &mut memo, &LIMITS, at(0)), Verdict::Requeue(_)));
         let limited = Facts { turn: Turn::Failed { limit: true, error: "rate_limit".into() }, ..facts(Activity::Idle) };
-        assert_eq!(judge(&limited, &mut memo, &LIMITS, at(0)), Verdict::Working, "a limit waits for the swap");
+        assert_eq!(judge(&limited, &mut memo, &LIMITS, at(0)), Verdict::Parked, "a limit waits for its quota");
         let failed =
             Facts { turn: Turn::Failed { limit: false, error: "server_error".into() }, ..facts(Activity::Idle) };
         assert!(matches!(judge(&failed, &mut memo, &LIMITS, at(0)), Verdict::Requeue(_)));
@@ -153,5 +167,19 @@ mod tests {
         assert_eq!(judge(&busy, &mut memo, &LIMITS, at(1201)), Verdict::Working, "activity clears the stall");
         assert!(matches!(judge(&facts(Activity::Shell), &mut memo, &LIMITS, at(0)), Verdict::Dead(_)));
         assert!(matches!(judge(&Facts::default(), &mut memo, &LIMITS, at(0)), Verdict::Dead(_)));
+    }
+
+    #[test]
+    fn a_session_parked_on_the_limit_is_neither_done_nor_stalled_nor_restarted() {
+        let mut memo = SessionWatch::default();
+        let parked = Facts { parked_on_limit: true, ..facts(Activity::Idle) };
+        for minutes in [0, 30, 60, 300] {
+            assert_eq!(judge(&parked, &mut memo, &LIMITS, at(minutes * 60)), Verdict::Parked, "{minutes} min");
+        }
+        // at the reset it goes on by itself: busy again, then quiet only from then on
+        let busy = facts(Activity::Busy);
+        assert_eq!(judge(&busy, &mut memo, &LIMITS, at(300 * 60 + 1)), Verdict::Working);
+        assert_eq!(judge(&busy, &mut memo, &LIMITS, at(300 * 60 + 599)), Verdict::Working);
+        assert_eq!(judge(&busy, &mut memo, &LIMITS, at(300 * 60 + 600)), Verdict::Stalled);
     }
 }

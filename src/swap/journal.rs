@@ -196,6 +196,9 @@ pub struct SwapSession {
     /// continuation is sent.
     #[serde(default)]
     pub task_turn_ended: bool,
+    /// The model the client ran with (`--model`), given again at the relaunch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     /// What happened at the relaunch (or the rollback), for `status`. A journal written
     /// before outcomes were typed holds the sentence; it is read back as the outcome.
     #[serde(default, deserialize_with = "outcome_or_sentence")]
@@ -231,6 +234,9 @@ pub struct Journal {
     pub rolled_back_from: Option<Phase>,
     #[serde(default)]
     pub rollback_reason: Option<String>,
+    /// When the first client was started on the target: usage from then on is the target's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_started_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
@@ -248,6 +254,7 @@ mod tests {
             link_before: None,
             rolled_back_from: None,
             rollback_reason: None,
+            target_started_at: None,
         }
     }
 
