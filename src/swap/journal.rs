@@ -70,7 +70,9 @@ impl Journal {
 }
 
 /// What the relaunch (or the rollback) did with one session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Written as its sentence (`resumed on b`, `failed: …`), as journals and `--json` always
+/// showed it; read back by [`SessionOutcome::from_sentence`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SessionOutcome {
     /// The conversation was resumed on `account`.
@@ -122,6 +124,12 @@ impl SessionOutcome {
 
     pub fn failed(&self) -> bool {
         matches!(self, SessionOutcome::Failed { .. })
+    }
+}
+
+impl Serialize for SessionOutcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
     }
 }
 
