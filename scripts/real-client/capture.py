@@ -47,6 +47,10 @@ HOOK_EVENTS = [
 ]
 
 
+def slug(path):
+    return re.sub(r"[^A-Za-z0-9]", "-", path)
+
+
 def log(msg):
     sys.stderr.write("capture: %s\n" % msg)
     sys.stderr.flush()
@@ -147,7 +151,8 @@ class Harness:
     # ---------- pane ----------
     def open_pane(self, case, cwd):
         self.tmux("new-window", "-d", "-t", "keep", "-n", case, "-c", cwd,
-                  "env -i PATH=%s/bin:/usr/bin:/bin HOME=%s TERM=xterm-256color TZ=UTC PS1='$ ' bash --norc --noprofile" % (self.s, self.s))
+                  # A clean env, but TMUX and TMUX_PANE kept, as in any pane of a tmux server.
+                  "env -i TMUX=\"$TMUX\" TMUX_PANE=\"$TMUX_PANE\" PATH=%s/bin:/usr/bin:/bin HOME=%s TERM=xterm-256color TZ=UTC PS1='$ ' bash --norc --noprofile" % (self.s, self.s))
         target = "keep:" + case
         self.tmux("resize-window", "-t", target, "-x", "200", "-y", "50", check=False)
         self.wait(lambda: self.screen(target).rstrip().endswith("$"), 10, target, "shell prompt")
@@ -219,7 +224,9 @@ class Harness:
     def save(self, rel, text):
         p = os.path.join(self.out, rel)
         os.makedirs(os.path.dirname(p), exist_ok=True)
-        text = text.replace(self.s, STABLE).replace("127.0.0.1:%s" % self.port, "127.0.0.1:8787")
+        # The scratch path, also as a project slug (every non-alphanumeric turned into -).
+        text = text.replace(self.s, STABLE).replace(slug(self.s), slug(STABLE))
+        text = text.replace("127.0.0.1:%s" % self.port, "127.0.0.1:8787")
         with open(p, "w") as f:
             f.write(text)
 
@@ -499,9 +506,9 @@ def case_limit(h, case, plan, mode, overage=False):
     return h.finish(t, home, case, tokens=[tok])
 
 
-def case_warning(h, case, mode, util):
+def case_warning(h, case, mode, util, plan="max20x"):
     work = h.workdir("work")
-    home, tok = h.home(case, workdir=work)
+    home, tok = h.home(case, plan=plan, workdir=work)
     h.set_mode(tok, {"mode": mode, "utilization": util})
     t = h.open_pane(case, work)
     h.launch(t, home, case)
@@ -631,6 +638,8 @@ def cases(version):
         "tui_max20x_warn_5h": lambda h, n: case_warning(h, n, "warning_5h", 0.92),
         "tui_max20x_warn_7d": lambda h, n: case_warning(h, n, "warning_7d", 0.8),
         "tui_max20x_warn_5h_97": lambda h, n: case_warning(h, n, "warning_5h", 0.97),
+        "tui_max20x_warn_7d_92": lambda h, n: case_warning(h, n, "warning_7d", 0.92),
+        "tui_pro_warn_5h": lambda h, n: case_warning(h, n, "warning_5h", 0.92, plan="pro"),
         "tui_max20x_api_error": lambda h, n: case_error(h, n, "error_500"),
         "tui_max20x_overloaded": lambda h, n: case_error(h, n, "error_529"),
         "tui_max20x_rl_api": lambda h, n: case_error(h, n, "plain_429"),
