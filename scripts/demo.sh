@@ -63,6 +63,8 @@ accounts:
 claude:
   binary: $claude
   args: [--dangerously-skip-permissions]
+  # bypass mode as root needs IS_SANDBOX=1, which this sandbox is; every client gets it
+  env: {IS_SANDBOX: "1"}
   active_link: $sandbox/home/.claude
   shared:
     root: $sandbox/shared
@@ -138,7 +140,8 @@ echo
 echo "== the pool (demo-1, demo-2) is started by watch-once; the dedicated session 'main' by launch"
 run watch-once
 run launch main
-for session in demo-1 demo-2 main; do wait_for "$session" "? for shortcuts"; done
+# (ccfail answered each client's one-time bypass-permissions warning with "Yes, I accept")
+for session in demo-1 demo-2 main; do wait_for "$session" "bypass permissions on"; done
 tmux -S "$socket" send-keys -t "=main:" -l "Review the API design [standin work=0.2]"
 tmux -S "$socket" send-keys -t "=main:" Enter
 wait_for main "mode normal"

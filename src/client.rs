@@ -28,6 +28,17 @@ pub struct ClientState {
     pub waiting_for: Option<String>,
     #[serde(default)]
     pub updated_at: Option<u64>,
+    /// Since 2.1.332: the pane the client runs in, `<session>:@<window>.%<pane>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmux: Option<String>,
+}
+
+impl ClientState {
+    /// The tmux pane id (`%3`) the client named in its `tmux` field.
+    pub fn tmux_pane(&self) -> Option<&str> {
+        let (_, pane) = self.tmux.as_deref()?.rsplit_once('.')?;
+        (pane.len() > 1 && pane.starts_with('%') && pane[1..].bytes().all(|b| b.is_ascii_digit())).then_some(pane)
+    }
 }
 
 /// A client state file found under an account home.
@@ -63,9 +74,20 @@ pub fn all_running(config: &crate::config::Config) -> Vec<RunningClient> {
     config.accounts.iter().flat_map(|a| running_clients(&a.name, &a.home)).collect()
 }
 
-/// The client running inside the pane whose first process is `pane_pid`.
-pub fn client_in_pane(clients: &[RunningClient], pane_pid: u32) -> Option<&RunningClient> {
-    clients.iter().find(|c| process::descends_from(c.state.pid, pane_pid))
+/// The client running inside pane `pane_id`, whose first process is `pane_pid`.
+///
+/// A client that names its pane (`tmux`, since 2.1.332) is in that pane and no other; the
+/// process tree confirms it where `/proc` lets us read it, because pane ids repeat across
+/// tmux servers (an operator's own server has a `%3` too). A client that does not name
+/// its pane is in the pane its process descends from.
+pub fn client_in_pane<'a>(clients: &'a [RunningClient], pane_id: &str, pane_pid: u32) -> Option<&'a RunningClient> {
+    clients.iter().find(|c| {
+        let descends = process::descends_from(c.state.pid, pane_pid);
+        match c.state.tmux_pane() {
+            Some(named) => named == pane_id && (descends || process::parent_of(c.state.pid).is_none()),
+            None => descends,
+        }
+    })
 }
 
 /// The transcript folder name of a working dir: every character outside
@@ -97,6 +119,41 @@ mod tests {
     }
 
     #[test]
+    fn a_client_that_names_its_pane_is_in_that_pane_only() {
+        let home = tempfile::tempdir().unwrap();
+        fs::create_dir_all(home.path().join("sessions")).unwrap();
+        let me = std::process::id();
+        let named = format!(
+            "{{\"pid\":{me},\"sessionId\":\"s1\",\"cwd\":\"/w\",\"status\":\"idle\",\"tmux\":\"pool-1:@2.%7\"}}"
+        );
+        fs::write(home.path().join(format!("sessions/{me}.json")), named).unwrap();
+        let clients = running_clients("a", home.path());
+        assert_eq!(clients[0].state.tmux_pane(), Some("%7"));
+        assert!(client_in_pane(&clients, "%7", me).is_some());
+        assert!(client_in_pane(&clients, "%8", me).is_none(), "it names another pane");
+        let parent = process::parent_of(me).unwrap();
+        assert!(client_in_pane(&clients, "%7", parent).is_some(), "an ancestor's pane");
+        // the same pane id on another tmux server: the process does not descend from it
+        assert!(client_in_pane(&clients, "%7", 999_999_999).is_none());
+        for odd in ["", "pool-1", "pool-1:@2.", "pool-1:@2.%x", "%"] {
+            let state = ClientState { tmux: Some(odd.to_owned()), ..clients[0].state.clone() };
+            assert_eq!(state.tmux_pane(), None, "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn reads_the_pane_the_newest_client_names() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.332/transcripts");
+        let state: ClientState =
+            serde_json::from_str(&fs::read_to_string(format!("{dir}/tui_max20x_rl_5h.session-state.json")).unwrap())
+                .unwrap();
+        assert_eq!(state.status, "idle");
+        let named = state.tmux.as_deref().expect("2.1.332 names its pane");
+        assert!(named.contains(":@"), "{named}");
+        assert!(state.tmux_pane().is_some_and(|p| p.starts_with('%')), "{named}");
+    }
+
+    #[test]
     fn slug_matches_the_client() {
         assert_eq!(project_slug("/home/op01/work"), "-home-op01-work");
         assert_eq!(project_slug("/srv/my_app.v2"), "-srv-my-app-v2");
@@ -114,6 +171,6 @@ mod tests {
         let clients = running_clients("a", home.path());
         assert_eq!(clients.len(), 1);
         assert_eq!(clients[0].state.session_id, "s1");
-        assert!(client_in_pane(&clients, me).is_some());
+        assert!(client_in_pane(&clients, "%0", me).is_some());
     }
 }

@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
+use crate::client;
 use crate::config::{Account, Config};
 use crate::json_file;
 use crate::process;
-use crate::screen::{self, ScreenActivity};
+use crate::screen::{self, Answer, Dialog, DialogKind, ScreenActivity};
 use crate::tmux::Tmux;
 
 /// What to start.
@@ -27,9 +28,11 @@ pub struct Launch<'a> {
 }
 
 /// The shell command that starts Claude Code on `account`, every word quoted:
-/// `CLAUDE_CONFIG_DIR='<home>' '<claude>' <args> [--model M] [--resume ID]`.
+/// `CLAUDE_CONFIG_DIR='<home>' [NAME='value' …] '<claude>' <args> [--model M] [--resume ID]`,
+/// the variables being `claude.env`.
 pub fn command_line(config: &Config, account: &Account, launch: &Launch<'_>) -> String {
     let mut words = vec![format!("CLAUDE_CONFIG_DIR={}", quote(&account.home.display().to_string()))];
+    words.extend(config.claude.env.iter().map(|(name, value)| format!("{name}={}", quote(value))));
     words.push(quote(&config.claude.binary));
     words.extend(config.claude.args.iter().map(|arg| quote(arg)));
     if let Some(model) = launch.model {
@@ -51,24 +54,35 @@ pub fn quote(word: &str) -> String {
 }
 
 /// Marks `dir` as trusted in the account's `.claude.json`, as answering the trust
-/// dialog would, keeping every other key in order. The file is replaced atomically
-/// with its permissions kept. Without this, a first start in `dir` under this account
-/// stops at the trust dialog (trust is per config dir).
+/// dialog would, keeping every other key in order: both as configured and as its real
+/// path (the client looks up the folder it runs in, symlinks resolved). The file is
+/// replaced atomically with its permissions kept. This only saves a dialog: a client
+/// starting up rewrites `.claude.json` from its own copy and may drop the entry, so
+/// [`start`] still answers the dialog when it shows.
 pub fn pre_accept_trust(home: &Path, dir: &Path) -> Result<bool> {
     // Read-modify-write: two threads starting sessions at once must not lose an entry.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut paths = vec![dir.display().to_string()];
+    if let Ok(real) = std::fs::canonicalize(dir)
+        && real != dir
+    {
+        paths.push(real.display().to_string());
+    }
     json_file::edit(&home.join(".claude.json"), true, |document| {
         let root = document.as_object_mut().ok_or("not a JSON object")?;
         let projects = root.entry("projects").or_insert_with(|| json!({}));
         let projects = projects.as_object_mut().ok_or("\"projects\" is not an object")?;
-        let project = projects.entry(dir.display().to_string()).or_insert_with(|| json!({}));
-        let project = project.as_object_mut().ok_or("a project entry is not an object")?;
-        if project.get("hasTrustDialogAccepted") == Some(&Value::Bool(true)) {
-            return Ok((false, false));
+        let mut changed = false;
+        for path in &paths {
+            let project = projects.entry(path.clone()).or_insert_with(|| json!({}));
+            let project = project.as_object_mut().ok_or("a project entry is not an object")?;
+            if project.get("hasTrustDialogAccepted") != Some(&Value::Bool(true)) {
+                project.insert("hasTrustDialogAccepted".to_owned(), Value::Bool(true));
+                changed = true;
+            }
         }
-        project.insert("hasTrustDialogAccepted".to_owned(), Value::Bool(true));
-        Ok((true, true))
+        Ok((changed, changed))
     })
 }
 
@@ -81,14 +95,22 @@ pub struct Waits {
     pub stop: Duration,
 }
 
-/// Types the start command into the pane's shell and waits for the input box. A trust
-/// dialog (the folder was not pre-accepted) is answered "yes". Fails when the client
-/// says the conversation does not exist under this account, or when the box never
-/// comes.
-pub fn start(tmux: &Tmux, pane: &str, command: &str, waits: Waits) -> Result<()> {
+/// Types the start command into the pane's shell and waits until the client is at its
+/// input box. Ready means: no dialog on the screen, the box drawn (its structure, never
+/// its footer, which differs by permission mode and version), and the client's own
+/// `sessions/<pid>.json` (under `home`), when it has one, not waiting on something.
+///
+/// The dialogs a start meets (trust, bypass permissions) are answered by meaning: the
+/// option whose words say "yes" is found, the selector moved to it, and Enter pressed only
+/// once the screen shows it selected; each time one appears, since a client may ask again
+/// after rewriting `.claude.json`. A dialog with no such option, or any other dialog,
+/// fails the start with its text. Fails too when the client says the conversation does
+/// not exist under this account, or when the box never comes.
+pub fn start(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Waits) -> Result<()> {
+    let pane_pid = tmux.observe().ok().and_then(|o| o.pane_by_id(pane).map(|p| p.pid));
     tmux.send_line(pane, command).with_context(|| format!("could not type into pane {pane}"))?;
     let started = Instant::now();
-    let mut answered_trust = false;
+    let mut confirmed_at: Option<Instant> = None;
     loop {
         let text = tmux.capture_one(pane)?;
         let screen = screen::parse(&text);
@@ -97,19 +119,63 @@ pub fn start(tmux: &Tmux, pane: &str, command: &str, waits: Waits) -> Result<()>
                 "pane {pane}: the client found no such conversation under this account (are the shared links in place?)"
             );
         }
-        match screen.activity() {
-            ScreenActivity::Idle if screen.input_box().is_some() => return Ok(()),
-            ScreenActivity::TrustDialog if !answered_trust => {
-                tmux.send_keys(pane, &["Enter"])?;
-                answered_trust = true;
+        let client_waiting = pane_pid.is_some_and(|pid| {
+            let clients = client::running_clients("", home);
+            client::client_in_pane(&clients, pane, pid).is_some_and(|c| c.state.status == "waiting")
+        });
+        match (screen.dialog(), screen.input_box()) {
+            (Some(dialog), _) => {
+                // After Enter, give the client a moment to take the dialog down.
+                let settled = confirmed_at.is_none_or(|at| at.elapsed() > Duration::from_millis(1500));
+                if settled {
+                    match step_towards_yes(dialog, pane)? {
+                        Step::Keys(keys) => tmux.send_keys(pane, &keys)?,
+                        Step::Confirm => {
+                            tmux.send_keys(pane, &["Enter"])?;
+                            confirmed_at = Some(Instant::now());
+                        }
+                    }
+                }
             }
+            (None, Some(_)) if screen.activity() != ScreenActivity::Shell && !client_waiting => return Ok(()),
             _ => {}
         }
         if started.elapsed() > waits.start {
-            bail!("pane {pane}: Claude did not reach its input box within {:?}", waits.start);
+            let last: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            bail!(
+                "pane {pane}: Claude did not reach its input box within {:?}; the pane ends with: {}",
+                waits.start,
+                last[last.len().saturating_sub(6)..].join(" | ")
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// What to press next at a dialog a start must get past.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// Move the selector (arrow keys); look again before confirming.
+    Keys(Vec<&'static str>),
+    /// The "yes" option is selected: press Enter.
+    Confirm,
+}
+
+/// Pure: the next key(s) towards the dialog's "yes" option, or why there is none.
+fn step_towards_yes(dialog: &Dialog, pane: &str) -> Result<Step> {
+    let describe = || dialog.options.iter().map(|o| o.text.as_str()).collect::<Vec<_>>().join(" / ");
+    if !matches!(dialog.kind, DialogKind::Trust | DialogKind::BypassPermissions) {
+        bail!(
+            "pane {pane}: the client shows a {:?} dialog at start-up ({}); answer it by hand",
+            dialog.kind,
+            describe()
+        );
+    }
+    let Some(target) = dialog.option_for(Answer::GoOn) else {
+        bail!("pane {pane}: the {:?} dialog has no option that means yes ({}); not answered", dialog.kind, describe());
+    };
+    let keys = dialog.keys_to(target);
+    Ok(if keys.is_empty() { Step::Confirm } else { Step::Keys(keys) })
 }
 
 /// How a client left.
@@ -208,6 +274,63 @@ mod tests {
         assert_eq!(doc["userID"], "u");
         let keys: Vec<_> = doc.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["numStartups", "projects", "userID"], "key order kept");
+    }
+
+    #[test]
+    fn claude_env_goes_on_every_command_line_after_the_config_dir() {
+        let mut config = Config::default();
+        config.claude.env.insert("ANTHROPIC_BASE_URL".to_owned(), "http://127.0.0.1:8765".to_owned());
+        config.claude.env.insert("HTTPS_PROXY".to_owned(), "http://proxy:3128/a b".to_owned());
+        let account = Account { name: "a".to_owned(), home: PathBuf::from("/h/a"), ..Default::default() };
+        assert_eq!(
+            command_line(&config, &account, &Launch { resume: None, model: Some("sonnet") }),
+            "CLAUDE_CONFIG_DIR=/h/a ANTHROPIC_BASE_URL=http://127.0.0.1:8765 HTTPS_PROXY='http://proxy:3128/a b' claude --model sonnet"
+        );
+    }
+
+    #[test]
+    fn trust_is_written_for_the_configured_and_the_real_path() {
+        let home = tempfile::tempdir().unwrap();
+        let real = home.path().join("real-project");
+        std::fs::create_dir(&real).unwrap();
+        let link = home.path().join("link-project");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(pre_accept_trust(home.path(), &link).unwrap());
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(home.path().join(".claude.json")).unwrap()).unwrap();
+        let real = std::fs::canonicalize(&real).unwrap();
+        assert_eq!(doc["projects"][link.display().to_string()]["hasTrustDialogAccepted"], true);
+        assert_eq!(doc["projects"][real.display().to_string()]["hasTrustDialogAccepted"], true);
+        assert!(!pre_accept_trust(home.path(), &link).unwrap(), "both present: nothing to write");
+    }
+
+    fn dialog(kind: DialogKind, options: &[(&str, bool)]) -> Dialog {
+        Dialog {
+            kind,
+            options: options
+                .iter()
+                .map(|(text, selected)| screen::DialogOption {
+                    number: None,
+                    text: (*text).to_owned(),
+                    selected: *selected,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_start_moves_to_yes_and_confirms_only_once_it_is_selected() {
+        let no_first = dialog(DialogKind::Trust, &[("No, exit", true), ("Yes, I trust this folder", false)]);
+        assert_eq!(step_towards_yes(&no_first, "%1").unwrap(), Step::Keys(vec!["Down"]));
+        let moved = dialog(DialogKind::Trust, &[("No, exit", false), ("Yes, I trust this folder", true)]);
+        assert_eq!(step_towards_yes(&moved, "%1").unwrap(), Step::Confirm);
+        let bypass = dialog(DialogKind::BypassPermissions, &[("No, exit", true), ("Yes, I accept", false)]);
+        assert_eq!(step_towards_yes(&bypass, "%1").unwrap(), Step::Keys(vec!["Down"]));
+        let no_yes = dialog(DialogKind::Trust, &[("No, exit", true)]);
+        let err = step_towards_yes(&no_yes, "%1").unwrap_err().to_string();
+        assert!(err.contains("no option that means yes") && err.contains("No, exit"), "{err}");
+        let permission = dialog(DialogKind::Permission, &[("Yes", true), ("No", false)]);
+        assert!(step_towards_yes(&permission, "%1").is_err(), "a start never approves a tool");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub enum ExitCode {
     SwapRolledBack,
     /// `swap`: could neither finish nor roll back; the partial-swap latch is now set.
     SwapPartial,
+    /// `swap` (or `quota-check`'s swap): done, but some sessions could not be relaunched.
+    SwapRelaunchFailed,
     /// `dispatch` could not deliver a prompt; the claim was undone.
     DispatchFailed,
     /// `watch-once` could not restart or recreate a session.
@@ -48,7 +50,7 @@ pub enum ExitCode {
 
 impl ExitCode {
     /// Every code, in table order.
-    pub const ALL: [ExitCode; 17] = [
+    pub const ALL: [ExitCode; 18] = [
         ExitCode::Ok,
         ExitCode::Error,
         ExitCode::Usage,
@@ -62,6 +64,7 @@ impl ExitCode {
         ExitCode::SwapLatched,
         ExitCode::SwapRolledBack,
         ExitCode::SwapPartial,
+        ExitCode::SwapRelaunchFailed,
         ExitCode::DispatchFailed,
         ExitCode::WatchUnrecovered,
         ExitCode::LaunchRefused,
@@ -83,6 +86,7 @@ impl ExitCode {
             ExitCode::SwapLatched => 14,
             ExitCode::SwapRolledBack => 15,
             ExitCode::SwapPartial => 16,
+            ExitCode::SwapRelaunchFailed => 17,
             ExitCode::DispatchFailed => 20,
             ExitCode::WatchUnrecovered => 21,
             ExitCode::LaunchRefused => 22,
@@ -106,6 +110,9 @@ impl ExitCode {
             ExitCode::SwapLatched => "swap: refused while the partial-swap latch is set",
             ExitCode::SwapRolledBack => "swap: failed and rolled back; the active account is unchanged",
             ExitCode::SwapPartial => "swap: could neither finish nor roll back; the partial-swap latch is set",
+            ExitCode::SwapRelaunchFailed => {
+                "swap: done, the target is active, but some sessions could not be relaunched (listed, and in status)"
+            }
             ExitCode::DispatchFailed => {
                 "dispatch: a prompt could not be delivered (claim undone, session marked failed)"
             }
@@ -137,7 +144,7 @@ impl From<ExitCode> for std::process::ExitCode {
 }
 
 /// Ranges kept free for the subcommands still to come, so their codes never collide.
-pub const RESERVED_RANGES: &str = "17-19 swap, 24-29 dispatch, watch-once and janitor";
+pub const RESERVED_RANGES: &str = "18-19 swap, 24-29 dispatch, watch-once and janitor";
 
 /// The table as plain text, for `--help` and the man page.
 pub fn table_text() -> String {

@@ -130,7 +130,7 @@ impl World {
             view.activity = Activity::DeadPane;
             return view;
         }
-        view.client = client::client_in_pane(&self.clients, pane.pid);
+        view.client = client::client_in_pane(&self.clients, &pane.pane_id, pane.pid);
         view.text = self.captures.get(&pane.pane_id).map(String::as_str);
         view.screen = view.text.map(|t| Screen::parse_with_width(t, Some(pane.width as usize)));
         view.last_event = self.events_of(&pane.pane_id).last();

@@ -48,6 +48,14 @@ pub fn descends_from(pid: u32, ancestor: u32) -> bool {
     false
 }
 
+/// A process's argv, from `/proc/<pid>/cmdline`, when it is ours to read.
+pub fn cmdline(pid: u32) -> Option<Vec<String>> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let argv: Vec<String> =
+        raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    (!argv.is_empty()).then_some(argv)
+}
+
 /// One variable of a process's environment, when it is ours to read.
 pub fn env_var(pid: u32, name: &str) -> Option<String> {
     let environ = fs::read(format!("/proc/{pid}/environ")).ok()?;
@@ -71,6 +79,12 @@ mod tests {
         assert!(!descends_from(parent, me));
         assert!(is_alive(me));
         assert!(!is_alive(0));
+    }
+
+    #[test]
+    fn reads_own_command_line() {
+        let argv = cmdline(std::process::id()).expect("own cmdline");
+        assert_eq!(argv.first().map(String::as_str), std::env::args().next().as_deref());
     }
 
     #[test]

@@ -20,10 +20,11 @@ use regex::Regex;
 /// resort and the only one that sees dialogs and a client that has exited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScreenActivity {
-    /// A spinner line (`✶ Schlepping… (4s · …)`), a retry line (`✻ 529 Overloaded ·
-    /// Retrying…`) or the `esc to interrupt` footer.
+    /// The input box under a spinner line (`✶ Schlepping… (4s · …)`), a retry line (`✻ 529
+    /// Overloaded · Retrying…`), or under a prompt nothing has answered yet.
     Working,
-    /// The input box with the `? for shortcuts` footer, or a turn ended with `✻ Brewed for 0s`.
+    /// The input box and no turn running: whatever the footer says (it names the permission
+    /// mode, a limit notice, …).
     Idle,
     /// A tool permission question (`Do you want to proceed?`) holds the keyboard.
     WaitingPermission,
@@ -43,6 +44,8 @@ pub enum ModalKind {
     RateLimitOptions,
     /// `Detected a custom API key in your environment`.
     ApiKeyPrompt,
+    /// `WARNING: Claude Code running in Bypass Permissions mode` (its default is `No, exit`).
+    BypassPermissions,
     Other,
 }
 
@@ -104,6 +107,7 @@ pub struct Screen {
     activity: ScreenActivity,
     resume_id: Option<String>,
     latest_prompt: Option<String>,
+    dialog: Option<Dialog>,
 }
 
 /// Shortest run of `─` taken for a rule: the box is as wide as the pane, and a pane narrower
@@ -125,11 +129,7 @@ static SLASH_COMMAND: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^/[A-Za-z][A-Za-z0-9_:-]*(?:\s|$)").expect("slash regex"));
 
 static SPINNER_WORKING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^[{SPINNER_GLYPHS}]\s+(?:\S+…|.*\bRetrying\b)")).expect("working spinner regex")
-});
-
-static SPINNER_DONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"^[{SPINNER_GLYPHS}]\s+\S+ for \d+(?:\.\d+)?[smh]\b")).expect("done spinner regex")
+    Regex::new(&format!(r"^[{SPINNER_GLYPHS}]\s+(?:\S+…|.*\b(?i:retrying)\b)")).expect("working spinner regex")
 });
 
 /// The last line of a shell prompt: `$`, `user@host:~/work$`, zsh's `%`, root's `#`.
@@ -159,7 +159,7 @@ impl Screen {
             .filter(|b| !lines[b.bottom_rule + 1..].iter().any(|l| is_rule(l) || l.starts_with('╭')));
         let exchange_end = match &input_box {
             Some(input) => (input.top_rule, ExchangeEnd::InputBox),
-            None => match lines.iter().rposition(|l| is_rule(l)) {
+            None => match lines.iter().rposition(|l| is_rule(l) || is_dialog_rule(l)) {
                 Some(rule) => (rule, ExchangeEnd::DialogTop),
                 None => (lines.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1), ExchangeEnd::EndOfText),
             },
@@ -169,7 +169,14 @@ impl Screen {
         let latest_prompt = latest_prompt_line.map(|line| prompt_text(&lines, line, width));
         let resume_id = lines.iter().rev().find_map(|l| RESUME_LINE.captures(l).map(|c| c["id"].to_lowercase()));
         let activity = judge_activity(&lines, input_box.as_ref(), &exchange);
-        Screen { lines, width, input_box, exchange, activity, resume_id, latest_prompt }
+        let dialog = match (&input_box, activity) {
+            (None, ScreenActivity::Shell) | (Some(_), _) => None,
+            (None, _) => {
+                let region = &lines[exchange.lines.end.min(lines.len())..];
+                dialog_kind(region).map(|kind| Dialog { kind, options: dialog_options(region) })
+            }
+        };
+        Screen { lines, width, input_box, exchange, activity, resume_id, latest_prompt, dialog }
     }
 
     /// The capture's lines, trailing blanks trimmed.
@@ -218,6 +225,11 @@ impl Screen {
         self.activity
     }
 
+    /// The dialog that holds the keyboard instead of the input box, with its options.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.dialog.as_ref()
+    }
+
     /// The id from the last `claude --resume <uuid>` line the client printed on exit
     /// (lower-cased), for relaunching a session whose id is not otherwise known.
     pub fn resume_id(&self) -> Option<&str> {
@@ -233,6 +245,11 @@ impl Screen {
 
 fn is_rule(line: &str) -> bool {
     line.starts_with('─') && line.chars().count() >= MIN_RULE_CHARS && line.chars().all(|c| c == '─')
+}
+
+/// The top edge 2.1.332 draws over a modal in place of the box (`▔▔▔…`).
+fn is_dialog_rule(line: &str) -> bool {
+    line.starts_with('▔') && line.chars().count() >= MIN_RULE_CHARS && line.chars().all(|c| c == '▔')
 }
 
 /// The `❯` line at column 0 (the input box and history prompts; dialog choices are indented).
@@ -270,6 +287,7 @@ fn find_input_box(lines: &[String]) -> Option<InputBox> {
 /// A line above which nothing belongs to the client now running.
 fn is_boundary(line: &str) -> bool {
     is_rule(line)
+        || is_dialog_rule(line)
         || line.starts_with('╰')
         || line.contains("Resume this session with:")
         || line.starts_with("No conversation found with session ID")
@@ -357,39 +375,203 @@ fn judge_activity(lines: &[String], input_box: Option<&InputBox>, exchange: &Exc
 
     match input_box {
         Some(_) if shell_below => ScreenActivity::Shell,
-        Some(input) => {
-            let footer = lines[input.footer.clone()].join(" ");
-            let status = lines[exchange.lines.clone()]
+        // The box is up: the client is working when the exchange's status line is a spinner
+        // (or a retry), or when a prompt was just taken and nothing answered it yet; else it
+        // is idle. The footer is never read: it changes with the permission mode and the
+        // version (`? for shortcuts`, `⏵⏵ auto mode on`, `⏵⏵ bypass permissions on`, a
+        // limit notice), while this structure has held in every capture.
+        Some(_) => {
+            let exchange_lines = &lines[exchange.lines.clone()];
+            let status = exchange_lines
                 .iter()
                 .rev()
                 .find(|l| l.starts_with(|c| SPINNER_GLYPHS.contains(c)) && l.chars().nth(1) == Some(' '));
-            if footer.contains("esc to interrupt") || status.is_some_and(|s| SPINNER_WORKING.is_match(s)) {
+            let unanswered = exchange.start == ExchangeStart::Prompt && prompt_is_all(exchange_lines);
+            if status.is_some_and(|s| SPINNER_WORKING.is_match(s)) || unanswered {
                 ScreenActivity::Working
-            } else if footer.contains("? for shortcuts") || status.is_some_and(|s| SPINNER_DONE.is_match(s)) {
-                ScreenActivity::Idle
             } else {
-                ScreenActivity::Unknown
+                ScreenActivity::Idle
             }
         }
         None => {
-            let dialog = &lines[exchange.lines.end.min(lines.len())..];
-            let has = |needle: &str| dialog.iter().any(|l| l.contains(needle));
-            if last_text.is_some_and(|l| SHELL_PROMPT.is_match(l)) || has("Resume this session with:") {
-                ScreenActivity::Shell
-            } else if has("Accessing workspace:") || has("Yes, I trust this folder") {
-                ScreenActivity::TrustDialog
-            } else if has("Do you want to use this API key?") {
-                ScreenActivity::Modal(ModalKind::ApiKeyPrompt)
-            } else if has("What do you want to do?") || has("Stop and wait for limit to reset") {
-                ScreenActivity::Modal(ModalKind::RateLimitOptions)
-            } else if dialog.iter().any(|l| PERMISSION_QUESTION.is_match(l)) {
-                ScreenActivity::WaitingPermission
-            } else if has("Esc to cancel") || has("Enter to confirm") {
-                ScreenActivity::Modal(ModalKind::Other)
-            } else {
-                ScreenActivity::Unknown
+            let region = &lines[exchange.lines.end.min(lines.len())..];
+            if last_text.is_some_and(|l| SHELL_PROMPT.is_match(l))
+                || region.iter().any(|l| l.contains("Resume this session with:"))
+            {
+                return ScreenActivity::Shell;
+            }
+            match dialog_kind(region) {
+                Some(DialogKind::Trust) => ScreenActivity::TrustDialog,
+                Some(DialogKind::Permission) => ScreenActivity::WaitingPermission,
+                Some(DialogKind::ApiKey) => ScreenActivity::Modal(ModalKind::ApiKeyPrompt),
+                Some(DialogKind::RateLimitOptions) => ScreenActivity::Modal(ModalKind::RateLimitOptions),
+                Some(DialogKind::BypassPermissions) => ScreenActivity::Modal(ModalKind::BypassPermissions),
+                Some(DialogKind::Other) => ScreenActivity::Modal(ModalKind::Other),
+                None => ScreenActivity::Unknown,
             }
         }
+    }
+}
+
+/// Whether the exchange holds nothing but its prompt: the client took it and has not drawn
+/// anything for it yet (the spinner follows within a frame).
+fn prompt_is_all(exchange: &[String]) -> bool {
+    let Some((first, rest)) = exchange.split_first() else { return false };
+    is_prompt_line(first) && rest.iter().all(|l| l.trim().is_empty() || (l.starts_with("  ") && !starts_block(l)))
+}
+
+/// What a dialog is about, from its text: the words that name it, not where its options sit.
+fn dialog_kind(region: &[String]) -> Option<DialogKind> {
+    let has = |needle: &str| region.iter().any(|l| l.to_lowercase().contains(needle));
+    if has("accessing workspace:") || has("i trust this folder") || has("do you trust the files") {
+        Some(DialogKind::Trust)
+    } else if has("bypass permissions mode") {
+        Some(DialogKind::BypassPermissions)
+    } else if has("do you want to use this api key?") {
+        Some(DialogKind::ApiKey)
+    } else if has("what do you want to do?") || has("wait for limit to reset") || has("wait for the limit") {
+        Some(DialogKind::RateLimitOptions)
+    } else if region.iter().any(|l| PERMISSION_QUESTION.is_match(l)) {
+        Some(DialogKind::Permission)
+    } else if has("esc to cancel") || has("enter to confirm") {
+        Some(DialogKind::Other)
+    } else {
+        None
+    }
+}
+
+/// What a dialog asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKind {
+    /// Trust the folder (first start in it under this config dir).
+    Trust,
+    /// `--dangerously-skip-permissions` without `skipDangerousModePermissionPrompt`.
+    BypassPermissions,
+    /// The Pro plan's `/rate-limit-options`.
+    RateLimitOptions,
+    ApiKey,
+    /// A tool permission question.
+    Permission,
+    Other,
+}
+
+/// One choice of a dialog as drawn: ` ❯ 1. Yes, I trust this folder`, `   No, exit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogOption {
+    /// The number the client drew before it (`1.`), when it drew one.
+    pub number: Option<u32>,
+    /// The option's words, number and selector left out.
+    pub text: String,
+    /// The selector `❯` is on it.
+    pub selected: bool,
+}
+
+/// A dialog that replaced the input box: what it asks and its options in screen order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialog {
+    pub kind: DialogKind,
+    pub options: Vec<DialogOption>,
+}
+
+/// What ccfail wants of a dialog it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Trust the folder, accept bypass mode, wait for the limit: go on working.
+    GoOn,
+}
+
+static OPTION_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?<n>\d{1,2})\.\s+").expect("option number regex"));
+
+/// The options of the dialog below `start`: the line with the indented selector `❯` and
+/// its neighbours drawn at the same indent, numbered or not.
+fn dialog_options(region: &[String]) -> Vec<DialogOption> {
+    let Some((at, column)) = region.iter().enumerate().find_map(|(i, line)| {
+        let column = line.find('❯')?;
+        (column > 0 && line[..column].trim().is_empty()).then_some((i, column))
+    }) else {
+        return Vec::new();
+    };
+    // Each option line: `column` spaces, then `❯ ` or two spaces, then the text.
+    let option_at = |line: &str| -> Option<(bool, String)> {
+        let head = line.get(..column)?;
+        if !head.trim().is_empty() {
+            return None;
+        }
+        let rest = &line[column..];
+        let (selected, text) = match rest.strip_prefix('❯') {
+            Some(text) => (true, text),
+            None => (false, rest.strip_prefix("  ")?),
+        };
+        let text = text.trim_start_matches([' ', '\u{a0}']);
+        // A deeper indent is an option's description, not an option.
+        let indent = rest.len() - rest.trim_start().len();
+        (!text.is_empty() && (selected || indent == 2)).then(|| (selected, text.trim_end().to_owned()))
+    };
+    let mut first = at;
+    while first > 0 && !region[first - 1].trim().is_empty() && option_at(&region[first - 1]).is_some() {
+        first -= 1;
+    }
+    let mut options = Vec::new();
+    for line in &region[first..] {
+        if line.trim().is_empty() {
+            break;
+        }
+        match option_at(line) {
+            Some((selected, text)) => {
+                let (number, text) = match OPTION_NUMBER.captures(&text) {
+                    Some(caps) => (caps["n"].parse().ok(), text[caps.get(0).map_or(0, |m| m.end())..].to_owned()),
+                    None => (None, text),
+                };
+                options.push(DialogOption { number, text, selected });
+            }
+            // a description line under an option
+            None if line.starts_with(&" ".repeat(column + 3)) => {}
+            None => break,
+        }
+    }
+    options
+}
+
+impl Dialog {
+    /// The option that means `answer`, by its words: "Yes, I trust this folder", "Yes, I
+    /// accept", "Stop and wait for limit to reset". `None` when no option means it (then
+    /// nothing is pressed).
+    pub fn option_for(&self, answer: Answer) -> Option<usize> {
+        let Answer::GoOn = answer;
+        let words = |o: &DialogOption| o.text.to_lowercase();
+        let is_no = |t: &str| t.starts_with("no") || t.contains("exit") || t.contains("upgrade");
+        match self.kind {
+            DialogKind::Trust | DialogKind::BypassPermissions | DialogKind::Permission | DialogKind::ApiKey => {
+                self.options.iter().position(|o| {
+                    let t = words(o);
+                    t.starts_with("yes") && !is_no(&t)
+                })
+            }
+            // "Wait here, then continue automatically" (2.1.332) over "Stop and wait".
+            DialogKind::RateLimitOptions => {
+                let fits = |word: &str| {
+                    self.options.iter().position(|o| {
+                        let t = words(o);
+                        t.contains(word) && !is_no(&t)
+                    })
+                };
+                fits("continue").or_else(|| fits("wait"))
+            }
+            DialogKind::Other => None,
+        }
+    }
+
+    /// The index of the option the selector is on.
+    pub fn selected(&self) -> Option<usize> {
+        self.options.iter().position(|o| o.selected)
+    }
+
+    /// The arrow keys that move the selector to option `target` (none when it is there).
+    pub fn keys_to(&self, target: usize) -> Vec<&'static str> {
+        let from = self.selected().unwrap_or(0);
+        let key = if target < from { "Up" } else { "Down" };
+        std::iter::repeat_n(key, from.abs_diff(target)).collect()
     }
 }
 
@@ -515,6 +697,15 @@ mod tests {
                 messages.iter().all(|m| !m.starts_with(['●', '⎿'])),
                 "{file}: unexpected client message in {messages:#?}"
             ),
+        }
+        // every dialog ccfail answers has an option that means "go on", found by its words
+        if let ScreenActivity::TrustDialog
+        | ScreenActivity::Modal(ModalKind::RateLimitOptions | ModalKind::BypassPermissions) = want.activity
+        {
+            let dialog = screen.dialog().unwrap_or_else(|| panic!("{file}: no dialog parsed"));
+            let yes = dialog.option_for(Answer::GoOn).unwrap_or_else(|| panic!("{file}: no yes in {dialog:?}"));
+            assert!(dialog.selected().is_some(), "{file}: no selector in {dialog:?}");
+            assert!(!dialog.options[yes].text.to_lowercase().contains("exit"), "{file}: {dialog:?}");
         }
         if want.start == ExchangeStart::Prompt {
             let first = &screen.lines()[screen.exchange().lines.start];
@@ -719,7 +910,7 @@ mod tests {
         let input = screen.input_box().expect("box");
         assert_eq!(input.text, "/exit\nnow");
         assert_eq!(screen.footer(), ["  footer one", "  footer two"]);
-        assert_eq!(screen.activity(), ScreenActivity::Unknown);
+        assert_eq!(screen.activity(), ScreenActivity::Idle, "the footer's words do not matter");
     }
 
     #[test]
@@ -732,6 +923,140 @@ mod tests {
         assert_eq!(screen.activity(), ScreenActivity::Idle);
         assert!(screen.footer()[0].contains("Approaching usage limit"));
         assert_eq!(messages(&text), ["● Hi."]);
+    }
+
+    /// The footer of every permission mode and version, and the 2.1.332 limit footers: none
+    /// changes what the box's structure says.
+    #[test]
+    fn activity_does_not_depend_on_the_footer() {
+        let footers = [
+            "  ? for shortcuts · ← for agents",
+            "  ⏵⏵ auto mode on (shift+tab to cycle)",
+            "  ⏵⏵ bypass permissions on (shift+tab to cycle)",
+            "  ⏸ plan mode on (shift+tab to cycle)",
+            "  ⏵⏵ accept edits on (shift+tab to cycle)",
+            "  ⚠ Usage limit reached · limit resets 12am",
+            "  Continuing automatically at 12am · Esc to cancel",
+            "",
+        ];
+        for footer in footers {
+            let fresh = frame(WIDE, &["╰──────────╯"]).replace("  ? for shortcuts", footer);
+            assert_eq!(parse(&fresh).activity(), ScreenActivity::Idle, "fresh client, footer {footer:?}");
+            let done =
+                frame(WIDE, &["❯ hello", "", "● Hi.", "", "✻ Baked for 1s"]).replace("  ? for shortcuts", footer);
+            assert_eq!(parse(&done).activity(), ScreenActivity::Idle, "turn done, footer {footer:?}");
+            let no_done_line = frame(WIDE, &["❯ hello", "", "● Hi."]).replace("  ? for shortcuts", footer);
+            assert_eq!(parse(&no_done_line).activity(), ScreenActivity::Idle, "answered, footer {footer:?}");
+            let working = frame(WIDE, &["❯ hello", "", "●", "", "✶ Schlepping… (4s · ↓ 5 tokens)"])
+                .replace("  ? for shortcuts", footer);
+            assert_eq!(parse(&working).activity(), ScreenActivity::Working, "spinner, footer {footer:?}");
+            let taken = frame(WIDE, &["❯ hello"]).replace("  ? for shortcuts", footer);
+            assert_eq!(parse(&taken).activity(), ScreenActivity::Working, "prompt just taken, footer {footer:?}");
+        }
+    }
+
+    fn dialog_screen(body: &[&str]) -> Screen {
+        let mut lines = vec!["$ claude".to_owned(), String::new(), "─".repeat(WIDE)];
+        lines.extend(body.iter().map(|l| (*l).to_owned()));
+        lines.extend(std::iter::repeat_n(String::new(), 4));
+        parse(&lines.join("\n"))
+    }
+
+    #[test]
+    fn trust_dialogs_of_either_order_are_answered_by_their_words() {
+        let numbered_yes_first = [
+            " Accessing workspace:",
+            "",
+            " /home/op01/work",
+            "",
+            " ❯ 1. Yes, I trust this folder",
+            "   2. No, exit",
+            "",
+            " Enter to confirm · Esc to cancel",
+        ];
+        let unnumbered_no_first = [
+            " Accessing workspace:",
+            "",
+            " /home/op01/work",
+            "",
+            " ❯ No, exit",
+            "   Yes, I trust this folder",
+            "",
+            " Enter to confirm · Esc to cancel",
+        ];
+        let numbered_no_first =
+            [" Accessing workspace:", "", " ❯ 1. No, exit", "   2. Yes, I trust this folder", "", " Enter to confirm"];
+        for (body, want, keys) in [
+            (&numbered_yes_first[..], 0, vec![]),
+            (&unnumbered_no_first[..], 1, vec!["Down"]),
+            (&numbered_no_first[..], 1, vec!["Down"]),
+        ] {
+            let screen = dialog_screen(body);
+            assert_eq!(screen.activity(), ScreenActivity::TrustDialog, "{body:?}");
+            let dialog = screen.dialog().expect("a dialog");
+            assert_eq!(dialog.kind, DialogKind::Trust);
+            assert_eq!(dialog.options.len(), 2, "{:?}", dialog.options);
+            let yes = dialog.option_for(Answer::GoOn).expect("a yes option");
+            assert_eq!(yes, want, "{body:?}");
+            assert!(dialog.options[yes].text.starts_with("Yes"));
+            assert_eq!(dialog.keys_to(yes), keys);
+        }
+        let numbered = dialog_screen(&numbered_yes_first).dialog().cloned().expect("dialog");
+        assert_eq!(numbered.options[1].number, Some(2));
+        assert_eq!(numbered.options[1].text, "No, exit");
+        assert_eq!(dialog_screen(&unnumbered_no_first).dialog().expect("dialog").options[0].number, None);
+    }
+
+    #[test]
+    fn the_bypass_permissions_dialog_is_answered_yes_i_accept() {
+        let screen = dialog_screen(&[
+            " WARNING: Claude Code running in Bypass Permissions mode",
+            "",
+            " In Bypass Permissions mode, Claude Code will not ask for your approval before running potentially",
+            " dangerous commands.",
+            "",
+            " ❯ 1. No, exit",
+            "   2. Yes, I accept",
+            "",
+            " Enter to confirm · Esc to cancel",
+        ]);
+        assert_eq!(screen.activity(), ScreenActivity::Modal(ModalKind::BypassPermissions));
+        let dialog = screen.dialog().expect("dialog");
+        assert_eq!(dialog.option_for(Answer::GoOn), Some(1));
+        assert_eq!(dialog.keys_to(1), ["Down"]);
+    }
+
+    #[test]
+    fn the_rate_limit_options_are_answered_wait_and_an_unknown_dialog_not_at_all() {
+        let screen = dialog_screen(&[
+            "  What do you want to do?",
+            "",
+            "  ❯ 1. Upgrade your plan",
+            "    2. Stop and wait for limit to reset",
+            "",
+            "  Enter to confirm · Esc to cancel",
+        ]);
+        assert_eq!(screen.activity(), ScreenActivity::Modal(ModalKind::RateLimitOptions));
+        assert_eq!(screen.dialog().expect("dialog").option_for(Answer::GoOn), Some(1));
+        let other = dialog_screen(&["  Pick a theme", "", "  ❯ 1. Dark", "    2. Light", "", "  Esc to cancel"]);
+        assert_eq!(other.dialog().expect("dialog").option_for(Answer::GoOn), None);
+    }
+
+    #[test]
+    fn option_descriptions_are_not_options() {
+        let screen = dialog_screen(&[
+            " Do you want to proceed?",
+            " ❯ 1. Yes",
+            "      runs the command once",
+            "   2. Yes, and always allow access to work/ from this project",
+            "   3. No",
+            "",
+            " Esc to cancel · Tab to amend",
+        ]);
+        let dialog = screen.dialog().expect("dialog");
+        assert_eq!(dialog.kind, DialogKind::Permission);
+        let texts: Vec<_> = dialog.options.iter().map(|o| o.text.as_str()).collect();
+        assert_eq!(texts, ["Yes", "Yes, and always allow access to work/ from this project", "No"]);
     }
 
     #[test]

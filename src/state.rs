@@ -118,6 +118,9 @@ pub struct SwapRecord {
     pub to: String,
     pub at: DateTime<Utc>,
     pub reason: String,
+    /// Sessions whose relaunch on `to` failed (each with why); empty when all came back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relaunch_failed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

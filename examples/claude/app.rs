@@ -19,9 +19,10 @@ use crate::control::{self, Control, Mode, Plan};
 use crate::hooks::{self, Effort, Event, HookEnv, HookRun, Payload};
 use crate::keys::{Key, KeyParser};
 use crate::model::{self, Model};
+use crate::profile;
 use crate::screen::{self, Terminal};
 use crate::state_file::{self, StateFile, Status};
-use crate::transcript::{self, ApiError, HistoryItem, Transcript, Usage};
+use crate::transcript::{self, ApiError, HistoryItem, QuotaLimits, Transcript, Usage};
 use crate::tty::{self, RawMode};
 use crate::util::{random_index, uuid_v4};
 
@@ -35,6 +36,14 @@ pub struct Ctx {
     pub flag_model: Option<String>,
     pub permission_mode: &'static str,
     pub in_tmux: bool,
+    /// `$TMUX_PANE` and the server socket from `$TMUX`, to name the pane.
+    pub tmux_pane: Option<String>,
+    pub tmux_socket: Option<String>,
+    /// The permission mode is the profile's default (no flag): 2.1.332 then shows its
+    /// auto-mode notice.
+    pub mode_from_default: bool,
+    /// The cwd as the 2.1.332 header prints it (`~/work`).
+    pub cwd_display: String,
 }
 
 impl Ctx {
@@ -137,6 +146,30 @@ pub fn outcome(control: &Control, reply_no: u32) -> Option<Outcome> {
     }
 }
 
+/// The structured limit a usage-limit record carries in profiles that write one.
+pub fn quota_limits(control: &Control, usage_limit: bool) -> Option<QuotaLimits> {
+    (usage_limit && profile::current().quota_limits).then(|| QuotaLimits {
+        rate_limit_type: control.limit_type.clone(),
+        resets_at: control.resets_at.unwrap_or_else(|| (crate::util::now_ms() / 1000 / 3600 + 1) * 3600),
+    })
+}
+
+/// `<session>:@<window>.%<pane>` of the pane the client runs in, asked of its tmux server.
+fn pane_name(socket: Option<&str>, pane: Option<&str>) -> Option<String> {
+    let pane = pane?;
+    let mut command = std::process::Command::new("tmux");
+    if let Some(socket) = socket {
+        command.args(["-S", socket]);
+    }
+    let out = command
+        .args(["display-message", "-p", "-t", pane, "#{session_name}:#{window_id}.#{pane_id}"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !name.is_empty()).then_some(name)
+}
+
 /// The status text of a retried error, for the retry line.
 pub fn retry_status(mode: Mode) -> Option<&'static str> {
     match mode {
@@ -149,6 +182,7 @@ pub fn retry_status(mode: Mode) -> Option<&'static str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum View {
     Trust { selected: usize },
+    Bypass { selected: usize },
     Main,
     LimitModal { selected: usize },
 }
@@ -203,6 +237,15 @@ pub struct App {
     had_turn: bool,
     initial_prompt: Option<String>,
     resumed_history: Option<PathBuf>,
+    /// Parked on a usage limit (profiles that continue by themselves): the reset label
+    /// and when the client goes on, if it will within the test's time.
+    parked: Option<(String, Option<Instant>)>,
+    /// `.claude.json` as read at start, and the rewrites still due.
+    claude_json_copy: Option<String>,
+    started_at: Instant,
+    rewrites_due: VecDeque<Duration>,
+    /// Usage limits hit in this process (2.1.332 words the second one `again`).
+    limits_hit: u32,
 }
 
 /// How the interactive client is started.
@@ -252,9 +295,24 @@ pub fn run(ctx: Ctx, start: Start) -> i32 {
             (id, transcript, None)
         }
     };
+    let claude_json_copy = std::fs::read_to_string(&ctx.claude_json).ok();
     let trusted = state_file::is_trusted(&ctx.claude_json, &ctx.cwd);
-    let status = if trusted { Status::Idle } else { Status::Waiting("dialog open") };
-    let state = StateFile::new(&ctx.config_dir, &session_id, &ctx.cwd, status);
+    let bypass_pending =
+        ctx.permission_mode == "bypassPermissions" && !state_file::bypass_accepted(&ctx.config_dir, &ctx.claude_json);
+    let status = if trusted && !bypass_pending { Status::Idle } else { Status::Waiting("dialog open") };
+    let tmux = if profile::current().names_pane {
+        pane_name(ctx.tmux_socket.as_deref(), ctx.tmux_pane.as_deref())
+    } else {
+        None
+    };
+    let state = StateFile::new(&ctx.config_dir, &session_id, &ctx.cwd, status, tmux);
+    let first_view = if !trusted {
+        View::Trust { selected: 0 }
+    } else if bypass_pending {
+        View::Bypass { selected: 0 }
+    } else {
+        View::Main
+    };
     let hook_env =
         HookEnv { config_dir: ctx.config_dir.clone(), project_dir: PathBuf::from(&ctx.cwd), entrypoint: "cli" };
     let mut app = App {
@@ -266,7 +324,7 @@ pub fn run(ctx: Ctx, start: Start) -> i32 {
         transcript,
         state,
         hook_env,
-        view: if trusted { View::Main } else { View::Trust { selected: 0 } },
+        view: first_view,
         input: String::new(),
         queued: VecDeque::new(),
         turn: None,
@@ -281,10 +339,16 @@ pub fn run(ctx: Ctx, start: Start) -> i32 {
         had_turn: false,
         initial_prompt: start.initial_prompt,
         resumed_history,
+        parked: None,
+        claude_json_copy,
+        started_at: Instant::now(),
+        rewrites_due: profile::current().claude_json_rewrites_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
+        limits_hit: 0,
         ctx,
     };
     app.term.begin();
-    if trusted {
+    app.rewrite_claude_json();
+    if first_view == View::Main {
         app.start_session();
     }
     let code = app.event_loop();
@@ -329,7 +393,16 @@ impl App {
     fn start_session(&mut self) {
         self.view = View::Main;
         self.state.set_status(Status::Idle);
-        let mut lines = screen::welcome_box(&self.model_line(), &self.ctx.cwd);
+        let mut lines = if profile::current().fullscreen {
+            self.term.enter_fullscreen();
+            let mut lines = screen::compact_header(&self.model_line(), &self.ctx.cwd_display);
+            if self.ctx.mode_from_default && self.ctx.permission_mode == "auto" {
+                lines.extend(screen::auto_mode_notice(self.term.cols));
+            }
+            lines
+        } else {
+            screen::welcome_box(&self.model_line(), &self.ctx.cwd)
+        };
         let source = if let Some(path) = &self.resumed_history {
             lines.extend(self.history_lines(&transcript::history(path)));
             "resume"
@@ -393,7 +466,7 @@ impl App {
         {
             run.kill_all();
         }
-        if !matches!(self.view, View::Trust { .. }) {
+        if !matches!(self.view, View::Trust { .. } | View::Bypass { .. }) {
             let mut payload = self.payload(Event::SessionEnd);
             payload.prompt_id = self.last_prompt_id.clone();
             payload.reason = Some(reason);
@@ -415,6 +488,7 @@ impl App {
         self.idle_since = Instant::now();
         match self.view {
             View::Trust { selected } => self.on_trust_key(key, selected),
+            View::Bypass { selected } => self.on_bypass_key(key, selected),
             View::LimitModal { selected } => {
                 // Every key goes to the modal; none reaches the input.
                 match key {
@@ -429,14 +503,16 @@ impl App {
     }
 
     fn on_trust_key(&mut self, key: Key, selected: usize) -> Option<i32> {
+        let options = screen::trust_options();
+        let numbered = options[0].0.starts_with("1.");
         let accept = match key {
             Key::Up | Key::Down => {
                 self.view = View::Trust { selected: 1 - selected };
                 return None;
             }
-            Key::Char('1') => true,
-            Key::Char('2') | Key::Escape | Key::CtrlC => false,
-            Key::Enter => selected == 0,
+            Key::Char(c @ ('1' | '2')) if numbered => options[usize::from(c == '2')].1,
+            Key::Escape | Key::CtrlC => false,
+            Key::Enter => options[selected].1,
             _ => return None,
         };
         if !accept {
@@ -447,10 +523,53 @@ impl App {
         if let Err(err) = state_file::accept_trust(&self.ctx.claude_json, &self.ctx.cwd) {
             eprintln!("claude stand-in: could not record trust in {}: {err}", self.ctx.claude_json.display());
         }
+        // Its own copy now holds the trust it just recorded.
+        if self.claude_json_copy.is_some() {
+            self.claude_json_copy = std::fs::read_to_string(&self.ctx.claude_json).ok();
+        }
         // The dialog is dynamic: clearing it leaves the welcome box where it stood.
+        self.term.draw(Vec::new());
+        if self.ctx.permission_mode == "bypassPermissions"
+            && !state_file::bypass_accepted(&self.ctx.config_dir, &self.ctx.claude_json)
+        {
+            self.view = View::Bypass { selected: 0 };
+            return None;
+        }
+        self.start_session();
+        None
+    }
+
+    fn on_bypass_key(&mut self, key: Key, selected: usize) -> Option<i32> {
+        let accept = match key {
+            Key::Up | Key::Down => {
+                self.view = View::Bypass { selected: 1 - selected };
+                return None;
+            }
+            Key::Escape | Key::CtrlC => false,
+            Key::Enter => screen::BYPASS_OPTIONS[selected].1,
+            _ => return None,
+        };
+        if !accept {
+            self.state.remove();
+            self.term.finish(&[]);
+            return Some(1);
+        }
+        if let Err(err) = state_file::accept_bypass(&self.ctx.config_dir) {
+            eprintln!("claude stand-in: could not record the bypass acceptance: {err}");
+        }
         self.term.draw(Vec::new());
         self.start_session();
         None
+    }
+
+    /// The start-up rewrites of `.claude.json` that are due.
+    fn rewrite_claude_json(&mut self) {
+        while self.rewrites_due.front().is_some_and(|at| self.started_at.elapsed() >= *at) {
+            self.rewrites_due.pop_front();
+            if let Err(err) = state_file::write_back(&self.ctx.claude_json, self.claude_json_copy.as_deref()) {
+                eprintln!("claude stand-in: could not write {}: {err}", self.ctx.claude_json.display());
+            }
+        }
     }
 
     fn close_limit_modal(&mut self) {
@@ -475,7 +594,7 @@ impl App {
             Key::Escape => {
                 if self.turn.as_ref().is_some_and(|t| !matches!(t.stage, Stage::StopHooks(_))) {
                     self.interrupt();
-                } else {
+                } else if self.parked.take().is_none() {
                     self.input.clear();
                 }
             }
@@ -573,6 +692,7 @@ impl App {
         self.model = self.ctx.model(&control);
         self.control = control.clone();
         self.notice = None;
+        self.parked = None;
         let prompt_id = uuid_v4();
         self.last_prompt_id = Some(prompt_id.clone());
         self.term.print_static(&screen::prompt_item(&prompt));
@@ -613,6 +733,15 @@ impl App {
             self.ctrl_c_at = None;
         }
         self.reap_background();
+        self.rewrite_claude_json();
+        if self.turn.is_none()
+            && let Some((_, Some(at))) = &self.parked
+            && Instant::now() >= *at
+        {
+            // The client's own continuation at the reset, in the same conversation.
+            self.parked = None;
+            self.submit("continue".to_owned());
+        }
         if let Some(turn) = self.turn.take() {
             self.turn = self.advance(turn);
         }
@@ -696,16 +825,37 @@ impl App {
                         Some(turn)
                     }
                     Some(Outcome::Failed { text, error, status, usage_limit }) => {
+                        let auto_continue = usage_limit && profile::current().auto_continue;
                         let mut lines = if usage_limit {
                             screen::attachment_item(&text, cols)
                         } else {
                             screen::assistant_item(&text, cols)
                         };
-                        if usage_limit && turn.control.plan == Plan::Max {
+                        if usage_limit && turn.control.plan == Plan::Max && !auto_continue {
                             lines.push(LOGIN_HINT.to_owned());
                         }
+                        if auto_continue {
+                            // As captured: the notice, then the message; from the second
+                            // hit on, the message (`again`) first.
+                            let reset = screen::reset_label(&text);
+                            let message = screen::auto_continue_item(&reset, self.limits_hit > 0, cols);
+                            lines = if self.limits_hit > 0 {
+                                let mut first = message;
+                                first.extend(lines);
+                                first
+                            } else {
+                                lines.extend(message);
+                                lines
+                            };
+                            let at = turn.control.auto_continue_seconds.map(|s| now + Duration::from_secs_f64(s));
+                            self.parked = Some((reset, at));
+                        }
+                        if usage_limit {
+                            self.limits_hit += 1;
+                        }
                         self.term.print_static(&lines);
-                        self.transcript.api_error(&text, error, status);
+                        let quota = quota_limits(&turn.control, usage_limit);
+                        self.transcript.api_error(&text, error, status, quota.as_ref());
                         let mut payload = self.payload(Event::StopFailure);
                         payload.prompt_id = Some(turn.prompt_id.clone());
                         payload.effort = Some(Effort { level: "high" });
@@ -760,7 +910,17 @@ impl App {
 
     fn finish_turn(&mut self, turn: &Turn, open_modal: bool) {
         let elapsed = turn.started.elapsed();
-        self.term.print_static(&screen::duration_item(DONE_VERBS[random_index(DONE_VERBS.len())], elapsed.as_secs()));
+        let verb = DONE_VERBS[random_index(DONE_VERBS.len())];
+        if !profile::current().fullscreen {
+            self.term.print_static(&screen::duration_item(verb, elapsed.as_secs()));
+        } else if self.parked.is_none() {
+            // 2.1.332: `✻ Worked for 2s · done 11:36 PM`; a limit ends without one.
+            let mut lines = screen::duration_item(verb, elapsed.as_secs());
+            if let Some(last) = lines.last_mut() {
+                last.push_str(&format!(" \u{b7} done {}", crate::util::clock_time()));
+            }
+            self.term.print_static(&lines);
+        }
         self.transcript.turn_duration(elapsed.as_millis() as u64);
         self.transcript.last_prompt(&turn.prompt);
         self.had_turn = true;
@@ -827,14 +987,58 @@ impl App {
 
     fn render(&mut self) {
         self.term.refresh_size();
+        if profile::current().fullscreen && self.view == View::Main {
+            let (top, bottom) = self.full_frame();
+            self.term.draw_split(top, bottom);
+            return;
+        }
         let frame = self.frame();
         self.term.draw(frame);
+    }
+
+    /// 2.1.332's session screen: what flows under the conversation (the reply's bullet
+    /// while it streams) and what is pinned to the bottom rows (spinner, effort hint, box,
+    /// footer lines).
+    fn full_frame(&self) -> (Vec<String>, Vec<String>) {
+        let cols = self.term.cols;
+        let mut top = Vec::new();
+        let mut bottom = Vec::new();
+        if let Some(turn) = &self.turn {
+            let block = self.turn_block(turn);
+            // the block is [blank, "●"]? then [blank, spinner, tip…]: keep the bullet in the
+            // flow, the spinner line at the bottom, no tip
+            if matches!(turn.stage, Stage::Request { .. }) && turn.control.mode == Mode::Normal {
+                top.extend(block.iter().take(2).cloned());
+            }
+            if let Some(spinner) = block.iter().rev().find(|l| l.starts_with(screen::SPINNER_GLYPHS)) {
+                bottom.push(spinner.clone());
+            }
+        }
+        let mut input = screen::input_box(cols, &self.input);
+        input[0] = screen::effort_line(cols);
+        bottom.extend(input);
+        if self.input.starts_with('/') && !self.input.contains(' ') {
+            bottom.extend(screen::slash_menu(&self.input, &self.model.display));
+            return (top, bottom);
+        }
+        let mode = profile::mode_footer(self.ctx.permission_mode).unwrap_or("  ? for shortcuts");
+        if let Some((reset, _)) = self.parked.as_ref().filter(|_| self.turn.is_none()) {
+            bottom.extend(screen::limit_footer(reset));
+        }
+        let working = if self.turn.is_some() { " \u{b7} esc to interrupt" } else { "" };
+        bottom.push(if self.ctrl_c_at.is_some() {
+            "  Press Ctrl-C again to exit".to_owned()
+        } else {
+            format!("{mode}{working} \u{b7} \u{2190} for agents")
+        });
+        (top, bottom)
     }
 
     fn frame(&self) -> Vec<String> {
         let cols = self.term.cols;
         match self.view {
             View::Trust { selected } => screen::trust_dialog(cols, &self.ctx.cwd, selected),
+            View::Bypass { selected } => screen::bypass_dialog(cols, selected),
             View::LimitModal { selected } => {
                 let mut frame = screen::prompt_item("/rate-limit-options");
                 frame.push(String::new());
@@ -846,6 +1050,8 @@ impl App {
                 frame.extend(screen::input_box(cols, &self.input));
                 if self.input.starts_with('/') && !self.input.contains(' ') {
                     frame.extend(screen::slash_menu(&self.input, &self.model.display));
+                } else if let Some((reset, _)) = self.parked.as_ref().filter(|_| self.turn.is_none()) {
+                    frame.extend(screen::limit_footer(reset));
                 } else {
                     frame.push(self.footer());
                 }
@@ -856,8 +1062,17 @@ impl App {
 
     fn footer(&self) -> String {
         let working = self.turn.is_some();
+        let mode = profile::mode_footer(self.ctx.permission_mode);
+        let with_interrupt;
         let left = if self.ctrl_c_at.is_some() {
             "  Press Ctrl-C again to exit"
+        } else if let Some(mode) = mode {
+            if working {
+                with_interrupt = format!("{mode} \u{b7} esc to interrupt");
+                with_interrupt.as_str()
+            } else {
+                mode
+            }
         } else if working {
             screen::FOOTER_WORKING
         } else {

@@ -77,6 +77,10 @@ struct ControlFile {
     reply: Option<String>,
     model: Option<String>,
     idle_notification_seconds: Option<f64>,
+    version: Option<String>,
+    limit_type: Option<String>,
+    resets_at: Option<i64>,
+    auto_continue_seconds: Option<f64>,
 }
 
 /// The effective settings for one moment (start-up or one prompt).
@@ -96,6 +100,15 @@ pub struct Control {
     /// The model name the welcome box shows, e.g. `Opus 4.8 (1M context)`.
     pub model: Option<String>,
     pub idle_notification_seconds: f64,
+    /// The version profile (`2.1.197`, `2.1.332`); `$CLAUDE_STANDIN_VERSION` wins.
+    pub version: Option<String>,
+    /// `quotaLimits.rateLimitType` of a limit record (profiles that write it).
+    pub limit_type: String,
+    /// `quotaLimits.resetsAt` (epoch seconds); default: the next full hour.
+    pub resets_at: Option<i64>,
+    /// Profiles that continue by themselves: seconds from the limit to the automatic
+    /// continuation; `None` waits for a reset no test reaches.
+    pub auto_continue_seconds: Option<f64>,
 }
 
 impl Default for Control {
@@ -111,6 +124,10 @@ impl Default for Control {
             reply: DEFAULT_REPLY.to_owned(),
             model: None,
             idle_notification_seconds: 60.0,
+            version: None,
+            limit_type: "five_hour".to_owned(),
+            resets_at: None,
+            auto_continue_seconds: None,
         }
     }
 }
@@ -176,6 +193,12 @@ pub fn load(path: &Path, retries_env: Option<u32>) -> Control {
     if let Some(seconds) = file.idle_notification_seconds {
         control.idle_notification_seconds = seconds.max(0.0);
     }
+    control.version = file.version.filter(|v| !v.is_empty());
+    if let Some(kind) = file.limit_type {
+        control.limit_type = kind;
+    }
+    control.resets_at = file.resets_at;
+    control.auto_continue_seconds = file.auto_continue_seconds.map(|s| s.max(0.0));
     control
 }
 

@@ -1,5 +1,5 @@
-//! A stand-in for the Claude Code client (`claude` 2.1.197), used by ccfail's tests and
-//! demo in place of the real program.
+//! A stand-in for the Claude Code client (`claude` 2.1.197 and 2.1.332, see `profile.rs`),
+//! used by ccfail's tests and demo in place of the real program.
 //!
 //! It draws what the real client draws in a tmux pane, writes the same transcript,
 //! state file and `.claude.json` trust record, and runs hooks with the same payloads,
@@ -14,6 +14,7 @@ mod hooks;
 mod keys;
 mod model;
 mod print;
+mod profile;
 mod screen;
 mod state_file;
 mod transcript;
@@ -27,6 +28,7 @@ use std::path::PathBuf;
 struct Args {
     model: Option<String>,
     skip_permissions: bool,
+    permission_mode: Option<String>,
     resume: Option<String>,
     print: bool,
     version: bool,
@@ -35,10 +37,9 @@ struct Args {
 
 /// Flags that take a value in the real client; skipped with their value when unknown
 /// to the stand-in, so `--settings x.json` does not turn `x.json` into a prompt.
-const VALUE_FLAGS: [&str; 12] = [
+const VALUE_FLAGS: [&str; 11] = [
     "--settings",
     "--session-id",
-    "--permission-mode",
     "--output-format",
     "--input-format",
     "--append-system-prompt",
@@ -62,6 +63,7 @@ fn parse_args(raw: impl IntoIterator<Item = String>) -> Args {
         match flag.as_str() {
             "--model" => args.model = value(&mut it),
             "--dangerously-skip-permissions" => args.skip_permissions = true,
+            "--permission-mode" => args.permission_mode = value(&mut it),
             "--resume" | "-r" => args.resume = value(&mut it),
             "-p" | "--print" => args.print = true,
             "-v" | "--version" => args.version = true,
@@ -85,23 +87,59 @@ fn env(name: &str) -> Option<String> {
 
 fn main() -> std::process::ExitCode {
     let args = parse_args(std::env::args().skip(1));
-    if args.version {
-        println!("{} (Claude Code)", screen::VERSION);
-        return std::process::ExitCode::SUCCESS;
-    }
     let home = PathBuf::from(env("HOME").unwrap_or_else(|| "/".to_owned()));
     let config_from_env = env("CLAUDE_CONFIG_DIR");
     let config_dir = config_from_env.as_ref().map(PathBuf::from).unwrap_or_else(|| home.join(".claude"));
+    let control_path = control::control_path(env("CLAUDE_STANDIN_CONTROL").as_deref(), &config_dir);
+    let retries_env = env("CLAUDE_CODE_MAX_RETRIES").and_then(|v| v.parse().ok());
+    let at_start = control::load(&control_path, retries_env);
+    let profile = profile::choose(env("CLAUDE_STANDIN_VERSION").as_deref(), at_start.version.as_deref());
+    if args.version {
+        println!("{} (Claude Code)", profile.version);
+        return std::process::ExitCode::SUCCESS;
+    }
+    let permission_mode = if args.skip_permissions {
+        "bypassPermissions"
+    } else {
+        match args.permission_mode.as_deref() {
+            Some(mode) => match profile::MODES.iter().find(|m| **m == mode) {
+                Some(mode) => mode,
+                None => {
+                    eprintln!(
+                        "error: option '--permission-mode <mode>' argument '{mode}' is invalid. Allowed choices are {}.",
+                        profile::MODES.join(", ")
+                    );
+                    return std::process::ExitCode::from(1);
+                }
+            },
+            None => profile.default_mode,
+        }
+    };
+    // As the real client: bypass mode as root only inside a declared sandbox.
+    if permission_mode == "bypassPermissions" && tty::is_root() && env("IS_SANDBOX").as_deref() != Some("1") {
+        eprintln!("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons");
+        return std::process::ExitCode::from(1);
+    }
     let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "/".to_owned());
+    let cwd_display = match cwd.strip_prefix(&home.display().to_string()) {
+        Some(rest) if home != std::path::Path::new("/") && (rest.is_empty() || rest.starts_with('/')) => {
+            format!("~{rest}")
+        }
+        _ => cwd.clone(),
+    };
     let ctx = app::Ctx {
         claude_json: state_file::claude_json_path(&config_dir, config_from_env.is_some(), &home),
-        control_path: control::control_path(env("CLAUDE_STANDIN_CONTROL").as_deref(), &config_dir),
+        control_path,
         config_dir,
         cwd,
-        retries_env: env("CLAUDE_CODE_MAX_RETRIES").and_then(|v| v.parse().ok()),
+        retries_env,
         flag_model: args.model.clone(),
-        permission_mode: if args.skip_permissions { "bypassPermissions" } else { "default" },
+        permission_mode,
         in_tmux: env("TMUX").is_some(),
+        tmux_pane: env("TMUX_PANE"),
+        tmux_socket: env("TMUX").and_then(|t| t.split(',').next().map(str::to_owned)),
+        mode_from_default: !args.skip_permissions && args.permission_mode.is_none(),
+        cwd_display,
     };
 
     let resume = match &args.resume {

@@ -111,8 +111,8 @@ pub fn run(ctx: &Ctx, resume: Option<(String, PathBuf)>, prompt: &str) -> i32 {
             println!("{text}");
             0
         }
-        Some(Outcome::Failed { text, error, status, .. }) => {
-            transcript.api_error(&text, error, status);
+        Some(Outcome::Failed { text, error, status, usage_limit }) => {
+            transcript.api_error(&text, error, status, crate::app::quota_limits(&control, usage_limit).as_ref());
             let mut failure = base(Event::StopFailure);
             failure.prompt_id = Some(prompt_id.clone());
             failure.effort = Some(Effort { level: "high" });

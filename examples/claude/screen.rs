@@ -12,7 +12,6 @@ use std::io::{self, Write};
 
 use crate::util::width;
 
-pub const VERSION: &str = "2.1.197";
 pub const NBSP: char = '\u{a0}';
 pub const SPINNER_GLYPHS: [char; 6] = ['\u{b7}', '\u{2722}', '\u{2733}', '\u{2736}', '\u{273b}', '\u{273d}'];
 pub const TIP: &str =
@@ -41,7 +40,7 @@ fn pad_right(text: &str, cells: usize) -> String {
 pub fn welcome_box(model_line: &str, cwd: &str) -> Vec<String> {
     let left = width(model_line).max(width(cwd)).max(13) + 6;
     let total = left + TIPS_WIDTH + 3;
-    let title = format!("\u{256d}\u{2500}\u{2500}\u{2500} Claude Code v{VERSION} ");
+    let title = format!("\u{256d}\u{2500}\u{2500}\u{2500} Claude Code v{} ", crate::profile::current().version);
     let mut lines = vec![format!("{}{}\u{256e}", title, "\u{2500}".repeat(total - 1 - width(&title)))];
     let rule = "\u{2500}".repeat(TIPS_WIDTH - 2);
     let rows: [(String, String); 9] = [
@@ -65,6 +64,35 @@ pub fn welcome_box(model_line: &str, cwd: &str) -> Vec<String> {
     // The blank line under the box belongs to it: the first item then adds its own.
     lines.push(String::new());
     lines
+}
+
+/// The 2.1.332 header: a three-row logo (animated by the real client; one frame here), the
+/// version, the model line and the cwd (`~` for the home dir), with a blank row each side.
+pub fn compact_header(model_line: &str, cwd: &str) -> Vec<String> {
+    let logo = [
+        " \u{2590}\u{259b}\u{2588}\u{2588}\u{2588}\u{259b}\u{2588} ",
+        "\u{259d}\u{259c}\u{2588}\u{2588}\u{2588}\u{2588}\u{2588}\u{2588}\u{2580}",
+        " \u{259d}\u{259d}   \u{259d}\u{259d} ",
+    ];
+    let text = [format!("Claude Code v{}", crate::profile::current().version), model_line.to_owned(), cwd.to_owned()];
+    let mut lines = vec![String::new()];
+    lines.extend(logo.iter().zip(text).map(|(l, t)| format!("{}  {t}", pad_right(l, 9))));
+    lines
+}
+
+/// The notice 2.1.332 prints under its header while auto mode is the default it chose.
+pub fn auto_mode_notice(cols: usize) -> Vec<String> {
+    let mut lines = vec![String::new(), "\u{258e} Auto mode is now Claude Code's default permission mode.".to_owned()];
+    let text = "Auto mode lets Claude handle permission prompts automatically. Claude checks each tool call for risky actions and prompt injection before executing, runs the ones it assesses as lower-risk, and blocks the rest.";
+    lines.extend(wrap(text, cols.saturating_sub(4)).into_iter().map(|l| format!("\u{258e} {l}")));
+    lines.push("\u{258e} https://code.claude.com/docs/en/permission-modes".to_owned());
+    lines
+}
+
+/// The effort hint 2.1.332 shows right-aligned in the row above the box.
+pub fn effort_line(cols: usize) -> String {
+    let effort = "\u{25d0} medium \u{b7} /effort";
+    format!("{}{effort}", " ".repeat(cols.saturating_sub(2 + width(effort))))
 }
 
 pub fn rule(cols: usize) -> String {
@@ -228,12 +256,74 @@ pub fn trust_dialog(cols: usize, cwd: &str, selected: usize) -> Vec<String> {
     lines.push(String::new());
     lines.push(" Security guide".to_owned());
     lines.push(String::new());
-    for (i, option) in ["1. Yes, I trust this folder", "2. No, exit"].iter().enumerate() {
+    for (i, (option, _)) in trust_options().iter().enumerate() {
         lines.push(format!(" {} {option}", if i == selected { '\u{276f}' } else { ' ' }));
     }
     lines.push(String::new());
     lines.push(" Enter to confirm \u{b7} Esc to cancel".to_owned());
     lines
+}
+
+/// The trust dialog's options in screen order, each with whether it trusts the folder:
+/// `1. Yes…` first (2.1.197), or `No, exit` first and unnumbered (2.1.332).
+pub fn trust_options() -> [(&'static str, bool); 2] {
+    if crate::profile::current().trust_no_first {
+        [("No, exit", false), ("Yes, I trust this folder", true)]
+    } else {
+        [("1. Yes, I trust this folder", true), ("2. No, exit", false)]
+    }
+}
+
+/// The bypass-permissions warning shown at start in bypass mode until accepted once
+/// (`skipDangerousModePermissionPrompt`); its default is `No, exit`. Drawn as captured.
+pub fn bypass_dialog(cols: usize, selected: usize) -> Vec<String> {
+    let mut lines = vec![String::new(), rule(cols)];
+    for text in [
+        "WARNING: Claude Code running in Bypass Permissions mode",
+        "",
+        "In Bypass Permissions mode, Claude Code will not ask for your approval before running potentially dangerous commands.",
+        "This mode should only be used in a sandboxed container/VM that has restricted internet access and can easily be restored if damaged.",
+        "",
+        "By proceeding, you accept all responsibility for actions taken while running in Bypass Permissions mode.",
+        "",
+        "https://code.claude.com/docs/en/security",
+        "",
+    ] {
+        lines.push(if text.is_empty() { String::new() } else { format!("  {text}") });
+    }
+    for (i, (option, _)) in BYPASS_OPTIONS.iter().enumerate() {
+        lines.push(format!("  {} {option}", if i == selected { '\u{276f}' } else { ' ' }));
+    }
+    lines.push(String::new());
+    lines.push("  Enter to confirm \u{b7} Esc to cancel".to_owned());
+    lines
+}
+
+/// The bypass dialog's options, each with whether it accepts.
+pub const BYPASS_OPTIONS: [(&str, bool); 2] = [("No, exit", false), ("Yes, I accept", true)];
+
+/// The 2.1.332 limit message: the client will go on by itself (`again` from the second hit).
+pub fn auto_continue_item(reset: &str, again: bool, cols: usize) -> Vec<String> {
+    let again = if again { " again" } else { "" };
+    assistant_item(&format!("Usage limit reached{again} \u{b7} set to continue automatically at {reset}"), cols)
+}
+
+/// The 2.1.332 footer lines above the mode line while parked on a limit.
+pub fn limit_footer(reset: &str) -> [String; 2] {
+    [
+        format!("  \u{26a0} Usage limit reached \u{b7} limit resets {reset}"),
+        format!("    Continuing automatically at {reset} \u{b7} Esc to cancel"),
+    ]
+}
+
+/// The time of day of a limit notice's reset, as the footer prints it: `7am` of `… resets
+/// 7am (UTC)`, `12am` when the notice has none.
+pub fn reset_label(limit_text: &str) -> String {
+    limit_text
+        .rsplit_once("resets ")
+        .map(|(_, rest)| rest.split(" (").next().unwrap_or(rest).rsplit(", ").next().unwrap_or(rest).trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "12am".to_owned())
 }
 
 /// The Pro plan's usage-limit modal, opened by `/rate-limit-options`.
@@ -256,11 +346,23 @@ pub struct Terminal {
     frame: Vec<String>,
     /// Terminal rows the frame on screen occupies (lines can wrap).
     frame_rows: usize,
+    /// In the alternate screen (2.1.332): the conversation so far, the frame's part that
+    /// flows under it, and the part pinned to the bottom rows; redrawn whole.
+    fullscreen: Option<FullScreen>,
+}
+
+#[derive(Default)]
+struct FullScreen {
+    history: Vec<String>,
+    top: Vec<String>,
+    bottom: Vec<String>,
+    drawn: Vec<String>,
 }
 
 impl Terminal {
     pub fn new(fd: i32) -> Terminal {
-        let mut term = Terminal { out: io::stdout(), fd, cols: 200, rows: 50, frame: Vec::new(), frame_rows: 0 };
+        let mut term =
+            Terminal { out: io::stdout(), fd, cols: 200, rows: 50, frame: Vec::new(), frame_rows: 0, fullscreen: None };
         term.refresh_size();
         term
     }
@@ -297,9 +399,81 @@ impl Terminal {
         self.flush("\x1b[?25l");
     }
 
+    /// Enters the alternate screen: from now on the whole screen is redrawn each frame.
+    pub fn enter_fullscreen(&mut self) {
+        if self.fullscreen.is_none() {
+            self.draw(Vec::new());
+            self.fullscreen = Some(FullScreen::default());
+            self.flush("\x1b[?1049h\x1b[H\x1b[2J");
+        }
+    }
+
+    /// The rows of the alternate screen: conversation and `top` from the first row (the
+    /// latest that fit), blank rows, then `bottom` ending on the last row.
+    fn full_rows(&self, full: &FullScreen) -> Vec<String> {
+        let cols = self.cols;
+        let cut = |line: &String| -> String {
+            let mut used = 0;
+            line.chars()
+                .take_while(|c| {
+                    used += crate::util::width(&c.to_string());
+                    used <= cols
+                })
+                .collect()
+        };
+        let bottom: Vec<String> = full.bottom.iter().map(cut).collect();
+        let room = self.rows.saturating_sub(bottom.len());
+        let flow: Vec<String> = full.history.iter().chain(&full.top).map(cut).collect();
+        let mut rows: Vec<String> = flow[flow.len().saturating_sub(room)..].to_vec();
+        rows.resize(room, String::new());
+        rows.extend(bottom);
+        rows
+    }
+
+    fn redraw_full(&mut self) {
+        let Some(full) = self.fullscreen.take() else { return };
+        let rows = self.full_rows(&full);
+        let mut full = full;
+        if rows != full.drawn {
+            let mut buf = String::from("\x1b[H");
+            for (i, row) in rows.iter().enumerate() {
+                buf.push_str(row);
+                buf.push_str("\x1b[K");
+                if i + 1 < rows.len() {
+                    buf.push_str("\r\n");
+                }
+            }
+            self.flush(&buf);
+            full.drawn = rows;
+        }
+        self.fullscreen = Some(full);
+    }
+
+    /// Replaces the frame; in the alternate screen `top` flows under the conversation and
+    /// `bottom` is pinned to the last rows, inline they are one frame.
+    pub fn draw_split(&mut self, top: Vec<String>, bottom: Vec<String>) {
+        match self.fullscreen.as_mut() {
+            Some(full) => {
+                full.top = top;
+                full.bottom = bottom;
+                self.redraw_full();
+            }
+            None => {
+                let mut frame = top;
+                frame.extend(bottom);
+                self.draw(frame);
+            }
+        }
+    }
+
     /// Prints finished lines above the frame, then redraws the frame under them.
     pub fn print_static(&mut self, lines: &[String]) {
         if lines.is_empty() {
+            return;
+        }
+        if let Some(full) = self.fullscreen.as_mut() {
+            full.history.extend(lines.iter().cloned());
+            self.redraw_full();
             return;
         }
         let mut buf = String::new();
@@ -328,6 +502,12 @@ impl Terminal {
 
     /// Clears screen and scrollback (`/clear`).
     pub fn clear_all(&mut self) {
+        if let Some(full) = self.fullscreen.as_mut() {
+            full.history.clear();
+            full.drawn.clear();
+            self.flush("\x1b[2J");
+            return;
+        }
         self.frame.clear();
         self.frame_rows = 0;
         self.flush("\x1b[2J\x1b[3J\x1b[H");
@@ -335,6 +515,17 @@ impl Terminal {
 
     /// Leaves the last frame on screen, moves below it and shows the cursor again.
     pub fn finish(&mut self, trailer: &[String]) {
+        if self.fullscreen.take().is_some() {
+            // Back on the shell's screen, where the command line was typed.
+            let mut buf = String::from("\x1b[?1049l");
+            for line in trailer {
+                buf.push_str(line);
+                buf.push_str("\r\n");
+            }
+            buf.push_str("\x1b[?25h");
+            self.flush(&buf);
+            return;
+        }
         let mut buf = String::from("\r\n");
         if !trailer.is_empty() {
             // The real client prints its parting lines at the bottom of the pane.

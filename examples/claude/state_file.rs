@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::screen::VERSION;
 use crate::util::{now_ms, write_atomic};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +44,8 @@ struct Record<'a> {
     status_updated_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     waiting_for: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tmux: Option<&'a str>,
 }
 
 pub struct StateFile {
@@ -56,6 +57,8 @@ pub struct StateFile {
     proc_start: Option<String>,
     status: Status,
     status_updated_at: i64,
+    /// `<session>:@<window>.%<pane>` (profiles that name their pane).
+    tmux: Option<String>,
 }
 
 /// Field 22 of `/proc/self/stat` (start time in clock ticks), which the real client
@@ -74,7 +77,7 @@ fn derived_name(cwd: &str, session_id: &str) -> String {
 }
 
 impl StateFile {
-    pub fn new(config_dir: &Path, session_id: &str, cwd: &str, status: Status) -> StateFile {
+    pub fn new(config_dir: &Path, session_id: &str, cwd: &str, status: Status, tmux: Option<String>) -> StateFile {
         let pid = std::process::id();
         let now = now_ms();
         let file = StateFile {
@@ -86,6 +89,7 @@ impl StateFile {
             proc_start: proc_start(),
             status,
             status_updated_at: now,
+            tmux,
         };
         file.write();
         file
@@ -104,7 +108,7 @@ impl StateFile {
             cwd: &self.cwd,
             started_at: self.started_at,
             proc_start: self.proc_start.as_deref(),
-            version: VERSION,
+            version: crate::profile::current().version,
             peer_protocol: 1,
             kind: "interactive",
             entrypoint: "cli",
@@ -114,6 +118,7 @@ impl StateFile {
             updated_at: now_ms(),
             status_updated_at: self.status_updated_at,
             waiting_for,
+            tmux: self.tmux.as_deref(),
         };
         let text = serde_json::to_string(&record).unwrap_or_default();
         if let Err(err) = write_atomic(&self.path, text.as_bytes()) {
@@ -265,6 +270,56 @@ impl Json {
 
 fn invalid(path: &Path, what: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("{}: {what}", path.display()))
+}
+
+/// Whether bypass mode was accepted once: `skipDangerousModePermissionPrompt` in the
+/// account's `settings.json`, or `bypassPermissionsModeAccepted` in `.claude.json`.
+pub fn bypass_accepted(config_dir: &Path, claude_json: &Path) -> bool {
+    let flag = |file: &Path, key: &str| {
+        std::fs::read_to_string(file)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .and_then(|doc| doc.get(key).and_then(Value::as_bool))
+            == Some(true)
+    };
+    flag(&config_dir.join("settings.json"), "skipDangerousModePermissionPrompt")
+        || flag(claude_json, "bypassPermissionsModeAccepted")
+}
+
+/// Records the bypass acceptance in `settings.json`, every other key kept in place.
+pub fn accept_bypass(config_dir: &Path) -> io::Result<()> {
+    let file = config_dir.join("settings.json");
+    let mut root = read_ordered(&file)?;
+    if let Some(flag) = root.field("skipDangerousModePermissionPrompt", || Json::Bool(true)) {
+        *flag = Json::Bool(true);
+    }
+    let text = serde_json::to_string_pretty(&root).map_err(io::Error::other)?;
+    write_atomic(&file, text.as_bytes())
+}
+
+fn read_ordered(path: &Path) -> io::Result<Json> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str::<Json>(&text).map_err(|err| invalid(path, err)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Json::Object(Vec::new())),
+        Err(err) => Err(err),
+    }
+}
+
+/// Writes `.claude.json` back from the copy the client read at start, with its own start
+/// counted: what the real client does a few times while starting, losing any entry another
+/// program added since. `None` (no file at start) writes nothing.
+pub fn write_back(claude_json: &Path, copy: Option<&str>) -> io::Result<()> {
+    let Some(copy) = copy else { return Ok(()) };
+    let mut root = serde_json::from_str::<Json>(copy).map_err(|err| invalid(claude_json, err))?;
+    let count = match root.field("numStartups", || Json::Number(0.into())) {
+        Some(Json::Number(n)) => n.as_u64().unwrap_or(0) + 1,
+        _ => 1,
+    };
+    if let Some(slot) = root.field("numStartups", || Json::Null) {
+        *slot = Json::Number(count.into());
+    }
+    let text = serde_json::to_string_pretty(&root).map_err(io::Error::other)?;
+    write_atomic(claude_json, text.as_bytes())
 }
 
 /// Records that the folder is trusted, keeping every other key of the file in place.

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::screen::VERSION;
 use crate::util::{now_iso, project_slug, random_hex, uuid_v4};
 
 /// A JSON object built field by field and written in insertion order. It keeps
@@ -74,6 +73,15 @@ impl Usage {
     }
 }
 
+/// The structured limit of a usage-limit record (`quotaLimits`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaLimits {
+    /// `five_hour`, `seven_day`, `seven_day_opus`, …
+    pub rate_limit_type: String,
+    /// Epoch seconds.
+    pub resets_at: i64,
+}
+
 /// Which error a failed turn records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiError {
@@ -86,6 +94,14 @@ impl ApiError {
         match self {
             ApiError::RateLimit => "rate_limit",
             ApiError::ServerError => "server_error",
+        }
+    }
+
+    /// The API's own error type.
+    pub fn api_type(self) -> &'static str {
+        match self {
+            ApiError::RateLimit => "rate_limit_error",
+            ApiError::ServerError => "api_error",
         }
     }
 }
@@ -180,7 +196,7 @@ impl Transcript {
             .set("entrypoint", self.entrypoint)
             .set("cwd", &self.cwd)
             .set("sessionId", &self.session_id)
-            .set("version", VERSION)
+            .set("version", crate::profile::current().version)
             .set("gitBranch", "HEAD")
     }
 
@@ -293,8 +309,9 @@ impl Transcript {
         self.append(&line);
     }
 
-    /// The one synthetic line a failed turn leaves.
-    pub fn api_error(&mut self, text: &str, error: ApiError, status: u16) {
+    /// The one synthetic line a failed turn leaves; `quota` adds the structured fields
+    /// newer clients write for a usage limit.
+    pub fn api_error(&mut self, text: &str, error: ApiError, status: u16, quota: Option<&QuotaLimits>) {
         let (parent, uuid) = self.next_uuid();
         let message = Obj::new()
             .set("id", uuid_v4())
@@ -331,10 +348,23 @@ impl Transcript {
             .set("uuid", uuid)
             .set("timestamp", now_iso())
             .obj("message", message)
-            .set("requestId", format!("req_standin_{}", random_hex(20)))
-            .set("error", error.name())
-            .set("isApiErrorMessage", true)
-            .set("apiErrorStatus", status);
+            .set("requestId", format!("req_standin_{}", random_hex(20)));
+        // 2.1.332 (as captured): the structured limit between requestId and error.
+        let line = match quota {
+            Some(quota) => {
+                let info = |extra: bool| {
+                    let obj = Obj::new().set("status", "rejected").set("resetsAt", quota.resets_at);
+                    let obj = if extra { obj.set("unifiedRateLimitFallbackAvailable", false) } else { obj };
+                    obj.set("rateLimitType", &quota.rate_limit_type).set("isUsingOverage", false)
+                };
+                line.set("apiError", "usage_limit_reached")
+                    .obj("apiErrorParams", Obj::new().obj("rate_limit_info", info(false)))
+                    .obj("quotaLimits", info(true))
+            }
+            None => line,
+        };
+        let line = line.set("error", error.name()).set("isApiErrorMessage", true).set("apiErrorStatus", status);
+        let line = if quota.is_some() { line.set("apiErrorType", error.api_type()) } else { line };
         let line = self.tail(line);
         self.append(&line);
     }

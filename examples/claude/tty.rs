@@ -104,3 +104,9 @@ pub fn kill_group(pgid: u32) {
         unsafe { libc::kill(-pgid, libc::SIGKILL) };
     }
 }
+
+/// Whether the process runs as root (the real client refuses bypass mode there).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid(2) has no preconditions and touches no memory.
+    unsafe { libc::geteuid() == 0 }
+}

@@ -99,3 +99,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn width(text: &str) -> usize {
     text.chars().count()
 }
+
+/// The local time of day as 2.1.332's done line prints it: `11:36 PM`.
+pub fn clock_time() -> String {
+    chrono::Local::now().format("%-I:%M %p").to_string()
+}

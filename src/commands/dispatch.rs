@@ -384,7 +384,7 @@ fn start_claude(ctx: &Ctx, account: &crate::config::Account, job: &Job<'_>, worl
         driver::pre_accept_trust(&account.home, std::path::Path::new(&pane.current_path))?;
     }
     let command = driver::command_line(&ctx.config, account, &Launch { resume: None, model: job.model.as_deref() });
-    driver::start(&ctx.tmux, &job.pane, &command, waits)
+    driver::start(&ctx.tmux, &job.pane, &command, &account.home, waits)
 }
 
 /// Types the prompts of `which` in one tmux call, waits the enter delay once, presses
@@ -431,7 +431,8 @@ fn verify(ctx: &Ctx, jobs: &mut [Job<'_>], which: &[usize], spool_start: u64, wa
             let job = &jobs[i];
             let hooked =
                 events.iter().any(|e| e.event == "UserPromptSubmit" && e.pane.as_deref() == Some(job.pane.as_str()));
-            let busy = client::client_in_pane(&clients, job.pane_pid).is_some_and(|c| c.state.status == "busy");
+            let busy =
+                client::client_in_pane(&clients, &job.pane, job.pane_pid).is_some_and(|c| c.state.status == "busy");
             let shown = captures.get(&job.pane).is_some_and(|text| {
                 let screen = screen::parse(text);
                 let want = signature(&job.prompt);

@@ -15,20 +15,24 @@ use crate::render;
 #[derive(Debug, Serialize)]
 pub struct EnvReport {
     pub account: String,
-    pub env: BTreeMap<&'static str, String>,
+    /// What to export: `CLAUDE_CONFIG_DIR`, `CCFAIL_ACCOUNT` and every `claude.env` variable.
+    pub env: BTreeMap<String, String>,
+    /// `claude.env` alone, as set on the command line of every client ccfail starts.
+    pub claude_env: BTreeMap<String, String>,
     /// The whole start command ccfail itself would type.
     pub command: String,
 }
 
 pub fn run(ctx: &Ctx, args: &EnvArgs) -> Result<ExitCode> {
     let account = super::launch::choose_account(ctx, args.account.as_deref())?;
-    let mut env = BTreeMap::new();
-    env.insert("CLAUDE_CONFIG_DIR", account.home.display().to_string());
-    env.insert("CCFAIL_ACCOUNT", account.name.clone());
+    let mut env = ctx.config.claude.env.clone();
+    env.insert("CLAUDE_CONFIG_DIR".to_owned(), account.home.display().to_string());
+    env.insert("CCFAIL_ACCOUNT".to_owned(), account.name.clone());
     let report = EnvReport {
         account: account.name.clone(),
         command: driver::command_line(&ctx.config, account, &Launch::default()),
         env,
+        claude_env: ctx.config.claude.env.clone(),
     };
     if args.json {
         render::print_json(&report)?;

@@ -98,7 +98,7 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
     } else {
         driver::pre_accept_trust(&account.home, &dir)?;
         let waits = Waits { start: config.dispatch.start_wait.get(), stop: config.watch.stop_wait.get() };
-        match driver::start(tmux, &pane.pane_id, &command, waits) {
+        match driver::start(tmux, &pane.pane_id, &command, &account.home, waits) {
             Ok(()) => {
                 report.started = true;
                 ExitCode::Ok

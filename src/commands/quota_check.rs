@@ -185,7 +185,7 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
                     origin: Origin::Client,
                     session: record.session_id.clone(),
                     seen_at: record.at,
-                    classification: classify(&record.text),
+                    classification: crate::quota::record::classify_record(record),
                 });
             }
             let windows = refreshed.snapshot.windows(&active);
@@ -284,7 +284,9 @@ fn observe_panes(
     let panes: Vec<_> = pool::session_names(ctx)
         .into_iter()
         .filter_map(|(name, kind)| observation.session_pane(&name).map(|pane| (pane, kind)))
-        .filter(|(pane, _)| client::client_in_pane(&clients, pane.pid).is_none_or(|c| c.account == active))
+        .filter(|(pane, _)| {
+            client::client_in_pane(&clients, &pane.pane_id, pane.pid).is_none_or(|c| c.account == active)
+        })
         .collect();
     if panes.is_empty() {
         return 0;

@@ -206,7 +206,7 @@ fn session_report(
     state: Option<&State>,
 ) -> SessionReport {
     let pane = observation.session_pane(&name);
-    let client = pane.and_then(|pane| client::client_in_pane(clients, pane.pid)).map(|c| ClientReport {
+    let client = pane.and_then(|pane| client::client_in_pane(clients, &pane.pane_id, pane.pid)).map(|c| ClientReport {
         pid: c.state.pid,
         session_id: c.state.session_id.clone(),
         status: c.state.status.clone(),
@@ -327,13 +327,18 @@ fn human(report: &StatusReport) -> String {
         report.tmux.socket.as_ref().map(|s| s.display().to_string()).unwrap_or_else(|| "default socket".to_owned());
     out.push_str(&format!("tmux:       {server} ({socket})\n"));
     match &report.last_swap {
-        Some(swap) => out.push_str(&format!(
-            "last swap:  {} -> {} {} ({})\n",
-            swap.from,
-            swap.to,
-            render::when(swap.at, now),
-            swap.reason
-        )),
+        Some(swap) => {
+            out.push_str(&format!(
+                "last swap:  {} -> {} {} ({})\n",
+                swap.from,
+                swap.to,
+                render::when(swap.at, now),
+                swap.reason
+            ));
+            for failed in &swap.relaunch_failed {
+                out.push_str(&format!("            relaunch FAILED: {failed}\n"));
+            }
+        }
         None => out.push_str("last swap:  none\n"),
     }
     match &report.quota.last_check {

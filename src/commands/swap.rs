@@ -34,12 +34,17 @@ pub fn run(ctx: &Ctx, args: &SwapArgs) -> Result<ExitCode> {
 
 pub fn exit_code(outcome: &Outcome) -> ExitCode {
     match outcome {
+        Outcome::Done { sessions, .. } if sessions.iter().any(relaunch_failed) => ExitCode::SwapRelaunchFailed,
         Outcome::Done { .. } | Outcome::Planned { .. } => ExitCode::Ok,
         Outcome::Refused { .. } => ExitCode::SwapNoTarget,
         Outcome::Latched { .. } => ExitCode::SwapLatched,
         Outcome::RolledBack { .. } => ExitCode::SwapRolledBack,
         Outcome::Partial { .. } => ExitCode::SwapPartial,
     }
+}
+
+fn relaunch_failed(session: &swap::journal::SwapSession) -> bool {
+    session.outcome.as_deref().is_some_and(|o| o.starts_with("failed"))
 }
 
 fn clear_partial(
@@ -101,6 +106,14 @@ pub fn human(ctx: &Ctx, outcome: &Outcome) -> String {
         format!("{table}\n")
     };
     match outcome {
+        Outcome::Done { from, to, sessions } if sessions.iter().any(relaunch_failed) => format!(
+            "swapped {from} -> {to}, but {} of {} sessions could not be relaunched (see below; `ccfail status` \
+             lists them); quota detection is off for {}\n{}",
+            sessions.iter().filter(|s| relaunch_failed(s)).count(),
+            sessions.len(),
+            ctx.config.quota.cooldown,
+            sessions_text(sessions)
+        ),
         Outcome::Done { from, to, sessions } => format!(
             "swapped {from} -> {to}; quota detection is off for {}\n{}",
             ctx.config.quota.cooldown,

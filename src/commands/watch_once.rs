@@ -174,6 +174,23 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         let memo = state.queue.sessions.entry(name.clone()).or_default();
         let verdict = watch::judge(&facts, memo, &limits, now);
         match verdict {
+            Verdict::Parked => {
+                // At the reset the conversation goes on where it stopped: by the client
+                // itself when it says so (2.1.332), else by ccfail's continue prompt.
+                let reset_passed = accounts::active_account(config, Some(state))
+                    .and_then(|(active, _)| state.accounts.get(&active.name).and_then(|a| a.drained_until))
+                    .is_some_and(|until| until <= now);
+                let client_continues = view.screen.as_ref().is_some_and(quota::patterns::client_continues_by_itself);
+                if reset_passed && !client_continues && view.activity == Activity::Idle {
+                    push(&mut report, &name, "continue", Some(&key), "the limit has reset".to_owned());
+                    if !dry_run
+                        && let Some(pane) = view.pane
+                        && let Err(err) = ctx.tmux.send_line(&pane.pane_id, &config.swap.continue_prompt)
+                    {
+                        ctx.log().warn(&format!("{name}: could not type the continue prompt: {err}"));
+                    }
+                }
+            }
             Verdict::Working => {
                 if let Some(entry) = state.sessions.get_mut(&name)
                     && entry.status == SessionStatus::Stalled
@@ -378,6 +395,10 @@ fn facts(
     let events: Vec<_> = world.events_of(&pane.pane_id).filter(|e| e.at >= since).collect();
     let last_end = events.iter().rev().find(|e| matches!(e.event.as_str(), "Stop" | "StopFailure"));
     facts.stop_event = last_end.is_some_and(|e| e.event == "Stop");
+    facts.parked_on_limit = last_end.is_some_and(|e| {
+        e.event == "StopFailure"
+            && matches!(quota::classify(e.last_message.as_deref().unwrap_or_default()), Classification::Hit(_))
+    }) || view.screen.as_ref().is_some_and(quota::patterns::parked_on_limit);
     facts.turn_failed = last_end.is_some_and(|e| e.event == "StopFailure")
         || view.screen.as_ref().is_some_and(|screen| {
             matches!(quota::classify_screen(screen), Classification::Hit(_) | Classification::Vetoed { .. })
@@ -504,7 +525,7 @@ fn fresh_claude(
         driver::pre_accept_trust(&account.home, Path::new(&pane.current_path))?;
     }
     let command = driver::command_line(&ctx.config, account, &Launch { resume: None, model });
-    driver::start(&ctx.tmux, &pane.pane_id, &command, waits)
+    driver::start(&ctx.tmux, &pane.pane_id, &command, &account.home, waits)
 }
 
 /// An atomic JSON snapshot of a working session in `checkpoint.dir/<session>/`, the

@@ -86,11 +86,20 @@ pub struct ClaudeConfig {
     /// home, for tools that do not set `CLAUDE_CONFIG_DIR`.
     pub active_link: Option<PathBuf>,
     pub shared: SharedDirs,
+    /// Environment for every client ccfail starts (`ANTHROPIC_BASE_URL`, proxies, retry
+    /// settings), set on its command line after `CLAUDE_CONFIG_DIR`; values are literal.
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ClaudeConfig {
     fn default() -> Self {
-        ClaudeConfig { binary: "claude".to_owned(), args: Vec::new(), active_link: None, shared: SharedDirs::default() }
+        ClaudeConfig {
+            binary: "claude".to_owned(),
+            args: Vec::new(),
+            active_link: None,
+            shared: SharedDirs::default(),
+            env: std::collections::BTreeMap::new(),
+        }
     }
 }
 

@@ -409,3 +409,19 @@ fn the_go_daemons_keys_name_what_ccfail_has_instead() {
         assert!(problem.message.contains("Go daemon") && problem.message.contains(names), "{problem}");
     }
 }
+
+#[test]
+fn claude_env_is_read_literally_and_its_names_checked() {
+    let good = format!(
+        "{MINIMAL}claude:\n  env:\n    ANTHROPIC_BASE_URL: http://127.0.0.1:8765\n    IS_SANDBOX: \"1\"\n    NO_EXPAND: $HOME/x\n"
+    );
+    let config = load(&good).unwrap();
+    assert_eq!(config.claude.env["ANTHROPIC_BASE_URL"], "http://127.0.0.1:8765");
+    assert_eq!(config.claude.env["IS_SANDBOX"], "1");
+    assert_eq!(config.claude.env["NO_EXPAND"], "$HOME/x", "values are literal");
+    let bad = format!("{MINIMAL}claude:\n  env:\n    CLAUDE_CONFIG_DIR: /x\n    1BAD: y\n");
+    let problems = load(&bad).unwrap_err();
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["claude.env.CLAUDE_CONFIG_DIR", "claude.env.1BAD"], "{problems:?}");
+    assert_eq!(problems[0].line, Some(6), "the key names its line");
+}

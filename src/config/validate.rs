@@ -175,6 +175,17 @@ fn check_claude(config: &Config, problems: &mut Vec<ConfigProblem>) {
     if config.claude.binary.trim().is_empty() {
         problems.push(ConfigProblem::new("claude.binary", "must name the claude executable"));
     }
+    for name in config.claude.env.keys() {
+        let key = format!("claude.env.{name}");
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            problems.push(ConfigProblem::new(key, "an environment variable name is letters, digits and _ (not first)"));
+        } else if name == "CLAUDE_CONFIG_DIR" {
+            problems
+                .push(ConfigProblem::new(key, "ccfail sets CLAUDE_CONFIG_DIR to each account's home; remove it here"));
+        }
+    }
     let mut seen = HashSet::new();
     for (i, entry) in config.claude.shared.entries.iter().enumerate() {
         let key = format!("claude.shared.entries[{i}]");

@@ -18,6 +18,9 @@ pub struct Facts {
     /// The turn ended in an error (StopFailure, a limit notice or an API error on
     /// screen): not done, whatever the idle signals say.
     pub turn_failed: bool,
+    /// The turn ended on the usage limit (a StopFailure with a limit notice, the notice
+    /// or the 2.1.332 limit footer on screen): the client waits for its quota.
+    pub parked_on_limit: bool,
     /// The activity came from the client's own state file.
     pub from_client: bool,
     /// Any sign of life since the last run: pane text, hook event, transcript growth.
@@ -34,6 +37,10 @@ pub enum Verdict {
     Restart,
     /// Quiet for `stall_after`: flag it (once).
     Stalled,
+    /// Waiting for its account's quota: neither done nor stalled, never restarted (a
+    /// restart would lose nothing but gain nothing either: the quota is the same). It goes
+    /// on in the same conversation at the reset, or on another account after a swap.
+    Parked,
     Working,
 }
 
@@ -53,6 +60,12 @@ pub fn judge(facts: &Facts, memo: &mut SessionWatch, limits: &Limits, now: DateT
     }
     if facts.done_file {
         return Verdict::Done("done file");
+    }
+    if facts.parked_on_limit && !matches!(facts.activity, Some(Activity::Busy)) {
+        // Waiting for quota is not silence: the stall clock starts again when it goes on.
+        memo.idle_since = None;
+        memo.last_activity = Some(now);
+        return Verdict::Parked;
     }
     let idle = facts.activity == Some(Activity::Idle);
     if idle && !facts.turn_failed {
@@ -137,5 +150,19 @@ mod tests {
         assert_eq!(judge(&busy, &mut memo, &LIMITS, at(1201)), Verdict::Working, "activity clears the stall");
         assert!(matches!(judge(&facts(Activity::Shell), &mut memo, &LIMITS, at(0)), Verdict::Dead(_)));
         assert!(matches!(judge(&Facts::default(), &mut memo, &LIMITS, at(0)), Verdict::Dead(_)));
+    }
+
+    #[test]
+    fn a_session_parked_on_the_limit_is_neither_done_nor_stalled_nor_restarted() {
+        let mut memo = SessionWatch::default();
+        let parked = Facts { parked_on_limit: true, turn_failed: true, from_client: true, ..facts(Activity::Idle) };
+        for minutes in [0, 30, 60, 300] {
+            assert_eq!(judge(&parked, &mut memo, &LIMITS, at(minutes * 60)), Verdict::Parked, "{minutes} min");
+        }
+        // at the reset it goes on by itself: busy again, then quiet only from then on
+        let busy = facts(Activity::Busy);
+        assert_eq!(judge(&busy, &mut memo, &LIMITS, at(300 * 60 + 1)), Verdict::Working);
+        assert_eq!(judge(&busy, &mut memo, &LIMITS, at(300 * 60 + 599)), Verdict::Working);
+        assert_eq!(judge(&busy, &mut memo, &LIMITS, at(300 * 60 + 600)), Verdict::Stalled);
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod detect;
 pub mod patterns;
+pub mod record;
 pub mod reset;
 
 pub use patterns::{Classification, Notice, classify, classify_messages, classify_screen};

@@ -164,6 +164,26 @@ pub static FAMILIES: &[Family] = &[
         ],
     },
     Family {
+        name: "usage_limit_reached",
+        kind: Kind::Hit,
+        // 2.1.332: a message under the notice (`● Usage limit reached · set to continue
+        // automatically at 12am`) and the footer while parked (`⚠ Usage limit reached ·
+        // limit resets 12am`). The only family a footer may carry: it is the client's state
+        // now, not an old message.
+        pattern: at_message_start!(concat!(
+            r"(?:⚠\s*)?Usage limit reached(?:\s+again)?\b(?:\s*[·∙•]\s*(?:set to continue automatically at|limit resets?|resets?)\s+",
+            reset_phrase!(),
+            ")?"
+        )),
+        examples: &[
+            ("Usage limit reached · set to continue automatically at 12am", Some("12am")),
+            ("⚠ Usage limit reached · limit resets 12am", Some("12am")),
+            ("● Usage limit reached · set to continue automatically at 7am", Some("7am")),
+            ("Usage limit reached again · set to continue automatically at 2:36am", Some("2:36am")),
+            ("Usage limit reached", None),
+        ],
+    },
+    Family {
         name: "out_of_extra_usage",
         kind: Kind::Hit,
         pattern: at_message_start!(concat!(r"You(?:['’]re|\s+are)\s+out\s+of\s+extra\s+usage\b", then_resets!())),
@@ -318,19 +338,40 @@ pub fn classify_messages<'a>(messages: impl IntoIterator<Item = &'a str>) -> Cla
     best
 }
 
+/// The one family a footer may carry as a hit (see [`classify_screen`]).
+pub const FOOTER_HIT_FAMILY: &str = "usage_limit_reached";
+
 /// Classifies what a pane shows: the latest exchange's messages (see
-/// [`Screen::exchange_messages`]), then the footer for the client's usage warning only. A
-/// footer never carries the notice itself, so nothing in it can be a hit.
+/// [`Screen::exchange_messages`]), then the footer: the client's usage warning, and the
+/// 2.1.332 limit footer (`⚠ Usage limit reached · limit resets 12am`), which is the
+/// client's state now. Any other hit-like footer text is ignored.
 pub fn classify_screen(screen: &Screen) -> Classification {
     let messages = screen.exchange_messages();
     let found = classify_messages(messages.iter().map(String::as_str));
-    if matches!(found, Classification::Hit(_) | Classification::Warning(_)) {
+    if matches!(found, Classification::Hit(_)) {
         return found;
     }
     match classify_messages(screen.footer()) {
-        warning @ Classification::Warning(_) => warning,
+        hit @ Classification::Hit(Notice { family: FOOTER_HIT_FAMILY, .. }) => hit,
+        warning @ Classification::Warning(_) if !matches!(found, Classification::Warning(_)) => warning,
         _ => found,
     }
+}
+
+/// Whether the pane shows a client parked on a usage limit: the latest exchange ended on a
+/// limit notice, or the footer says the client waits for the reset (2.1.332). Such a
+/// client is not stalled: it waits for its quota, and goes on at the reset.
+pub fn parked_on_limit(screen: &Screen) -> bool {
+    matches!(classify_screen(screen), Classification::Hit(_))
+}
+
+/// Whether a parked client will go on by itself at the reset: its footer says so
+/// (`Continuing automatically at 12am · Esc to cancel`, 2.1.332). Escape takes the line
+/// away, and older clients never show it: then the conversation waits for ccfail.
+pub fn client_continues_by_itself(screen: &Screen) -> bool {
+    static AUTO: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)\bcontinuing automatically\b").expect("auto-continue regex"));
+    screen.footer().iter().any(|line| AUTO.is_match(line))
 }
 
 fn rank(classification: &Classification) -> u8 {
@@ -761,6 +802,32 @@ mod tests {
             "  Approaching usage limit · resets at 2am",
         );
         assert!(matches!(classify_screen(&crate::screen::parse(&both)), Classification::Hit(_)));
+    }
+
+    #[test]
+    fn the_2_1_332_limit_screen_and_footer_are_hits_and_say_who_continues() {
+        let rule = "─".repeat(80);
+        let parked = format!(
+            "❯ hello\n  ⎿  You've hit your session limit · resets 12am (UTC)\n\n● Usage limit reached · set to continue automatically at 12am\n\n{rule}\n❯\u{a0}\n{rule}\n  ⚠ Usage limit reached · limit resets 12am\n  Continuing automatically at 12am · Esc to cancel\n"
+        );
+        let screen = crate::screen::parse(&parked);
+        assert_eq!(screen.activity(), crate::screen::ScreenActivity::Idle);
+        assert!(matches!(classify_screen(&screen), Classification::Hit(_)));
+        assert!(parked_on_limit(&screen));
+        assert!(client_continues_by_itself(&screen));
+        // the footer alone (the exchange scrolled or answered by something else) still counts
+        let footer_only = format!(
+            "❯ hello\n\n● Hi.\n\n{rule}\n❯\u{a0}\n{rule}\n  ⚠ Usage limit reached · limit resets 12am\n  Continuing automatically at 12am · Esc to cancel\n"
+        );
+        let got = classify_screen(&crate::screen::parse(&footer_only));
+        assert_eq!(summary(&got), ("hit", FOOTER_HIT_FAMILY, Some("12am".to_owned())));
+        // Escape cancelled the continuation: still parked, but ccfail must continue it
+        let cancelled = format!(
+            "❯ hello\n\n● Usage limit reached · set to continue automatically at 12am\n\n{rule}\n❯\u{a0}\n{rule}\n  ⏵⏵ auto mode on (shift+tab to cycle)\n"
+        );
+        let screen = crate::screen::parse(&cancelled);
+        assert!(parked_on_limit(&screen));
+        assert!(!client_continues_by_itself(&screen));
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub struct SwapSession {
     pub task: Option<String>,
     /// What happened at the relaunch (or the rollback), for `status`.
     pub outcome: Option<String>,
+    /// The model the client ran with (`--model`), given again at the relaunch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,4 +95,7 @@ pub struct Journal {
     pub sessions: Vec<SwapSession>,
     /// Where the active link pointed before the switch, for the rollback.
     pub link_before: Option<PathBuf>,
+    /// When the first client was started on the target: usage from then on is the target's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_started_at: Option<DateTime<Utc>>,
 }

@@ -126,7 +126,8 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
             .iter()
             .filter(|s| matches!(s.plan, Plan::Resume | Plan::Fresh))
             .map(|s| {
-                let launch = Launch { resume: s.claude_session_id.as_deref(), model: None };
+                let resume = if s.plan == Plan::Resume { s.claude_session_id.as_deref() } else { None };
+                let launch = Launch { resume, model: s.model.as_deref() };
                 format!("{}: {}", s.name, driver::command_line(config, target, &launch))
             })
             .collect();
@@ -248,7 +249,7 @@ fn plan(
     for (name, kind) in names {
         let project = config.pool.dedicated.iter().find(|d| d.name == name).map(|d| d.project.clone());
         let Some(pane) = observation.session_pane(&name) else { continue };
-        let client = client::client_in_pane(&clients, pane.pid);
+        let client = client::client_in_pane(&clients, &pane.pane_id, pane.pid);
         let running =
             client.is_some() || (!crate::process::children(pane.pid).is_empty() && !is_shell(&pane.current_command));
         let recorded = state.sessions.get(&name);
@@ -259,6 +260,12 @@ fn plan(
             (true, SessionKind::Dedicated, _) | (true, SessionKind::Pool, true) => Plan::Resume,
             (true, SessionKind::Pool, false) => Plan::Fresh,
         };
+        // The client's own command line first (an operator's `--model`), then what ccfail
+        // last started the session with.
+        let model = client
+            .and_then(|c| crate::process::cmdline(c.state.pid))
+            .and_then(|argv| model_of(&argv))
+            .or_else(|| state.queue.sessions.get(&name).and_then(|m| m.model.clone()));
         let cwd = client
             .map(|c| PathBuf::from(&c.state.cwd))
             .filter(|p| !p.as_os_str().is_empty())
@@ -274,6 +281,7 @@ fn plan(
             id_source: None,
             task: recorded.and_then(|r| r.task.clone()),
             outcome: None,
+            model: if plan == Plan::Untouched { None } else { model },
         });
     }
     let link_before = config.claude.active_link.as_deref().and_then(accounts::link_target);
@@ -285,7 +293,20 @@ fn plan(
         phase: Phase::Planned,
         sessions,
         link_before,
+        target_started_at: None,
     }
+}
+
+/// The value of `--model` (or `--model=…`) in a client's argv.
+fn model_of(argv: &[String]) -> Option<String> {
+    argv.iter()
+        .enumerate()
+        .find_map(|(i, arg)| match arg.strip_prefix("--model") {
+            Some("") => argv.get(i + 1).cloned(),
+            Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+            None => None,
+        })
+        .filter(|m| !m.is_empty() && !m.starts_with('-'))
 }
 
 /// tmux reports a pane's foreground process; a pane at its prompt shows the shell.
@@ -324,7 +345,7 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
         }
         let pane = observation.session_pane(&session.name);
         let found = pane
-            .and_then(|p| client::client_in_pane(&clients, p.pid))
+            .and_then(|p| client::client_in_pane(&clients, &p.pane_id, p.pid))
             .and_then(|c| valid_id(&c.state.session_id))
             .map(|id| (id, "client state"))
             .or_else(|| {
@@ -500,7 +521,9 @@ fn point_link(link: &Path, target: &Path) -> Result<()> {
 /// Phase 5: every session started again on the target, each verified at its input box.
 /// A failure is recorded on the session and does not undo the swap.
 fn relaunch(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<()> {
-    let to = journal_mut(state).to.clone();
+    let journal = journal_mut(state);
+    journal.target_started_at.get_or_insert(ctx.now());
+    let to = journal.to.clone();
     relaunch_on(ctx, lock, state, &to, true)
 }
 
@@ -543,8 +566,8 @@ fn start_one(ctx: &Ctx, account: &Account, session: &SwapSession, pane: &Pane, c
         ctx.tmux.send_line(&pane.pane_id, &format!("cd {}", driver::quote(&cwd.display().to_string())))?;
     }
     let resume = if session.plan == Plan::Resume { session.claude_session_id.as_deref() } else { None };
-    let command = driver::command_line(&ctx.config, account, &Launch { resume, model: None });
-    driver::start(&ctx.tmux, &pane.pane_id, &command, waits(ctx))?;
+    let command = driver::command_line(&ctx.config, account, &Launch { resume, model: session.model.as_deref() });
+    driver::start(&ctx.tmux, &pane.pane_id, &command, &account.home, waits(ctx))?;
     if continue_tasks && session.kind == SessionKind::Pool && session.working && resume.is_some() {
         ctx.tmux.send_line(&pane.pane_id, &ctx.config.swap.continue_prompt)?;
         return Ok(format!("resumed on {} and told to continue", account.name));
@@ -559,12 +582,19 @@ fn start_one(ctx: &Ctx, account: &Account, session: &SwapSession, pane: &Pane, c
 fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
     let now = ctx.now();
     let journal = state.swap.journal.take().expect("journal");
-    state.set_active(&journal.to, now);
+    // Clients on the target answered from their first start, not from the swap's end.
+    state.set_active(&journal.to, journal.target_started_at.unwrap_or(now).min(now));
+    let relaunch_failed: Vec<String> = journal
+        .sessions
+        .iter()
+        .filter_map(|s| s.outcome.as_deref().filter(|o| o.starts_with("failed")).map(|o| format!("{}: {o}", s.name)))
+        .collect();
     state.swap.last = Some(SwapRecord {
         from: journal.from.clone(),
         to: journal.to.clone(),
         at: now,
         reason: journal.reason.describe(),
+        relaunch_failed,
     });
     state.quota.suspicion = None;
     for session in &journal.sessions {
@@ -678,4 +708,22 @@ pub fn clear_partial(ctx: &Ctx, state: &mut State) -> std::result::Result<(), Ve
     state.swap.journal = None;
     state.record(ctx.now(), "latch-cleared", "links re-validated by the operator");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_model_is_read_from_the_clients_command_line() {
+        assert_eq!(model_of(&argv(&["claude", "--model", "sonnet", "--resume", "x"])).as_deref(), Some("sonnet"));
+        assert_eq!(model_of(&argv(&["/opt/claude", "--model=opus"])).as_deref(), Some("opus"));
+        assert_eq!(model_of(&argv(&["claude", "--dangerously-skip-permissions"])), None);
+        assert_eq!(model_of(&argv(&["claude", "--model"])), None);
+        assert_eq!(model_of(&argv(&["claude", "--model", "--resume"])), None);
+    }
 }

@@ -86,6 +86,37 @@ pub struct ApiErrorRecord {
     pub error: Option<String>,
     pub status: Option<u16>,
     pub text: String,
+    /// Since 2.1.332: the structured limit (`quotaLimits`), when the record has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<QuotaLimits>,
+}
+
+/// `quotaLimits` of an error record: which limit and its exact reset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuotaLimits {
+    /// `five_hour`, `seven_day`, `seven_day_opus`, …
+    pub rate_limit_type: Option<String>,
+    /// `resetsAt`: epoch seconds (milliseconds and RFC 3339 text are read too).
+    pub resets_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `status` when present (`rejected`, `allowed_warning`, …).
+    pub status: Option<String>,
+}
+
+impl QuotaLimits {
+    fn from_value(value: &serde_json::Value) -> Option<QuotaLimits> {
+        let object = value.as_object()?;
+        let text = |key: &str| object.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+        let resets_at = object.get("resetsAt").and_then(|v| match v {
+            serde_json::Value::Number(n) => {
+                let n = n.as_i64()?;
+                let seconds = if n > 100_000_000_000 { n / 1000 } else { n };
+                chrono::DateTime::from_timestamp(seconds, 0)
+            }
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        });
+        Some(QuotaLimits { rate_limit_type: text("rateLimitType"), resets_at, status: text("status") })
+    }
 }
 
 /// Reads an API-error line in full (they are rare, so serde's cost does not matter).
@@ -104,6 +135,7 @@ pub fn parse_api_error(line: &[u8]) -> Option<ApiErrorRecord> {
         error: value.get("error").and_then(serde_json::Value::as_str).map(str::to_owned),
         status: value.get("apiErrorStatus").and_then(serde_json::Value::as_u64).and_then(|s| u16::try_from(s).ok()),
         text,
+        quota: value.get("quotaLimits").and_then(QuotaLimits::from_value),
     })
 }
 

@@ -27,6 +27,7 @@
 //!   transcript is rewritten or deleted.
 
 mod line;
+pub use line::{ApiErrorRecord, QuotaLimits, parse_api_error};
 mod scan;
 mod store;
 pub mod windows;

@@ -535,3 +535,77 @@ fn a_hung_session_is_flagged_then_restarted_and_its_task_requeued() {
     cycle_until(&env, Duration::from_secs(30), || env.path("projects/p/.agent-queue/done/slow.md").exists());
     assert_eq!(history(&env, "session-stalled").len(), 1, "notified once");
 }
+
+/// Issue 10: the queue runs whatever the client's version and permission mode, since
+/// nothing reads the footer: 2.1.332 in its default auto mode and in bypass mode (its
+/// warning answered at start, `IS_SANDBOX` from `claude.env`), 2.1.197 in plan mode.
+#[test]
+fn the_queue_runs_under_every_version_and_permission_mode() {
+    for (version, args) in
+        [("2.1.332", ""), ("2.1.332", "--dangerously-skip-permissions"), ("2.1.197", "--permission-mode, plan")]
+    {
+        let env = queue_env();
+        setup(&env, 1, 1, &[("p1", 0)], "");
+        let config = fs::read_to_string(env.config_file()).unwrap().replace(
+            "claude:\n",
+            &format!(
+                "claude:\n  env: {{CLAUDE_STANDIN_VERSION: \"{version}\", IS_SANDBOX: \"1\"}}\n  args: [{args}]\n"
+            ),
+        );
+        env.write_config(&config);
+        ccfail(&env, &["hooks", "install"]).status(0);
+        add_task(&env, "p1", "t1.md", "---\ntitle: One\n---\nDo it.\n");
+        ccfail(&env, &["watch-once"]).status(0);
+        let status = ccfail(&env, &["status", "--json"]);
+        let client = status.json()["sessions"][0]["client"].clone();
+        assert_eq!(client["status"], "idle", "{version} {args}: the started client is idle: {client:#}");
+        cycle_until(&env, Duration::from_secs(60), || done(&census(&env, &["p1"])) == 1);
+        assert!(env.path("projects/p1/.agent-queue/done/t1.md").exists(), "{version} {args}");
+    }
+}
+
+/// Issue 10: a session whose task stopped on the usage limit, with no account to swap to,
+/// is parked: watch-once neither flags it stalled nor restarts it however long it waits,
+/// and once the account's reset has passed it types the continue prompt (2.1.197 does not
+/// go on by itself), so the task is done in the same conversation.
+#[test]
+fn a_task_parked_on_the_limit_goes_on_in_the_same_conversation_at_the_reset() {
+    let env = queue_env();
+    setup(&env, 1, 1, &[("p1", 0)], "");
+    ccfail(&env, &["hooks", "install"]).status(0);
+    ccfail(&env, &["watch-once"]).status(0);
+    env.control("a", r#"{"mode": "limit", "work_seconds": 0.1}"#);
+    add_task(&env, "p1", "t1.md", "---\ntitle: One\n---\nDo it.\n");
+    ccfail(&env, &["dispatch"]).status(0);
+    let pane = env.tmux().observe().unwrap().session_pane("w1").unwrap().pane_id.clone();
+    env.wait_screen(&pane, "hit your session limit");
+    let claimed = env.path("projects/p1/.agent-queue/inbox/t1.md.dispatched");
+    let id_before = crate::swap::client_of(&env, "w1").expect("a client").0;
+    // two hours later (past watch.stall_after and watch.restart_after): parked, untouched
+    let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let report = env.ccfail_with(&[("CCFAIL_NOW", &later)], &["watch-once", "--json"]);
+    report.status(0);
+    let actions = report.json()["actions"].clone();
+    assert!(
+        actions.as_array().unwrap().iter().all(|a| a["what"] != "stalled" && a["what"] != "requeue"),
+        "{actions:#}"
+    );
+    assert!(claimed.exists(), "the task stays claimed");
+    // the reset (recorded by quota-check as the account's drained-until) has passed by then
+    let store =
+        ccfail::state::StateStore::new(ccfail::paths::StatePaths::new(env.path("state")), Duration::from_secs(5));
+    store
+        .update(|state| {
+            state.accounts.entry("a".to_owned()).or_default().drained_until =
+                Some(chrono::Utc::now() + chrono::Duration::hours(1));
+            Ok::<_, ccfail::state::StateError>(())
+        })
+        .unwrap();
+    env.control("a", r#"{"work_seconds": 0.1}"#);
+    let report = env.ccfail_with(&[("CCFAIL_NOW", &later)], &["watch-once", "--json"]);
+    let actions = report.json()["actions"].clone();
+    assert!(actions.as_array().unwrap().iter().any(|a| a["what"] == "continue"), "{actions:#}");
+    env.wait_screen(&pane, "Continue the task you were working on");
+    assert_eq!(crate::swap::client_of(&env, "w1").expect("a client").0, id_before, "the same conversation");
+    cycle_until(&env, Duration::from_secs(30), || env.path("projects/p1/.agent-queue/done/t1.md").exists());
+}

@@ -34,12 +34,19 @@ const FIXTURE_CWD: &str = "/home/op01/work";
 
 // ----- fixtures ---------------------------------------------------------------------
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code/2.1.197")
+/// The client versions the stand-in has a profile for; each must have its captures.
+const VERSIONS: [&str; 2] = ["2.1.197", "2.1.332"];
+
+fn versions_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code")
 }
 
 fn fixture(relative: &str) -> String {
-    let path = fixtures_dir().join(relative);
+    fixture_of("2.1.197", relative)
+}
+
+fn fixture_of(version: &str, relative: &str) -> String {
+    let path = versions_dir().join(version).join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("could not read fixture {}: {err}", path.display()))
 }
 
@@ -65,19 +72,44 @@ fn normalise(screen: &str, substitutions: &[(&str, &str)]) -> Vec<String> {
     let uuid = Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
     let spinner = Regex::new(r"^[·✢✳✶✻✽] \S+… \((.*)\)$").unwrap();
     let digits = Regex::new(r"\d+").unwrap();
-    let done = Regex::new(r"^✻ \S+ for \d+s$|^✻ \S+ for \d+m \d+s$").unwrap();
+    let done = Regex::new(r"^✻ \S+ for (?:\d+m )?\d+s(?: · done \d{1,2}:\d{2} [AP]M)?$").unwrap();
+    // 2.1.332's header: an animated logo in the first ten columns of its three rows
+    let logo = Regex::new(r"^.{10} (Claude Code v|Opus |Sonnet |~|/)").unwrap();
     let retry = Regex::new(r"Retrying in \d+s").unwrap();
     let reply = Regex::new(r"\(reply \d+, mode").unwrap();
-    let mut lines: Vec<String> = screen
-        .lines()
+    // A launch command wider than the pane wraps onto the next row: that row is part of it.
+    let mut raw: Vec<&str> = Vec::new();
+    let mut launch_wraps = false;
+    for line in screen.lines() {
+        if launch_wraps {
+            launch_wraps = line.chars().count() >= 200;
+            continue;
+        }
+        // (the capture trims the space a wrapped row may end with)
+        launch_wraps = line.starts_with("$ ") && line.chars().count() >= 190;
+        raw.push(line);
+    }
+    let mut lines: Vec<String> = raw
+        .into_iter()
         .map(|line| {
             let mut line = line.to_owned();
             for (from, to) in substitutions {
                 line = line.replace(from, to);
             }
             let mut line = line.trim_end_matches(' ').to_owned();
-            if line.starts_with("$ ") && line.contains("claude") {
+            if line.starts_with("$ ") && (line.contains("claude") || line.chars().count() >= 190) {
                 line = "$ <launch claude>".to_owned();
+            }
+            // 2.1.332's hints come and go with time (the mode line's `(shift+tab to cycle)`
+            // and `· ← for agents`, the effort hint above the box): the mode itself stays.
+            if line.starts_with("  ⏵⏵ ") || line.starts_with("  ⏸ ") {
+                line = line.replace(" (shift+tab to cycle)", "").replace(" · ← for agents", "");
+            }
+            if line.trim() == "◐ medium · /effort" {
+                line.clear();
+            }
+            if logo.is_match(&line) {
+                line = format!("<logo>{}", line.chars().skip(10).collect::<String>());
             }
             line = uuid.replace_all(&line, "<uuid>").into_owned();
             if let Some(caps) = spinner.captures(&line) {
@@ -162,6 +194,17 @@ impl Rig {
     }
 
     fn untrusted() -> Rig {
+        Rig::untrusted_as("2.1.197")
+    }
+
+    /// A rig whose stand-in passes for `version` (`CLAUDE_STANDIN_VERSION`), trusted.
+    fn as_version(version: &str) -> Rig {
+        let rig = Rig::untrusted_as(version);
+        rig.trust(&rig.account());
+        rig
+    }
+
+    fn untrusted_as(version: &str) -> Rig {
         let root = tempfile::Builder::new().prefix("ccst").tempdir().unwrap();
         // `/tmp/ccs` + 7 random characters: as long as the captures' `/home/op01/work`.
         let work = tempfile::Builder::new().prefix("ccs").rand_bytes(7).tempdir_in("/tmp").unwrap();
@@ -189,6 +232,9 @@ impl Rig {
                 ("CLAUDE_CONFIG_DIR".into(), root.path().join("acct").display().to_string()),
                 ("TMUX_TMPDIR".into(), root.path().join("tmux").display().to_string()),
                 ("TZ".into(), "UTC".into()),
+                ("CLAUDE_STANDIN_VERSION".into(), version.into()),
+                // the captures ran as root in a sandbox, as these tests may
+                ("IS_SANDBOX".into(), "1".into()),
             ],
             command: Some(&command),
             width: 200,
@@ -251,8 +297,13 @@ impl Rig {
         self.wait_idle()
     }
 
+    /// Idle as ccfail reads it: the box drawn and nothing working above it (whatever the
+    /// footer of the version and mode says).
     fn wait_idle(&self) -> String {
-        self.wait("the idle input box", |s| s.contains("? for shortcuts"))
+        self.wait("the idle input box", |s| {
+            let screen = ccfail::screen::parse(s);
+            screen.input_box().is_some() && screen.activity() == ccfail::screen::ScreenActivity::Idle
+        })
     }
 
     /// Submits a prompt and waits until the turn has ended (`✻ <Verb>ed for Ns`).
@@ -262,6 +313,13 @@ impl Rig {
         self.wait("the end of the turn", |s| {
             s.lines().filter(|l| is_done_line(l)).count() > before && !s.contains("esc to interrupt")
         })
+    }
+
+    /// Compares with a capture of `version`, `~/work` standing for the project dir.
+    fn assert_screen_of(&self, version: &str, screen: &str, fixture_name: &str, subs: &[(&str, &str)]) {
+        let expected = normalise(&fixture_of(version, &format!("screens/{fixture_name}.txt")), subs);
+        let actual = normalise(screen, &[(self.work(), "~/work")]);
+        assert_lines_match(&expected, &actual, &format!("{version}/{fixture_name}"));
     }
 
     fn assert_screen(&self, screen: &str, fixture_name: &str) {
@@ -1119,4 +1177,254 @@ fn print_mode_resume_across_config_dirs() {
     assert_eq!(user["message"]["content"], "continue");
     assert_eq!(user["sessionId"], RESUME_ID);
     assert_eq!(user["entrypoint"], "sdk-cli");
+}
+
+// ----- 2.1.332 ----------------------------------------------------------------------
+
+const NEWEST: &str = "2.1.332";
+
+/// The model and reply the captures' mock served.
+fn newest_control(extra: Value) -> Value {
+    let mut control = json!({"model": "Opus 5.5", "reply": "Done.", "work_seconds": 0.2});
+    if let (Some(control), Some(extra)) = (control.as_object_mut(), extra.as_object()) {
+        control.extend(extra.clone());
+    }
+    control
+}
+
+#[test]
+fn newest_draws_its_auto_mode_start_and_a_turn_as_captured() {
+    let rig = Rig::as_version(NEWEST);
+    rig.control(newest_control(json!({})));
+    let screen = rig.launch("");
+    rig.assert_screen_of(NEWEST, &screen, "tui_max20x_normal_idle_fresh", &[]);
+    let screen = rig.prompt("hello");
+    rig.assert_screen_of(NEWEST, &screen, "tui_max20x_normal_done", &[]);
+    let state = rig.wait_state("idle", |s| s["status"] == "idle");
+    assert_eq!(state["version"], NEWEST);
+}
+
+#[test]
+fn newest_draws_the_footer_of_every_permission_mode_as_captured() {
+    for (args, fixture) in [
+        ("--permission-mode auto", "tui_mode_auto"),
+        ("--permission-mode plan", "tui_mode_plan"),
+        ("--permission-mode acceptEdits", "tui_mode_acceptEdits"),
+        ("--permission-mode default", "tui_mode_flag_default"),
+        ("--permission-mode bypassPermissions", "tui_mode_bypassPermissions"),
+        ("--dangerously-skip-permissions", "tui_mode_skip_flag"),
+    ] {
+        let rig = Rig::as_version(NEWEST);
+        rig.control(newest_control(json!({})));
+        rig.settings(&rig.account(), json!({"skipDangerousModePermissionPrompt": true}));
+        let screen = rig.launch(args);
+        rig.assert_screen_of(NEWEST, &screen, fixture, &[]);
+    }
+}
+
+#[test]
+fn newest_trust_dialog_is_reversed_and_enter_on_its_default_exits() {
+    let subs = [("/home/op01/fresh-tui_dialog_trust", "<cwd>")];
+    // Enter on the default (`No, exit`) leaves without trusting
+    let rig = Rig::untrusted_as(NEWEST);
+    rig.control(newest_control(json!({})));
+    rig.send_line("claude");
+    let screen = rig.wait("the trust dialog", |s| s.contains("Yes, I trust this folder"));
+    let ours = screen.replace(rig.work(), "<cwd>");
+    let expected = normalise(&fixture_of(NEWEST, "screens/tui_dialog_trust_dialog.txt"), &subs);
+    assert_lines_match(&expected, &normalise(&ours, &[]), "2.1.332/tui_dialog_trust_dialog");
+    let dialog = ccfail::screen::parse(&screen).dialog().cloned().expect("ccfail reads the dialog");
+    assert_eq!(dialog.options[0].text, "No, exit");
+    rig.keys(&["Enter"]);
+    assert_eq!(rig.shell_exit_code(), "rc=1");
+    assert!(!std::fs::read_to_string(rig.account().join(".claude.json")).unwrap_or_default().contains(rig.work()));
+    // Down to `Yes`, then Enter: trusted, and the session starts
+    rig.send_line("clear");
+    rig.send_line("claude");
+    rig.wait("the trust dialog", |s| s.contains("Yes, I trust this folder"));
+    rig.keys(&["Down"]);
+    rig.wait("yes selected", |s| s.contains("❯ Yes, I trust this folder"));
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_idle();
+    rig.assert_screen_of(NEWEST, &screen, "tui_dialog_trust_accepted", &[("~/fresh-tui_dialog_trust", "~/work")]);
+}
+
+#[test]
+fn newest_bypass_dialog_defaults_to_exit_and_yes_is_remembered() {
+    let rig = Rig::as_version(NEWEST);
+    rig.control(newest_control(json!({})));
+    rig.send_line("claude --dangerously-skip-permissions");
+    let screen = rig.wait("the bypass dialog", |s| s.contains("Yes, I accept"));
+    rig.assert_screen_of(NEWEST, &screen, "tui_dialog_bypass_dialog", &[]);
+    let parsed = ccfail::screen::parse(&screen);
+    let dialog = parsed.dialog().expect("ccfail reads the dialog");
+    assert_eq!(dialog.kind, ccfail::screen::DialogKind::BypassPermissions);
+    assert_eq!(dialog.option_for(ccfail::screen::Answer::GoOn), Some(1));
+    rig.keys(&["Down"]);
+    rig.wait("yes selected", |s| s.contains("❯ Yes, I accept"));
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_idle();
+    rig.assert_screen_of(NEWEST, &screen, "tui_dialog_bypass_accepted", &[]);
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(rig.account().join("settings.json")).unwrap()).unwrap();
+    assert_eq!(settings["skipDangerousModePermissionPrompt"], true);
+}
+
+#[test]
+fn newest_limit_screen_footer_record_and_auto_continue_follow_the_captures() {
+    // the reset as the capture shows it (it follows the time of the capture)
+    let captured = fixture_of(NEWEST, "screens/tui_max20x_rl_5h.txt");
+    let limit_text = captured
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix('⎿').map(|t| t.trim_matches([' ', '\u{a0}']).to_owned()))
+        .expect("the capture shows the limit notice");
+    let theirs: Value = fixture_of(NEWEST, "transcripts/tui_max20x_rl_5h.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["isApiErrorMessage"] == true)
+        .unwrap();
+    let resets_at = theirs["quotaLimits"]["resetsAt"].as_i64().expect("resetsAt in epoch seconds");
+    let reset_label = limit_text.rsplit_once("resets ").unwrap().1.split(" (").next().unwrap().to_owned();
+    let rig = Rig::as_version(NEWEST);
+    rig.control(newest_control(json!({
+        "mode": "limit",
+        "limit_text": limit_text,
+        "resets_at": resets_at,
+        "work_seconds": 0
+    })));
+    rig.launch("");
+    rig.send_line("hello");
+    let screen = rig.wait("the limit footer", |s| s.contains(&format!("Continuing automatically at {reset_label}")));
+    rig.assert_screen_of(NEWEST, &screen, "tui_max20x_rl_5h", &[]);
+    let parsed = ccfail::screen::parse(&screen);
+    assert!(ccfail::quota::patterns::parked_on_limit(&parsed));
+    assert!(ccfail::quota::patterns::client_continues_by_itself(&parsed));
+    rig.send_line("again");
+    let screen = rig.wait("the second hit", |s| s.contains("Usage limit reached again"));
+    rig.assert_screen_of(NEWEST, &screen, "tui_max20x_rl_5h_second", &[]);
+
+    // the error record has the captured fields, in the captured order
+    let id = session_id_of(&rig);
+    let ours = rig.transcript_lines(&id).into_iter().find(|l| l["isApiErrorMessage"] == true).expect("error record");
+    for key in ["apiError", "apiErrorType", "apiErrorStatus", "error"] {
+        assert_eq!(ours[key], theirs[key], "{key}");
+    }
+    assert_eq!(keys_of(&ours["quotaLimits"]), keys_of(&theirs["quotaLimits"]));
+    assert_eq!(ours["quotaLimits"]["resetsAt"], resets_at);
+    assert_eq!(ours["quotaLimits"]["rateLimitType"], "five_hour");
+
+    // Escape cancels the automatic continuation; an account with quota again goes on at
+    // the reset by itself, in the same conversation
+    rig.keys(&["Escape"]);
+    rig.wait("the continuation cancelled", |s| !s.contains("Continuing automatically"));
+    rig.control(newest_control(json!({"auto_continue_seconds": 0.5})));
+    rig.send_line("hello again");
+    rig.wait("the next turn", |s| s.contains("● Done."));
+    rig.control(newest_control(json!({
+        "mode": "limit",
+        "limit_text": limit_text,
+        "auto_continue_seconds": 1.0,
+        "work_seconds": 0
+    })));
+    rig.send_line("one more");
+    rig.wait("parked", |s| s.contains("Continuing automatically"));
+    rig.control(newest_control(json!({})));
+    rig.wait("the automatic continuation", |s| s.contains("❯ continue"));
+    let screen = rig.wait_idle();
+    assert!(screen.contains("● Done."), "{screen}");
+    assert_eq!(session_id_of(&rig), id, "the same conversation");
+}
+
+/// Every capture of every supported version is read as its name says by ccfail's screen
+/// and quota code: idle, working, shell, the dialogs (with a "yes" option found by its
+/// words), limit hits and what is not a hit. A capture no rule covers fails: add a rule.
+#[test]
+fn every_capture_of_every_supported_version_is_read_as_its_name_says() {
+    use ccfail::quota::{Classification, classify_screen};
+    use ccfail::screen::{Answer, ModalKind, ScreenActivity::*};
+    let mut checked = 0;
+    for version in VERSIONS {
+        let dir = versions_dir().join(version).join("screens");
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("no captures of supported version {version} ({}): {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "txt") && !p.to_string_lossy().ends_with("_footers.txt"))
+            .collect();
+        names.sort();
+        for path in names {
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            let stem = file.trim_end_matches(".txt").trim_end_matches(".hist").to_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let screen = ccfail::screen::parse(&text);
+            let what = format!("{version}/screens/{file}");
+            let has = |part: &str| stem.contains(part);
+            let hit = matches!(classify_screen(&screen), Classification::Hit(_));
+            let limit_case = (has("rl_5h") || has("rl_7d") || has("rl_opus")) && !has("rl_api");
+            // what the limit-free cases must never be
+            if has("rl_api") || has("mimic") || has("legacy") || has("api_error") || has("overloaded") || has("warn") {
+                assert!(!hit, "{what}: read as a limit hit");
+            }
+            let activity = screen.activity();
+            let expected = if has("dialog_trust") && stem.ends_with("_dialog")
+                || has("symlink_dialog_trust")
+                || has("normal_dialog_trust")
+                || stem == "tui_key_dialog_trust"
+            {
+                Some(TrustDialog)
+            } else if has("dialog_bypass_dialog") {
+                Some(Modal(ModalKind::BypassPermissions))
+            } else if has("apikey") {
+                Some(Modal(ModalKind::ApiKeyPrompt))
+            } else if has("tool_permission") {
+                Some(WaitingPermission)
+            } else if has("after_exit") || has("_a_exit") || has("noshare") || stem.ends_with("resume_c") {
+                Some(Shell)
+            } else if has("working") || has("retrying") {
+                Some(Working)
+            } else if text.contains("What do you want to do?") {
+                Some(Modal(ModalKind::RateLimitOptions))
+            } else if has("idle_fresh")
+                || has("_done")
+                || has("accepted")
+                || has("tui_mode_")
+                || has("loaded")
+                || has("after_escape")
+                || has("after_enter")
+                || has("after_esc")
+                || limit_case
+                || has("api_error")
+                || has("overloaded")
+                || has("rl_api")
+                || has("mimic")
+                || has("legacy")
+                || has("warn")
+                || has("normal")
+            {
+                Some(Idle)
+            } else {
+                None
+            };
+            let Some(expected) = expected else {
+                // a screen taken mid-transition (the slash menu, the first frame of a
+                // resume) must at least not be misread as a limit
+                assert!(has("menu") || has("first") || has("exit"), "{what}: no rule says how to read it; add one");
+                assert!(!hit || limit_case, "{what}: read as a limit hit");
+                checked += 1;
+                continue;
+            };
+            assert_eq!(activity, expected, "{what}");
+            if limit_case {
+                assert!(hit, "{what}: the limit is not read");
+            }
+            if let Some(dialog) = screen.dialog().filter(|_| {
+                matches!(expected, TrustDialog | Modal(ModalKind::BypassPermissions | ModalKind::RateLimitOptions))
+            }) {
+                let yes =
+                    dialog.option_for(Answer::GoOn).unwrap_or_else(|| panic!("{what}: no yes option in {dialog:?}"));
+                assert!(!dialog.options[yes].text.contains("exit"), "{what}: {dialog:?}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
 }

@@ -273,7 +273,7 @@ impl TestEnv {
         let tmux = self.tmux();
         let (pane, _) = self.shell_pane(session);
         let command = format!(
-            "CLAUDE_CONFIG_DIR={} {} --dangerously-skip-permissions",
+            "CLAUDE_CONFIG_DIR={} {}",
             self.path(&format!("accounts/{account}")).display(),
             standin_bin().display()
         );

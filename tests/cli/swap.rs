@@ -260,3 +260,66 @@ fn a_drained_target_is_refused_with_its_reset_time_and_dry_run_changes_nothing()
     assert_eq!(fs::read_to_string(env.path("state/state.json")).unwrap(), before, "nothing changed");
     assert_eq!(client_of(&env, "w1").unwrap().2, "a");
 }
+
+/// Issue 10: a swap keeps each session's `--model`, counts usage to the target from its
+/// first client's start, and reports a relaunch that failed with its own exit code and in
+/// `status`.
+#[test]
+fn a_swap_keeps_the_model_times_the_target_from_its_first_start_and_reports_a_failed_relaunch() {
+    let env = TestEnv::with_standin();
+    let ids = pool_on_a(&env);
+    let observe = |session: &str| env.tmux().observe().unwrap().session_pane(session).unwrap().clone();
+    // main goes on with an explicit model, as an operator would start it
+    let main = observe("main");
+    env.tmux().send_literal(&main.pane_id, "/exit").unwrap();
+    env.wait_screen(&main.pane_id, "Exit the CLI");
+    env.tmux().send_keys(&main.pane_id, &["Enter"]).unwrap();
+    env.wait_screen(&main.pane_id, "claude --resume");
+    env.tmux()
+        .send_line(
+            &main.pane_id,
+            &format!(
+                "CLAUDE_CONFIG_DIR={} {} --model sonnet --resume {}",
+                env.path("accounts/a").display(),
+                crate::support::standin_bin().display(),
+                ids["main"]
+            ),
+        )
+        .unwrap();
+    env.wait_screen(&main.pane_id, "start main");
+    // w2's conversation disappears: its relaunch on b cannot resume it
+    let slug: String = env
+        .path("work")
+        .display()
+        .to_string()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    fs::remove_file(env.path(&format!("shared/projects/{slug}/{}.jsonl", ids["w2"]))).unwrap();
+
+    // on the real clock: the relaunch takes time, and b's span must start before the end
+    let run = env.ccfail_with(&[("CCFAIL_NOW", "")], &["swap", "--to", "b", "--json"]);
+    run.status(17);
+    let report = run.json();
+    assert_eq!(report["outcome"], "done", "{report:#}");
+    let sessions = report["sessions"].as_array().unwrap();
+    let of = |name: &str| sessions.iter().find(|s| s["name"] == name).unwrap().clone();
+    assert_eq!(of("main")["model"], "sonnet");
+    assert!(of("w2")["outcome"].as_str().unwrap().starts_with("failed"), "{report:#}");
+
+    let (id, pid, account) = client_of(&env, "main").expect("main runs a client");
+    assert_eq!((id.as_str(), account.as_str()), (ids["main"].as_str(), "b"));
+    let argv = process::cmdline(pid).unwrap();
+    assert!(argv.windows(2).any(|w| w == ["--model", "sonnet"]), "the model is kept: {argv:?}");
+
+    let state = state(&env);
+    let span = state["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(span["account"], "b");
+    let since: chrono::DateTime<chrono::Utc> = span["since"].as_str().unwrap().parse().unwrap();
+    let done: chrono::DateTime<chrono::Utc> = state["swap"]["last"]["at"].as_str().unwrap().parse().unwrap();
+    assert!(since < done, "b counts from its first client's start ({since}), not the swap's end ({done})");
+    let failed = state["swap"]["last"]["relaunch_failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].as_str().unwrap().starts_with("w2: failed"), "{failed:?}");
+    env.ccfail(&["status"]).status(0).stdout_has("relaunch FAILED: w2");
+}
