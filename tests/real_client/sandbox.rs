@@ -314,7 +314,7 @@ state:
     }
 
     /// The shared projects tree holds a transcript of `session_id` with a prompt in it
-    /// (a client that never got a prompt may leave an empty file).
+    /// (a client that never got a prompt may leave a file with only its `/exit`).
     pub fn has_conversation(&self, session_id: &str) -> bool {
         let name = format!("{session_id}.jsonl");
         fs::read_dir(self.path("shared/projects")).into_iter().flatten().flatten().any(|dir| {
@@ -322,7 +322,7 @@ state:
                 .unwrap_or_default()
                 .lines()
                 .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .any(|d| d["type"] == "user")
+                .any(|d| d["type"] == "user" && d["isMeta"] != true && !is_local_command(&d["message"]["content"]))
         })
     }
 
@@ -461,6 +461,17 @@ impl Drop for Sandbox {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// A transcript's record of a slash command (`<command-name>/exit</command-name>`,
+/// `<local-command-stdout>…`), not a prompt.
+fn is_local_command(content: &Value) -> bool {
+    let text = match content {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().filter_map(|i| i["text"].as_str()).collect::<Vec<_>>().join(""),
+        _ => String::new(),
+    };
+    text.trim_start().starts_with('<')
 }
 
 /// A value `wait_until` waits for: `true`, or `Some(v)`.
