@@ -132,6 +132,7 @@ fn main_job(version: &str, binary: &std::path::Path, plan: Plan, bypass: bool) {
     let panes: Vec<_> = sessions.iter().map(|s| sb.pane(s)).collect();
     let b_requests_before = sb.requests("tok-b").len();
 
+    let swap_started_ms = sandbox::now_ms();
     let started = Instant::now();
     let run = sb.ccfail(&["quota-check", "--json"]);
     let swap_seconds = started.elapsed().as_secs_f64();
@@ -140,6 +141,15 @@ fn main_job(version: &str, binary: &std::path::Path, plan: Plan, bypass: bool) {
     let report = run.json();
     assert_eq!(report["swap"]["outcome"], "done", "{label}: {report:#}");
     eprintln!("real client {label}: quota-check with the swap of 3 sessions took {swap_seconds:.1}s");
+    // What the stop step sent to the drained account while it stopped the clients (a
+    // known problem: Escape puts an interrupted prompt back into the box, and `/exit` is
+    // typed after it, so `<prompt>/exit` goes to a as a new turn).
+    let during: Vec<_> = sb
+        .requests("tok-a")
+        .into_iter()
+        .filter(|r| r["t_ms"].as_u64().is_some_and(|t| t >= swap_started_ms && t <= swapped_at_ms))
+        .collect();
+    eprintln!("real client {label}: requests to a during the swap: {}", during.len());
 
     let mut resumed = 0;
     for ((session, old), pane) in before.iter().zip(&panes) {
