@@ -7,7 +7,8 @@ Installs VERSION with install.sh (cached), builds the mock API (`cargo build --e
 mock_api`), then, inside a network namespace that has only loopback (re-executes itself
 under `unshare -n` when root, `unshare -rn` otherwise), runs every case in its own tmux
 window (200x50, TERM=xterm-256color, TZ=UTC) against the mock and records into
-`tests/fixtures/claude-code/VERSION/` (or --out):
+`tests/fixtures/claude-code/VERSION/` (`VERSION/harness/` when that exists, as for
+2.1.197, whose folder holds the first capture session; or --out):
 
 * screens/<case>.txt (visible pane) and <case>.hist.txt (with 50 lines of scrollback)
 * transcripts/<case>.jsonl (the session transcript) and <case>.session-state.json
@@ -686,6 +687,9 @@ def main():
         sys.exit("capture: the namespace has interfaces besides loopback:\n" + links)
     binary = os.environ["CCFAIL_CAPTURE_BINARY"]
     out = a.out or os.path.join(REPO, "tests/fixtures/claude-code", a.version)
+    if not a.out and os.path.isdir(os.path.join(out, "harness")):
+        # 2.1.197: the folder holds the first capture session; the harness writes beside it.
+        out = os.path.join(out, "harness")
     scratch = "/tmp/r" + "".join(random.choice(string.ascii_lowercase) for _ in range(4))
     os.makedirs(scratch)
     h = Harness(a.version, binary, out, scratch)
