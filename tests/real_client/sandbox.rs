@@ -420,9 +420,27 @@ state:
         }
     }
 
-    /// Every session's screen and state, for a failure message.
+    /// Every session's screen and state, ccfail's last history events and the queue, for a
+    /// failure message.
     pub fn context(&self) -> String {
         let mut out = String::new();
+        if let Some(state) =
+            fs::read_to_string(self.path("state/state.json")).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        {
+            let history = state["history"].as_array().cloned().unwrap_or_default();
+            for event in &history[history.len().saturating_sub(12)..] {
+                out.push_str(&format!("history: {} {} {}\n", event["at"], event["event"], event["detail"]));
+            }
+            for (name, entry) in state["sessions"].as_object().into_iter().flatten() {
+                out.push_str(&format!("ccfail session {name}: {entry}\n"));
+            }
+        }
+        for dir in ["inbox", "done"] {
+            let names: Vec<String> = fs::read_dir(self.path(&format!("work/app/.agent-queue/{dir}")))
+                .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            out.push_str(&format!("queue {dir}: {names:?}\n"));
+        }
         if let Ok(observation) = self.tmux().observe() {
             for pane in &observation.panes {
                 if pane.session == "keep" {
