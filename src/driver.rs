@@ -117,6 +117,9 @@ pub fn start(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Waits) 
         .with_context(|| format!("could not type the start command into pane {pane}"))?;
     let started = Instant::now();
     let mut confirmed_at: Option<Instant> = None;
+    // The selection when arrow keys were last sent: the selector wraps (2.1.332), so a
+    // key sent again before the screen shows the first one lands past "yes".
+    let mut moved: Option<(Option<usize>, Instant)> = None;
     loop {
         // Only what the client printed after the command line counts: an old error or an
         // `echo` above it never decides.
@@ -136,12 +139,19 @@ pub fn start(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Waits) 
             (Some(dialog), _) => {
                 // After Enter, give the client a moment to take the dialog down.
                 let settled = confirmed_at.is_none_or(|at| at.elapsed() > Duration::from_millis(1500));
-                if settled {
+                let selected = dialog.options.iter().position(|o| o.selected);
+                let drawn =
+                    moved.is_none_or(|(before, at)| before != selected || at.elapsed() > Duration::from_secs(3));
+                if settled && drawn {
                     match step_towards_yes(dialog, pane)? {
-                        Step::Keys(keys) => tmux.send_keys(pane, &keys)?,
+                        Step::Keys(keys) => {
+                            tmux.send_keys(pane, &keys)?;
+                            moved = Some((selected, Instant::now()));
+                        }
                         Step::Confirm => {
                             tmux.send_keys(pane, &["Enter"])?;
                             confirmed_at = Some(Instant::now());
+                            moved = None;
                         }
                     }
                 }
