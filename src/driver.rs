@@ -218,6 +218,9 @@ pub fn stop(tmux: &Tmux, pane: &str, pane_pid: u32, waits: Waits) -> Result<Stop
     }
     tmux.send_keys(pane, &["Escape"])?;
     std::thread::sleep(Duration::from_millis(200));
+    // Escape puts an interrupted prompt back into the box (both versions): `/exit` typed
+    // after it would be sent to the account being left as a new turn.
+    tmux.send_keys(pane, &crate::typing::CLEAR_KEYS)?;
     tmux.send_literal(pane, "/exit")?;
     std::thread::sleep(Duration::from_millis(300));
     tmux.send_keys(pane, &["Enter"])?;
