@@ -133,7 +133,7 @@ fn main() {
         let busy_spawned = log_lines(&log) - before;
         assert!(out.status.success());
         times.sort();
-        spawned.sort();
+        spawned.sort_unstable();
         println!(
             "  {:>5} tasks: dispatch of {sent} tasks to {POOL} sessions {:>7.1} ms, {} tmux processes (min {} max {}); \
              pass with no free session {:>6.1} ms, {busy_spawned} tmux processes",
@@ -169,7 +169,7 @@ fn write_exec(path: &Path, text: &str) {
 }
 
 fn log_lines(log: &Path) -> usize {
-    fs::read_to_string(log).map(|text| text.lines().count()).unwrap_or(0)
+    fs::read_to_string(log).map_or(0, |text| text.lines().count())
 }
 
 fn ms(duration: Duration) -> f64 {

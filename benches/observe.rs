@@ -79,7 +79,7 @@ fn measure(tmux: &Tmux, log: &Path, round: impl Fn()) -> (usize, usize, Duration
 }
 
 fn log_lines(log: &Path) -> usize {
-    fs::read_to_string(log).map(|text| text.lines().count()).unwrap_or(0)
+    fs::read_to_string(log).map_or(0, |text| text.lines().count())
 }
 
 fn ms(duration: Duration) -> f64 {

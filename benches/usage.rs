@@ -261,7 +261,7 @@ fn run_scan(state_dir: &Path, root: &Path) -> (Measured, Value) {
     let mut status = 0;
     // SAFETY: rusage is plain data that wait4 fills; the pid is our own unreaped child.
     let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut rusage) };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &raw mut status, 0, &raw mut rusage) };
     let wall = started.elapsed();
     assert!(pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "scan child failed: {status}");
     let output = serde_json::from_str(&stdout).expect("the child prints JSON");

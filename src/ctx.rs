@@ -12,7 +12,7 @@ use crate::cli::Cli;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::log::Logger;
-use crate::paths::{self, ConfigSource, Env, StatePaths, StateSource};
+use crate::paths::{self, ConfigSource, Env, StatePaths};
 use crate::state::StateStore;
 use crate::tmux::Tmux;
 
@@ -50,7 +50,6 @@ pub struct Ctx {
     pub inputs: Inputs,
     pub config: Config,
     pub state: StateStore,
-    pub state_source: StateSource,
     pub tmux: Tmux,
 }
 
@@ -61,11 +60,11 @@ impl Ctx {
     }
 
     pub fn with_config(inputs: Inputs, config: Config) -> Result<Ctx> {
-        let (state_dir, state_source) =
+        let (state_dir, _) =
             paths::state_dir(config.state.dir.as_deref(), &inputs.env).context("could not choose the state dir")?;
         let state = StateStore::new(StatePaths::new(state_dir), config.state.lock_wait.get());
         let tmux = Tmux::new(&config.tmux.binary, config.tmux.socket.clone(), config.tmux.enter_delay.get());
-        Ok(Ctx { inputs, config, state, state_source, tmux })
+        Ok(Ctx { inputs, config, state, tmux })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

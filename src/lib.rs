@@ -4,34 +4,34 @@
 //! input into a validated [`ctx::Ctx`] once, runs the subcommand, prints an error once
 //! and maps it to the exit-code table. See DESIGN.md for the shape of every command.
 
-pub mod accounts;
+pub(crate) mod accounts;
 pub mod cli;
-pub mod client;
-pub mod clock;
-pub mod commands;
+pub(crate) mod client;
+pub(crate) mod clock;
+pub(crate) mod commands;
 pub mod config;
-pub mod ctx;
-pub mod delivery;
+pub(crate) mod ctx;
+pub(crate) mod delivery;
 pub mod driver;
 pub mod exit;
-pub mod fault;
-pub mod files;
+pub(crate) mod fault;
+pub(crate) mod files;
 pub mod hooks;
-pub mod json_file;
-pub mod log;
-pub mod names;
-pub mod notify;
+pub(crate) mod json_file;
+pub(crate) mod log;
+pub(crate) mod names;
+pub(crate) mod notify;
 pub mod paths;
-pub mod pool;
+pub(crate) mod pool;
 pub mod process;
-pub mod queue;
+pub(crate) mod queue;
 pub mod quota;
-pub mod render;
+pub(crate) mod render;
 pub mod screen;
 pub mod state;
-pub mod swap;
+pub(crate) mod swap;
 pub mod tmux;
-pub mod typing;
+pub(crate) mod typing;
 pub mod usage;
 pub(crate) mod yaml;
 

@@ -332,15 +332,12 @@ fn blocks(lines: &[String], width: Option<usize>) -> Vec<String> {
             previous = "";
             continue;
         }
-        match (current.as_mut(), continuation(previous, line, width)) {
-            (Some(block), Some(separator)) => {
-                block.push_str(separator);
-                block.push_str(if separator.is_empty() { line } else { line.trim_start() });
-            }
-            _ => {
-                blocks.extend(current.take());
-                current = Some(line.trim_start().to_owned());
-            }
+        if let (Some(block), Some(separator)) = (current.as_mut(), continuation(previous, line, width)) {
+            block.push_str(separator);
+            block.push_str(if separator.is_empty() { line } else { line.trim_start() });
+        } else {
+            blocks.extend(current.take());
+            current = Some(line.trim_start().to_owned());
         }
         previous = line;
     }

@@ -467,9 +467,8 @@ fn load_file(path: &Path) -> Result<State, StateError> {
         Ok(value) => value,
         Err(err) => return Err(corrupt(path, &bytes, err.to_string())),
     };
-    let found = match document.get("version").and_then(serde_json::Value::as_u64) {
-        Some(version) => version,
-        None => return Err(corrupt(path, &bytes, "no \"version\" number".to_owned())),
+    let Some(found) = document.get("version").and_then(serde_json::Value::as_u64) else {
+        return Err(corrupt(path, &bytes, "no \"version\" number".to_owned()));
     };
     if found != u64::from(STATE_VERSION) {
         return Err(StateError::UnknownVersion { file: path.to_path_buf(), kept: keep_copy(path, &bytes), found });
@@ -567,14 +566,14 @@ mod tests {
     fn held_lock_makes_the_next_run_busy_within_the_wait() {
         let dir = tempfile::tempdir().unwrap();
         let store = store(dir.path());
-        let _held = store.lock().unwrap();
+        let held = store.lock().unwrap();
         // flock locks belong to the open file description, so a second open in the same
         // process contends just like another process would.
         let started = Instant::now();
         let err = store.lock().unwrap_err();
         assert!(matches!(err, StateError::Busy { streak: 1, .. }), "{err}");
         assert!(matches!(store.lock().unwrap_err(), StateError::Busy { streak: 2, .. }), "runs in a row are counted");
-        drop(_held);
+        drop(held);
         drop(store.lock().unwrap());
         assert_eq!(fs::read_to_string(store.paths().busy_streak_file()).unwrap(), "", "the lock ends the streak");
         let _held = store.lock().unwrap();
@@ -632,7 +631,7 @@ mod tests {
         std::os::unix::fs::symlink(&victim, store.paths().lock_file()).unwrap();
         let err = store.lock().unwrap_err();
         assert!(err.to_string().starts_with("could not open the state lock"), "{err}");
-        assert!(format!("{:?}", err).contains("is a symlink: refused"), "{err:?}");
+        assert!(format!("{err:?}").contains("is a symlink: refused"), "{err:?}");
         fs::remove_file(store.paths().lock_file()).unwrap();
         std::os::unix::fs::symlink(&victim, store.paths().state_file()).unwrap();
         assert!(store.read().is_err(), "state.json is not read through a link");

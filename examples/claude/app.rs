@@ -284,16 +284,13 @@ pub fn run(ctx: Ctx, start: Start) -> i32 {
     tty::install_signal_handlers();
     let control = ctx.load_control();
     let model = ctx.model(&control);
-    let (session_id, transcript, resumed_history) = match start.resume {
-        Some((id, path)) => {
-            let transcript = Transcript::resume(path.clone(), &ctx.cwd, &id, "cli", ctx.permission_mode);
-            (id, transcript, Some(path))
-        }
-        None => {
-            let id = uuid_v4();
-            let transcript = Transcript::new(&ctx.config_dir, &ctx.cwd, &id, "cli", ctx.permission_mode);
-            (id, transcript, None)
-        }
+    let (session_id, transcript, resumed_history) = if let Some((id, path)) = start.resume {
+        let transcript = Transcript::resume(path.clone(), &ctx.cwd, &id, "cli", ctx.permission_mode);
+        (id, transcript, Some(path))
+    } else {
+        let id = uuid_v4();
+        let transcript = Transcript::new(&ctx.config_dir, &ctx.cwd, &id, "cli", ctx.permission_mode);
+        (id, transcript, None)
     };
     let claude_json_copy = std::fs::read_to_string(&ctx.claude_json).ok();
     let trusted = state_file::is_trusted(&ctx.claude_json, &ctx.cwd);
@@ -432,7 +429,7 @@ impl App {
                 HistoryItem::Limit(text) => lines.extend(screen::attachment_item(text, cols)),
                 HistoryItem::Interrupted => lines.extend(screen::attachment_item(INTERRUPTED, cols)),
                 HistoryItem::Duration(ms) => {
-                    lines.extend(screen::duration_item(DONE_VERBS[random_index(DONE_VERBS.len())], ms / 1000))
+                    lines.extend(screen::duration_item(DONE_VERBS[random_index(DONE_VERBS.len())], ms / 1000));
                 }
             }
         }
@@ -493,7 +490,7 @@ impl App {
                 // Every key goes to the modal; none reaches the input.
                 match key {
                     Key::Up | Key::Down => self.view = View::LimitModal { selected: 1 - selected },
-                    Key::Enter | Key::Escape | Key::Char('1') | Key::Char('2') => self.close_limit_modal(),
+                    Key::Enter | Key::Escape | Key::Char('1' | '2') => self.close_limit_modal(),
                     _ => {}
                 }
                 None

@@ -139,8 +139,7 @@ fn commands_for(config_dir: &Path, project_dir: &Path, event: Event, payload: &P
                     .get("timeout")
                     .and_then(Value::as_f64)
                     .filter(|t| *t > 0.0)
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(DEFAULT_TIMEOUT);
+                    .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
                 out.push(HookCommand { command: command.to_owned(), timeout });
             }
         }

@@ -31,7 +31,7 @@ impl KeyParser {
             match b {
                 0x1b => {
                     match data.get(i + 1) {
-                        Some(b'[') | Some(b'O') => {
+                        Some(b'[' | b'O') => {
                             let mut j = i + 2;
                             while j < data.len() && !(0x40..=0x7e).contains(&data[j]) {
                                 j += 1;

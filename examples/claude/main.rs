@@ -89,7 +89,7 @@ fn main() -> std::process::ExitCode {
     let args = parse_args(std::env::args().skip(1));
     let home = PathBuf::from(env("HOME").unwrap_or_else(|| "/".to_owned()));
     let config_from_env = env("CLAUDE_CONFIG_DIR");
-    let config_dir = config_from_env.as_ref().map(PathBuf::from).unwrap_or_else(|| home.join(".claude"));
+    let config_dir = config_from_env.as_ref().map_or_else(|| home.join(".claude"), PathBuf::from);
     let control_path = control::control_path(env("CLAUDE_STANDIN_CONTROL").as_deref(), &config_dir);
     let retries_env = env("CLAUDE_CODE_MAX_RETRIES").and_then(|v| v.parse().ok());
     let at_start = control::load(&control_path, retries_env);
@@ -102,16 +102,17 @@ fn main() -> std::process::ExitCode {
         "bypassPermissions"
     } else {
         match args.permission_mode.as_deref() {
-            Some(mode) => match profile::MODES.iter().find(|m| **m == mode) {
-                Some(mode) => mode,
-                None => {
+            Some(mode) => {
+                if let Some(mode) = profile::MODES.iter().find(|m| **m == mode) {
+                    mode
+                } else {
                     eprintln!(
                         "error: option '--permission-mode <mode>' argument '{mode}' is invalid. Allowed choices are {}.",
                         profile::MODES.join(", ")
                     );
                     return std::process::ExitCode::from(1);
                 }
-            },
+            }
             None => profile.default_mode,
         }
     };
@@ -120,7 +121,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons");
         return std::process::ExitCode::from(1);
     }
-    let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "/".to_owned());
+    let cwd = std::env::current_dir().map_or_else(|_| "/".to_owned(), |p| p.display().to_string());
     let cwd_display = match cwd.strip_prefix(&home.display().to_string()) {
         Some(rest) if home != std::path::Path::new("/") && (rest.is_empty() || rest.starts_with('/')) => {
             format!("~{rest}")
@@ -143,25 +144,25 @@ fn main() -> std::process::ExitCode {
     };
 
     let resume = match &args.resume {
-        Some(id) => match transcript::find(&ctx.config_dir, id) {
-            Some(path) => Some((id.clone(), path)),
-            None => {
+        Some(id) => {
+            if let Some(path) = transcript::find(&ctx.config_dir, id) {
+                Some((id.clone(), path))
+            } else {
                 eprintln!("No conversation found with session ID: {id}");
                 return std::process::ExitCode::from(1);
             }
-        },
+        }
         None => None,
     };
 
     let print_mode = args.print || !tty::is_tty(0);
     let code = if print_mode {
-        let prompt = match args.prompt {
-            Some(prompt) => prompt,
-            None => {
-                let mut text = String::new();
-                let _ = std::io::stdin().read_to_string(&mut text);
-                text.trim_end().to_owned()
-            }
+        let prompt = if let Some(prompt) = args.prompt {
+            prompt
+        } else {
+            let mut text = String::new();
+            let _ = std::io::stdin().read_to_string(&mut text);
+            text.trim_end().to_owned()
         };
         if prompt.is_empty() {
             eprintln!("Error: Input must be provided either through stdin or as a prompt argument when using --print");

@@ -32,16 +32,13 @@ pub fn run(ctx: &Ctx, resume: Option<(String, PathBuf)>, prompt: &str) -> i32 {
     let mut control = ctx.load_control();
     control::apply_prompt_override(&mut control, prompt);
     let model = ctx.model(&control);
-    let (session_id, mut transcript, source) = match resume {
-        Some((id, path)) => {
-            let transcript = Transcript::resume(path, &ctx.cwd, &id, "sdk-cli", ctx.permission_mode);
-            (id, transcript, "resume")
-        }
-        None => {
-            let id = uuid_v4();
-            let transcript = Transcript::new(&ctx.config_dir, &ctx.cwd, &id, "sdk-cli", ctx.permission_mode);
-            (id, transcript, "startup")
-        }
+    let (session_id, mut transcript, source) = if let Some((id, path)) = resume {
+        let transcript = Transcript::resume(path, &ctx.cwd, &id, "sdk-cli", ctx.permission_mode);
+        (id, transcript, "resume")
+    } else {
+        let id = uuid_v4();
+        let transcript = Transcript::new(&ctx.config_dir, &ctx.cwd, &id, "sdk-cli", ctx.permission_mode);
+        (id, transcript, "startup")
     };
     let env =
         HookEnv { config_dir: ctx.config_dir.clone(), project_dir: PathBuf::from(&ctx.cwd), entrypoint: "sdk-cli" };

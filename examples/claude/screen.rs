@@ -452,17 +452,14 @@ impl Terminal {
     /// Replaces the frame; in the alternate screen `top` flows under the conversation and
     /// `bottom` is pinned to the last rows, inline they are one frame.
     pub fn draw_split(&mut self, top: Vec<String>, bottom: Vec<String>) {
-        match self.fullscreen.as_mut() {
-            Some(full) => {
-                full.top = top;
-                full.bottom = bottom;
-                self.redraw_full();
-            }
-            None => {
-                let mut frame = top;
-                frame.extend(bottom);
-                self.draw(frame);
-            }
+        if let Some(full) = self.fullscreen.as_mut() {
+            full.top = top;
+            full.bottom = bottom;
+            self.redraw_full();
+        } else {
+            let mut frame = top;
+            frame.extend(bottom);
+            self.draw(frame);
         }
     }
 

@@ -71,7 +71,7 @@ fn proc_start() -> Option<String> {
 
 /// `work-5f`: the cwd's last component and two hex digits derived from the session.
 fn derived_name(cwd: &str, session_id: &str) -> String {
-    let base = Path::new(cwd).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "root".into());
+    let base = Path::new(cwd).file_name().map_or_else(|| "root".into(), |n| n.to_string_lossy().into_owned());
     let hash = session_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     format!("{base}-{:02x}", hash & 0xff)
 }
@@ -257,12 +257,11 @@ impl Json {
     /// `self` is not an object.
     fn field(&mut self, key: &str, default: impl FnOnce() -> Json) -> Option<&mut Json> {
         let Json::Object(fields) = self else { return None };
-        let index = match fields.iter().position(|(k, _)| k == key) {
-            Some(index) => index,
-            None => {
-                fields.push((key.to_owned(), default()));
-                fields.len() - 1
-            }
+        let index = if let Some(index) = fields.iter().position(|(k, _)| k == key) {
+            index
+        } else {
+            fields.push((key.to_owned(), default()));
+            fields.len() - 1
         };
         Some(&mut fields[index].1)
     }

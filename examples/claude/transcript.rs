@@ -125,7 +125,7 @@ pub fn path_for(config_dir: &Path, cwd: &str, session_id: &str) -> PathBuf {
 pub fn find(config_dir: &Path, session_id: &str) -> Option<PathBuf> {
     let file = format!("{session_id}.jsonl");
     let mut dirs: Vec<PathBuf> =
-        fs::read_dir(config_dir.join("projects")).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        fs::read_dir(config_dir.join("projects")).ok()?.filter_map(std::result::Result::ok).map(|e| e.path()).collect();
     dirs.sort();
     dirs.into_iter().map(|d| d.join(&file)).find(|p| p.is_file())
 }
@@ -435,7 +435,7 @@ pub fn history(path: &Path) -> Vec<HistoryItem> {
                         p.get("text").and_then(Value::as_str).is_some_and(|t| t.starts_with("[Request interrupted"))
                     }) =>
                 {
-                    items.push(HistoryItem::Interrupted)
+                    items.push(HistoryItem::Interrupted);
                 }
                 _ => {}
             },

@@ -19,7 +19,7 @@ impl RawMode {
         // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr.
         let mut saved: libc::termios = unsafe { std::mem::zeroed() };
         // SAFETY: tcgetattr only writes into `saved`, which lives for the call.
-        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+        if unsafe { libc::tcgetattr(fd, &raw mut saved) } != 0 {
             return None;
         }
         let mut raw = saved;
@@ -29,7 +29,7 @@ impl RawMode {
         raw.c_cc[libc::VMIN] = 1;
         raw.c_cc[libc::VTIME] = 0;
         // SAFETY: tcsetattr reads `raw`, a fully initialised termios.
-        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw) } != 0 {
+        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw const raw) } != 0 {
             return None;
         }
         Some(RawMode { fd, saved })
@@ -38,7 +38,7 @@ impl RawMode {
     /// Restores the saved settings now (also done on drop).
     pub fn restore(&self) {
         // SAFETY: tcsetattr reads `saved`, the settings tcgetattr returned.
-        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved) };
+        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &raw const self.saved) };
     }
 }
 

@@ -17,7 +17,7 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
     if File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).is_ok() {
         return buf;
     }
-    let mut seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64
+    let mut seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()) as u64
         ^ u64::from(std::process::id()) << 32;
     for byte in &mut buf {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

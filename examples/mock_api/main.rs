@@ -82,20 +82,19 @@ impl Mode {
 }
 
 fn now_secs() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 fn now_millis() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis())
 }
 
 fn main() {
-    let dir = match std::env::args().nth(1) {
-        Some(d) => PathBuf::from(d),
-        None => {
-            eprintln!("usage: mock_api <dir>  (control file <dir>/modes.json, log <dir>/requests.jsonl)");
-            std::process::exit(2);
-        }
+    let dir = if let Some(d) = std::env::args().nth(1) {
+        PathBuf::from(d)
+    } else {
+        eprintln!("usage: mock_api <dir>  (control file <dir>/modes.json, log <dir>/requests.jsonl)");
+        std::process::exit(2);
     };
     if let Err(e) = fs::create_dir_all(&dir) {
         eprintln!("mock_api: cannot create {}: {e}", dir.display());
@@ -117,9 +116,9 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let port = listener.local_addr().map_or(0, |a| a.port());
     let _ = fs::write(dir.join("port.tmp"), format!("{port}\n"))
-        .and_then(|_| fs::rename(dir.join("port.tmp"), dir.join("port")));
+        .and_then(|()| fs::rename(dir.join("port.tmp"), dir.join("port")));
     println!("listening 127.0.0.1:{port}");
     let _ = std::io::stdout().flush();
     let shared = Arc::new(Shared { dir, log: Mutex::new(log) });
@@ -202,7 +201,7 @@ fn mode_for(dir: &Path, token: &str) -> Mode {
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or(Value::Null);
     let entry = modes.get(token).or_else(|| modes.get("*"));
-    entry.map(Mode::from_json).unwrap_or_else(|| Mode::from_json(&json!({})))
+    entry.map_or_else(|| Mode::from_json(&json!({})), Mode::from_json)
 }
 
 fn log_request(shared: &Shared, req: &Request, body: &Value, mode: &str, status: u16) {
@@ -229,7 +228,7 @@ fn respond(req: &Request, out: &mut TcpStream, shared: &Shared) -> std::io::Resu
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
     let path = req.path.split('?').next().unwrap_or("");
     match (req.method.as_str(), path) {
-        ("HEAD", "/") | ("GET", "/") => {
+        ("HEAD" | "GET", "/") => {
             log_request(shared, req, &body, "-", 200);
             write_head(out, 200, &[("content-type", "text/plain".into()), ("content-length", "0".into())])?;
             Ok(true)
@@ -428,7 +427,7 @@ fn messages(req: &Request, body: &Value, mode: &Mode, out: &mut TcpStream, share
 /// (titles, topic detection: a tiny `max_tokens` or a system prompt asking for JSON), a
 /// short answer that keeps them quiet.
 fn reply_text(body: &Value, mode: &Mode) -> String {
-    let system = body.get("system").map(|s| s.to_string()).unwrap_or_default();
+    let system = body.get("system").map(std::string::ToString::to_string).unwrap_or_default();
     if system.contains("isNewTopic") {
         return r#"{"isNewTopic": false, "title": null}"#.to_string();
     }

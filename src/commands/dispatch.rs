@@ -260,7 +260,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         .collect();
     report.free_sessions = free.iter().map(|v| v.name.clone()).collect();
     let sessions: Vec<FreeSession<'_>> =
-        free.iter().map(|v| FreeSession { name: &v.name, tags: &config.pool.autonomous.tags }).collect();
+        free.iter().map(|_| FreeSession { tags: &config.pool.autonomous.tags }).collect();
     let pairs = plan::pair(&sessions, &ready);
 
     let mut jobs = Vec::new();
@@ -347,7 +347,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
 
     // 3. Send every prompt, verify, retry the ones that did not arrive once.
     let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
-    let spool_start = std::fs::metadata(&spool).map(|m| m.len()).unwrap_or(0);
+    let spool_start = std::fs::metadata(&spool).map_or(0, |m| m.len());
     let sendable: Vec<usize> = (0..jobs.len()).filter(|&i| jobs[i].error.is_none()).collect();
     let typed = send(ctx, &mut jobs, &sendable);
     ctx.fault("dispatch-after-send");

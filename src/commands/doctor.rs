@@ -145,8 +145,7 @@ fn check_tmux(ctx: &Ctx, findings: &mut Findings) {
         }
     }
     let socket = ctx.tmux.socket().map(Path::to_path_buf);
-    let where_ =
-        socket.as_ref().map(|s| format!("socket {}", s.display())).unwrap_or_else(|| "default socket".to_owned());
+    let where_ = socket.as_ref().map_or_else(|| "default socket".to_owned(), |s| format!("socket {}", s.display()));
     match ctx.tmux.observe() {
         Ok(observation) if observation.server_running => {
             let sessions: std::collections::BTreeSet<_> = observation.panes.iter().map(|p| &p.session).collect();
@@ -269,7 +268,7 @@ fn check_account(config: &Config, account: &crate::config::Account, spool: &Path
         let want = root.join(entry);
         match accounts::check_shared_link(&account.home, root, entry) {
             Ok(SharedLink::Sound) => {
-                findings.add("shared link", link_subject, Verdict::Ok, format!("-> {}", want.display()))
+                findings.add("shared link", link_subject, Verdict::Ok, format!("-> {}", want.display()));
             }
             Ok(found) if found.fixable() => {
                 let what =
@@ -307,7 +306,7 @@ fn check_account(config: &Config, account: &crate::config::Account, spool: &Path
             ),
             Ok(_) => unreachable!("fixable states are handled above"),
             Err(err) => {
-                findings.problem("shared link", link_subject, format!("cannot be read: {err}"), "check permissions")
+                findings.problem("shared link", link_subject, format!("cannot be read: {err}"), "check permissions");
             }
         }
     }
@@ -326,7 +325,7 @@ fn check_state(ctx: &Ctx, findings: &mut Findings) {
         ),
         Ok(_) => findings.add("state", subject.clone(), Verdict::Ok, format!("version {}", state::STATE_VERSION)),
         Err(err) => {
-            findings.problem("state", subject.clone(), err.to_string(), "see the message: repair or move the file")
+            findings.problem("state", subject.clone(), err.to_string(), "see the message: repair or move the file");
         }
     }
     if let Ok(state) = ctx.state.read() {
@@ -395,7 +394,12 @@ fn check_active_link(ctx: &Ctx, findings: &mut Findings) {
     let fix = format!("ln -sfn {} {}", active.home.display(), link.display());
     match std::fs::symlink_metadata(link) {
         Err(_) => {
-            findings.problem("active link", subject, format!("missing; should point to {}", active.home.display()), fix)
+            findings.problem(
+                "active link",
+                subject,
+                format!("missing; should point to {}", active.home.display()),
+                fix,
+            );
         }
         Ok(meta) if !meta.file_type().is_symlink() => findings.problem(
             "active link",
@@ -405,7 +409,7 @@ fn check_active_link(ctx: &Ctx, findings: &mut Findings) {
         ),
         Ok(_) => match accounts::link_target(link) {
             Some(target) if accounts::same_place(&target, &active.home) => {
-                findings.add("active link", subject, Verdict::Ok, format!("-> {} ({})", target.display(), active.name))
+                findings.add("active link", subject, Verdict::Ok, format!("-> {} ({})", target.display(), active.name));
             }
             target => findings.problem(
                 "active link",

@@ -213,7 +213,7 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
             }
             let key = project.key(&id);
             still_blocked.insert(key.clone());
-            let since = entry.metadata().ok().and_then(|m| m.modified().ok()).map(queue::utc).unwrap_or(now);
+            let since = entry.metadata().ok().and_then(|m| m.modified().ok()).map_or(now, queue::utc);
             if age(now, since) >= config.blocked_alert_after.get() && !state.queue.blocked_alerted.contains(&key) {
                 let why = std::fs::read_to_string(entry.path()).unwrap_or_default().trim().replace('\n', "; ");
                 let detail = format!("blocked since {}: {why}", render::when(since, now));

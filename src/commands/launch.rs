@@ -127,17 +127,16 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
 
 /// `--account NAME`, else the active account.
 pub fn choose_account<'c>(ctx: &'c Ctx, name: Option<&str>) -> Result<&'c Account> {
-    match name {
-        Some(name) => ctx.config.account(name).with_context(|| {
+    if let Some(name) = name {
+        ctx.config.account(name).with_context(|| {
             let known: Vec<&str> = ctx.config.accounts.iter().map(|a| a.name.as_str()).collect();
             format!("no account named {name:?}; configured: {}", known.join(", "))
-        }),
-        None => {
-            let state = ctx.state.read().ok();
-            accounts::active_account(&ctx.config, state.as_ref())
-                .map(|(account, _)| account)
-                .context("no account is configured")
-        }
+        })
+    } else {
+        let state = ctx.state.read().ok();
+        accounts::active_account(&ctx.config, state.as_ref())
+            .map(|(account, _)| account)
+            .context("no account is configured")
     }
 }
 

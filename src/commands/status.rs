@@ -255,7 +255,7 @@ fn human(report: &StatusReport) -> String {
             account.priority.to_string(),
             format!("{}{}", account.home.display(), if account.home_exists { "" } else { " (missing)" }),
             yes_no(account.credentials).to_owned(),
-            account.drained_until.filter(|t| *t > now).map(|t| render::when(t, now)).unwrap_or_else(|| "-".to_owned()),
+            account.drained_until.filter(|t| *t > now).map_or_else(|| "-".to_owned(), |t| render::when(t, now)),
         ]);
     }
     let active = match (&report.active_account, report.active_source) {
@@ -289,7 +289,7 @@ fn human(report: &StatusReport) -> String {
             tmux.to_owned(),
             session.pane_command.clone().unwrap_or_else(|| "-".to_owned()),
             claude,
-            session.client.as_ref().map(|c| c.account.clone()).unwrap_or_else(|| "-".to_owned()),
+            session.client.as_ref().map_or_else(|| "-".to_owned(), |c| c.account.clone()),
             session.state.as_ref().and_then(|s| s.task.clone()).unwrap_or_else(|| "-".to_owned()),
         ]);
     }
@@ -323,8 +323,7 @@ fn human(report: &StatusReport) -> String {
         (None, true) => "running".to_owned(),
         (None, false) => "no server running".to_owned(),
     };
-    let socket =
-        report.tmux.socket.as_ref().map(|s| s.display().to_string()).unwrap_or_else(|| "default socket".to_owned());
+    let socket = report.tmux.socket.as_ref().map_or_else(|| "default socket".to_owned(), |s| s.display().to_string());
     out.push_str(&format!("tmux:       {server} ({socket})\n"));
     match &report.last_swap {
         Some(swap) => {
@@ -418,7 +417,7 @@ fn usage_table(report: &StatusReport) -> Option<comfy_table::Table> {
             table.add_row(vec![
                 account.name.clone(),
                 label.to_owned(),
-                window.resets_at.map(|at| render::relative(at, now)).unwrap_or_else(|| "rolling".to_owned()),
+                window.resets_at.map_or_else(|| "rolling".to_owned(), |at| render::relative(at, now)),
                 window.totals.messages.to_string(),
                 format!("{}/{}/{}/{}", t.input, t.output, t.cache_creation, t.cache_read),
                 format!("{:.0} tok/min, {:.1} msg/h", window.burn.tokens_per_minute, window.burn.messages_per_hour),

@@ -44,7 +44,7 @@ pub fn exit_code(outcome: &Outcome) -> ExitCode {
 }
 
 fn relaunch_failed(session: &swap::journal::SwapSession) -> bool {
-    session.outcome.as_ref().is_some_and(|o| o.failed())
+    session.outcome.as_ref().is_some_and(super::super::swap::journal::SessionOutcome::failed)
 }
 
 fn clear_partial(

@@ -704,7 +704,7 @@ fn human(report: &WatchReport) -> String {
             format!("{:?}", s.kind).to_lowercase(),
             format!("{:?}", s.activity).to_lowercase(),
             s.task.clone().unwrap_or_else(|| "-".to_owned()),
-            s.status.map(|st| format!("{st:?}").to_lowercase()).unwrap_or_else(|| "-".to_owned()),
+            s.status.map_or_else(|| "-".to_owned(), |st| format!("{st:?}").to_lowercase()),
         ]);
     }
     let mut out = format!("{table}\n");

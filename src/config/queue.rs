@@ -170,19 +170,16 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                let name = &after[..close];
-                match values.iter().find(|(key, _)| *key == name) {
-                    Some((_, value)) => out.push_str(value),
-                    None => out.push_str(&rest[open..open + close + 2]),
-                }
-                rest = &after[close + 1..];
+        if let Some(close) = after.find('}') {
+            let name = &after[..close];
+            match values.iter().find(|(key, _)| *key == name) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(&rest[open..open + close + 2]),
             }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
+            rest = &after[close + 1..];
+        } else {
+            out.push_str(&rest[open..]);
+            rest = "";
         }
     }
     out.push_str(rest);

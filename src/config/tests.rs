@@ -370,7 +370,7 @@ fn documents_at_the_limits_are_read_or_refused_within_a_second() {
         match result {
             Ok(_) => assert!(needle.is_empty(), "{name}: accepted"),
             Err(err) => {
-                assert!(err.to_string().contains(needle), "{name}: {}", err.to_string().lines().last().unwrap())
+                assert!(err.to_string().contains(needle), "{name}: {}", err.to_string().lines().last().unwrap());
             }
         }
     }

@@ -155,7 +155,7 @@ pub fn read_from(spool: &Path, offset: u64) -> io::Result<SpoolRead> {
         match serde_json::from_slice::<HookEvent>(line) {
             Ok(event) => events.push(event),
             Err(err) => {
-                skipped.push(format!("{}: {err}", String::from_utf8_lossy(line).chars().take(80).collect::<String>()))
+                skipped.push(format!("{}: {err}", String::from_utf8_lossy(line).chars().take(80).collect::<String>()));
             }
         }
     }

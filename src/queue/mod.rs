@@ -219,12 +219,9 @@ impl HeadCache {
         })
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 
@@ -237,6 +234,7 @@ fn stamp(meta: &fs::Metadata) -> (u64, u64, i64, i64) {
 
 /// Reads every project's inbox: one `read_dir` per inbox, one bounded read per task,
 /// spread over the machine's cores (a pass may read thousands of task heads).
+#[cfg(test)]
 pub fn scan(projects: &[Project]) -> Scan {
     scan_cached(projects, &HeadCache::default()).0
 }
@@ -244,7 +242,7 @@ pub fn scan(projects: &[Project]) -> Scan {
 /// [`scan`] that reuses the heads in `cache`; returns the cache for the next pass
 /// and whether it changed.
 pub fn scan_cached(projects: &[Project], cache: &HeadCache) -> (Scan, HeadCache, bool) {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(projects.len().max(1));
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(projects.len().max(1));
     let chunk = projects.len().div_ceil(workers).max(1);
     let parts: Vec<(Scan, Vec<SeenHead>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = projects
@@ -560,7 +558,7 @@ fn move_into(from: &Path, dir: &Path, id: &str) -> io::Result<PathBuf> {
         let to = dir.join(name);
         match rename_noreplace(from, &to) {
             Ok(()) => return Ok(to),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
             Err(err) => return Err(err),
         }
     }

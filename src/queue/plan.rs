@@ -25,7 +25,6 @@ fn compare(a: &Task, b: &Task, projects: &[Project]) -> Ordering {
 /// A session that may take a task now.
 #[derive(Debug, Clone)]
 pub struct FreeSession<'a> {
-    pub name: &'a str,
     pub tags: &'a [String],
 }
 
@@ -96,7 +95,7 @@ mod tests {
         let ready: Vec<&Task> = tasks.iter().collect();
         let none: Vec<String> = Vec::new();
         let gpu = vec!["gpu".to_owned()];
-        let sessions = [FreeSession { name: "w1", tags: &none }, FreeSession { name: "w2", tags: &gpu }];
+        let sessions = [FreeSession { tags: &none }, FreeSession { tags: &gpu }];
         assert_eq!(pair(&sessions, &ready), [(0, 1), (1, 0)]);
         // One task, two sessions: one pairing.
         assert_eq!(pair(&sessions, &ready[1..]), [(0, 0)]);

@@ -224,7 +224,7 @@ mod tests {
             let result = std::panic::catch_unwind(|| parse(head, head.len() == text.len()));
             slowest = slowest.max(started.elapsed());
             match result {
-                Err(_) => panic!("mutation {index} panicked"),
+                Err(payload) => panic!("mutation {index} panicked: {payload:?}"),
                 Ok(Err(reason)) => {
                     refused += 1;
                     assert!(!reason.is_empty(), "mutation {index}");

@@ -31,7 +31,7 @@ fn only_md_files_are_tasks_and_bad_ones_are_invalid_with_a_reason() {
     assert_eq!(ids, ["good"]);
     assert_eq!(scan.tasks[0].title, "Good");
     let mut invalid: Vec<(&str, &str)> = scan.invalid.iter().map(|i| (i.name.as_str(), i.reason.as_str())).collect();
-    invalid.sort();
+    invalid.sort_unstable();
     assert_eq!(invalid[0].0, "$(touch x).md");
     assert!(invalid[0].1.contains("id"), "{invalid:?}");
     assert_eq!(invalid[1].0, "broken.md");
@@ -206,7 +206,7 @@ fn a_task_without_a_title_is_called_by_its_id() {
     write(&p, "blank-title.md", "---\ntitle: \"  \"\n---\n");
     let scan = scan(std::slice::from_ref(&p));
     let mut titles: Vec<(&str, &str)> = scan.tasks.iter().map(|t| (t.id.as_str(), t.title.as_str())).collect();
-    titles.sort();
+    titles.sort_unstable();
     assert_eq!(titles, [("blank-title", "blank-title"), ("no-title", "no-title")]);
 }
 

@@ -412,9 +412,10 @@ mod tests {
     #[track_caller]
     fn assert_notice(text: &str, kind: Kind, family: &str, reset: Option<&str>) {
         let got = classify(text);
-        let notice = match (&got, kind) {
-            (Classification::Hit(n), Kind::Hit) | (Classification::Warning(n), Kind::Warning) => n,
-            _ => panic!("{text:?}: expected {kind:?} from {family}, got {got:?}"),
+        let ((Classification::Hit(notice), Kind::Hit) | (Classification::Warning(notice), Kind::Warning)) =
+            (&got, kind)
+        else {
+            panic!("{text:?}: expected {kind:?} from {family}, got {got:?}")
         };
         assert_eq!(notice.family, family, "{text:?}");
         assert_eq!(notice.reset_text.as_deref(), reset, "{text:?}");

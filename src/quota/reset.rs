@@ -197,6 +197,7 @@ mod tests {
         DateTime::parse_from_rfc3339(rfc3339).expect("test instant").with_timezone(&Utc)
     }
 
+    #[allow(clippy::unnecessary_wraps, reason = "the rules take the zone as an Option")]
     fn zone(name: &str) -> Option<Tz> {
         Some(name.parse().expect("test zone"))
     }

@@ -368,7 +368,7 @@ fn save_ids(ctx: &Ctx, state: &mut State) -> Result<()> {
             *cwd_users.entry(cwd.clone()).or_default() += 1;
         }
     }
-    for session in journal.sessions.iter_mut() {
+    for session in &mut journal.sessions {
         let (task_delivered, turn_ended) =
             delivered.get(&session.name).copied().filter(|_| session.task.is_some()).unwrap_or_default();
         session.task_delivered = task_delivered;
@@ -820,7 +820,7 @@ pub fn clear_partial(ctx: &Ctx, state: &mut State) -> std::result::Result<(), Ve
             target => problems.push(format!(
                 "the active link {} points to {} but the active account is {} ({}): ln -sfn {} {}",
                 link.display(),
-                target.map(|t| t.display().to_string()).unwrap_or_else(|| "nothing".to_owned()),
+                target.map_or_else(|| "nothing".to_owned(), |t| t.display().to_string()),
                 active.name,
                 active.home.display(),
                 active.home.display(),

@@ -630,7 +630,7 @@ mod tests {
             assert!(fast.is_none() || fast == Some(reference), "prefix {end}");
             assert_eq!(reference, LineKind::Unparsable, "prefix {end}");
         }
-        for tail in [&br#"{"a":"\"#[..], br#"{"a":"x\""#, br#"{"a":["#, br#"{"a":}"#, br#"{"#, b""] {
+        for tail in [&br#"{"a":"\"#[..], br#"{"a":"x\""#, br#"{"a":["#, br#"{"a":}"#, br"{", b""] {
             assert_eq!(walk_line(tail).map(|_| ()), None);
         }
     }

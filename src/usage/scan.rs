@@ -182,7 +182,7 @@ fn walk_all(roots: &[PathBuf], warnings: &mut Vec<String>) -> Vec<(PathBuf, Meta
                 })
             })
             .collect();
-        workers.into_iter().map(|worker| worker.join()).collect()
+        workers.into_iter().map(std::thread::ScopedJoinHandle::join).collect()
     });
     for result in walked {
         match result {

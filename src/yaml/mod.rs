@@ -568,7 +568,7 @@ fn finish<T>(
 fn error_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment as S;
     let mut out = String::new();
-    for segment in path.iter() {
+    for segment in path {
         match segment {
             S::Seq { index } => out.push_str(&format!("[{index}]")),
             S::Map { key } => out = join(&out, key),
@@ -845,7 +845,7 @@ mod tests {
         let mut root = tree("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n");
         let mut problems = Vec::new();
         root.take_duplicates("", &mut problems);
-        let found: Vec<_> = problems.iter().map(|p| p.to_string()).collect();
+        let found: Vec<_> = problems.iter().map(std::string::ToString::to_string).collect();
         assert_eq!(found, ["line 4: b.c: given twice (first on line 3)", "line 5: a: given twice (first on line 1)"]);
         assert_eq!(root.get("a").unwrap().value, Value::UInt(1), "the first stays");
     }

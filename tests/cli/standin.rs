@@ -123,7 +123,7 @@ fn normalise(screen: &str, substitutions: &[(&str, &str)]) -> Vec<String> {
             reply.replace_all(&line, "(reply N, mode").into_owned()
         })
         .collect();
-    while lines.last().is_some_and(|l| l.is_empty()) {
+    while lines.last().is_some_and(std::string::String::is_empty) {
         lines.pop();
     }
     lines

@@ -144,7 +144,7 @@ fn sweep(seed: u64, kill_target: usize, task_target: usize, limit: Duration) -> 
         let pending = census(&env, &[PROJECT]).values().filter(|n| n[0].starts_with("inbox/")).count();
         let due = figures.kills * task_target / kill_target.max(1) + 4;
         if next_task < task_target && pending < 3 && next_task < due {
-            for _ in 0..(1 + rng.below(2)) {
+            for _ in 0..=rng.below(2) {
                 next_task += 1;
                 add_task(&env, PROJECT, &format!("t{next_task:04}.md"), "---\ntitle: sweep\n---\n");
             }

@@ -52,7 +52,8 @@ fn services_run_real_subcommands_and_list_only_benign_codes() {
 #[test]
 fn timers_and_the_target_point_at_existing_units() {
     let units = units();
-    let timers: Vec<_> = units.iter().filter(|(name, _)| name.ends_with(".timer")).collect();
+    let timers: Vec<_> =
+        units.iter().filter(|(name, _)| std::path::Path::new(name).extension().is_some_and(|e| e == "timer")).collect();
     assert_eq!(timers.len(), 4);
     for (name, text) in &timers {
         let unit = values(text, "Unit")[0];
@@ -63,8 +64,8 @@ fn timers_and_the_target_point_at_existing_units() {
         values(&units["ccfail.target"], "Wants").iter().flat_map(|v| v.split_whitespace()).collect();
     let mut timer_names: Vec<&str> = timers.iter().map(|(name, _)| name.as_str()).collect();
     let mut wanted_sorted = wanted.clone();
-    timer_names.sort();
-    wanted_sorted.sort();
+    timer_names.sort_unstable();
+    wanted_sorted.sort_unstable();
     assert_eq!(wanted_sorted, timer_names);
     // Cadences: quota-check and watch-once every 30 s, dispatch every 60 s, janitor hourly.
     assert_eq!(values(&units["ccfail-quota-check.timer"], "OnUnitActiveSec"), ["30s"]);

@@ -119,7 +119,7 @@ fn main_job(version: &str, binary: &std::path::Path, plan: Plan, bypass: bool) {
         Ok(sessions[..2]
             .iter()
             .find(|s| sb.task_of(s).as_deref() == Some("app:t3") && sb.client(s).is_some_and(|c| c.status == "busy"))
-            .map(|s| s.to_string()))
+            .map(std::string::ToString::to_string))
     });
     // ...when account a runs out: main's next turn hits the 5-hour limit.
     let reset = chrono::Utc::now().timestamp() + 3 * 3600;
@@ -240,7 +240,7 @@ fn no_swap_on_errors_that_are_not_the_usage_limit() {
 /// Ignored by default (it starts up to 11 clients); `cargo test --test real_client --
 /// --ignored swap_wall_time --nocapture`.
 #[test]
-#[ignore]
+#[ignore = "a measurement, not a check: starts up to 11 clients"]
 fn swap_wall_time() {
     for (version, binary) in installed_versions("swap_wall_time") {
         for n in list_env("CCFAIL_REAL_CLIENT_SWAP_SIZES", "3,10") {

@@ -19,8 +19,7 @@ pub fn cache_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
+        .map_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"), PathBuf::from);
     base.join("ccfail").join("claude-code")
 }
 
@@ -77,7 +76,7 @@ pub struct Sandbox {
 }
 
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn examples_bin(name: &str) -> PathBuf {
@@ -413,9 +412,12 @@ state:
                 }
                 Err(e) => last_err = e,
             }
-            if Instant::now() > end {
-                panic!("{}: timed out after {timeout:?} waiting for {what} {last_err}\n{}", self.label, self.context());
-            }
+            assert!(
+                Instant::now() <= end,
+                "{}: timed out after {timeout:?} waiting for {what} {last_err}\n{}",
+                self.label,
+                self.context()
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
