@@ -12,9 +12,9 @@ use crate::cli::Cli;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::log::Logger;
-use crate::paths::{self, ConfigSource, Env, StatePaths};
+use crate::paths::{self, ConfigSource, Env, SocketSource, StatePaths, StateSource};
 use crate::state::StateStore;
-use crate::tmux::Tmux;
+use crate::tmux::{self, Tmux};
 
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -25,6 +25,9 @@ pub struct Inputs {
     pub log: Logger,
     /// `CCFAIL_FAULT`: the fault points a test armed (see [`crate::fault`]).
     pub fault: Option<String>,
+    /// `/proc/self/cgroup`: whether this run is a systemd unit's (see [`tmux::under_unit`]).
+    pub own_cgroup: Option<String>,
+    pub uid: u32,
 }
 
 impl Inputs {
@@ -33,7 +36,15 @@ impl Inputs {
         let clock = Clock::from_env_value(env.get("CCFAIL_NOW"))?;
         let log = Logger::new(cli.verbose, cli.quiet, env.get("JOURNAL_STREAM").is_some());
         let fault = crate::fault::from_env_value(env.get("CCFAIL_FAULT"))?;
-        Ok(Inputs { env, config_file, config_source, clock, log, fault })
+        let own_cgroup = std::fs::read_to_string("/proc/self/cgroup").ok();
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        Ok(Inputs { env, config_file, config_source, clock, log, fault, own_cgroup, uid })
+    }
+
+    /// Whether this run is a systemd unit's process.
+    pub fn under_unit(&self) -> bool {
+        tmux::under_unit(self.own_cgroup.as_deref(), self.env.get("INVOCATION_ID"), self.env.get("SYSTEMD_EXEC_PID"))
     }
 
     /// Reads and validates the config file.
@@ -50,6 +61,8 @@ pub struct Ctx {
     pub inputs: Inputs,
     pub config: Config,
     pub state: StateStore,
+    pub state_source: StateSource,
+    pub socket_source: SocketSource,
     pub tmux: Tmux,
 }
 
@@ -60,11 +73,13 @@ impl Ctx {
     }
 
     pub fn with_config(inputs: Inputs, config: Config) -> Result<Ctx> {
-        let (state_dir, _) =
+        let (state_dir, state_source) =
             paths::state_dir(config.state.dir.as_deref(), &inputs.env).context("could not choose the state dir")?;
         let state = StateStore::new(StatePaths::new(state_dir), config.state.lock_wait.get());
-        let tmux = Tmux::new(&config.tmux.binary, config.tmux.socket.clone(), config.tmux.enter_delay.get());
-        Ok(Ctx { inputs, config, state, tmux })
+        let (socket, socket_source) = paths::tmux_socket(config.tmux.socket.as_deref(), &inputs.env, inputs.uid);
+        let home = tmux::server_home(inputs.under_unit(), &socket);
+        let tmux = Tmux::new(&config.tmux.binary, Some(socket), config.tmux.enter_delay.get()).with_server_home(home);
+        Ok(Ctx { inputs, config, state, state_source, socket_source, tmux })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -101,16 +101,24 @@ pub enum StateSource {
 }
 
 /// State dir: the config's `state.dir`, else `$STATE_DIRECTORY` (systemd; the first
-/// entry when it lists several), else `$XDG_STATE_HOME/ccfail`, else
+/// entry when it lists several) unless it is a user unit's on systemd < 254 (see
+/// [`ignored_state_directory`]), else `$XDG_STATE_HOME/ccfail`, else
 /// `~/.local/state/ccfail`.
 pub fn state_dir(from_config: Option<&Path>, env: &Env) -> Result<(PathBuf, StateSource)> {
     if let Some(dir) = from_config {
         return Ok((dir.to_path_buf(), StateSource::Config));
     }
-    if let Some(value) = env.get("STATE_DIRECTORY") {
+    if let Some(value) = env.get("STATE_DIRECTORY")
+        && ignored_state_directory(env)?.is_none()
+    {
         let first = value.split(':').next().unwrap_or(value);
         return Ok((absolute("STATE_DIRECTORY", first)?, StateSource::StateDirectory));
     }
+    shell_state_dir(env)
+}
+
+/// The state dir a login shell resolves (no `$STATE_DIRECTORY`, no config `state.dir`).
+pub fn shell_state_dir(env: &Env) -> Result<(PathBuf, StateSource)> {
     if let Some(value) = env.get("XDG_STATE_HOME") {
         return Ok((absolute("XDG_STATE_HOME", value)?.join("ccfail"), StateSource::XdgStateHome));
     }
@@ -120,6 +128,54 @@ pub fn state_dir(from_config: Option<&Path>, env: &Env) -> Result<(PathBuf, Stat
             bail!("cannot choose a state dir: set state.dir in the config, $STATE_DIRECTORY, $XDG_STATE_HOME or $HOME")
         }
     }
+}
+
+/// A `$STATE_DIRECTORY` that ccfail does not follow: one under the config home
+/// (`$XDG_CONFIG_HOME`, else `~/.config`). That is where systemd < 254 puts a *user*
+/// unit's `StateDirectory=` (254 moved it to `~/.local/state`), so an old unit file with
+/// `StateDirectory=ccfail` would give the timers `~/.config/ccfail` while a shell and
+/// the hooks use `~/.local/state/ccfail`: two states, two locks. Following the shell's
+/// dir keeps one; `doctor` says so.
+pub fn ignored_state_directory(env: &Env) -> Result<Option<PathBuf>> {
+    let Some(value) = env.get("STATE_DIRECTORY") else { return Ok(None) };
+    let first = absolute("STATE_DIRECTORY", value.split(':').next().unwrap_or(value))?;
+    let config_home = match env.get("XDG_CONFIG_HOME") {
+        Some(value) => absolute("XDG_CONFIG_HOME", value)?,
+        None => match env.home() {
+            Some(home) => home.join(".config"),
+            None => return Ok(None),
+        },
+    };
+    Ok(first.starts_with(&config_home).then_some(first))
+}
+
+/// Where the tmux socket came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SocketSource {
+    Config,
+    TmuxTmpdir,
+    Default,
+}
+
+/// The tmux socket every run uses: the config's `tmux.socket`, else tmux's own default
+/// `${TMUX_TMPDIR:-/tmp}/tmux-<uid>/default`. ccfail always passes it with `-S`, so a
+/// shell inside another tmux (`$TMUX`) acts on the same server as the timers.
+pub fn tmux_socket(from_config: Option<&Path>, env: &Env, uid: u32) -> (PathBuf, SocketSource) {
+    if let Some(socket) = from_config {
+        return (socket.to_path_buf(), SocketSource::Config);
+    }
+    match env.get("TMUX_TMPDIR").filter(|dir| Path::new(dir).is_absolute()) {
+        Some(dir) => (Path::new(dir).join(format!("tmux-{uid}/default")), SocketSource::TmuxTmpdir),
+        None => (PathBuf::from(format!("/tmp/tmux-{uid}/default")), SocketSource::Default),
+    }
+}
+
+/// The socket of the tmux server a shell runs in: `$TMUX` is `socket,pid,session`.
+pub fn enclosing_tmux_socket(env: &Env) -> Option<PathBuf> {
+    let value = env.get("TMUX")?;
+    let socket = value.split(',').next().filter(|s| !s.is_empty())?;
+    Some(PathBuf::from(socket))
 }
 
 fn absolute(variable: &str, value: &str) -> Result<PathBuf> {
@@ -201,5 +257,30 @@ mod tests {
         assert_eq!(state_dir(None, &env).unwrap().0, PathBuf::from("/h/.local/state/ccfail"));
         let env = Env::from_pairs([("XDG_STATE_HOME", "rel")]);
         assert!(state_dir(None, &env).is_err());
+    }
+
+    #[test]
+    fn a_user_units_state_directory_under_the_config_home_is_not_followed() {
+        // systemd 252: StateDirectory=ccfail of a user unit.
+        let env = Env::from_pairs([("STATE_DIRECTORY", "/h/.config/ccfail"), ("HOME", "/h")]);
+        assert_eq!(ignored_state_directory(&env).unwrap(), Some(PathBuf::from("/h/.config/ccfail")));
+        assert_eq!(state_dir(None, &env).unwrap(), (PathBuf::from("/h/.local/state/ccfail"), StateSource::Home));
+        let env =
+            Env::from_pairs([("STATE_DIRECTORY", "/x/cfg/ccfail"), ("XDG_CONFIG_HOME", "/x/cfg"), ("HOME", "/h")]);
+        assert_eq!(state_dir(None, &env).unwrap().0, PathBuf::from("/h/.local/state/ccfail"));
+        // systemd >= 254 (the shell's own dir) and a system unit are followed.
+        let env = Env::from_pairs([("STATE_DIRECTORY", "/h/.local/state/ccfail"), ("HOME", "/h")]);
+        assert_eq!(ignored_state_directory(&env).unwrap(), None);
+        assert_eq!(state_dir(None, &env).unwrap().1, StateSource::StateDirectory);
+    }
+
+    #[test]
+    fn the_socket_is_resolved_the_way_tmux_does_and_tmux_is_not_followed() {
+        let env = Env::from_pairs([("TMUX", "/tmp/tmux-1000/work,123,0")]);
+        assert_eq!(tmux_socket(None, &env, 1000), (PathBuf::from("/tmp/tmux-1000/default"), SocketSource::Default));
+        assert_eq!(enclosing_tmux_socket(&env), Some(PathBuf::from("/tmp/tmux-1000/work")));
+        let env = Env::from_pairs([("TMUX_TMPDIR", "/run/user/1000")]);
+        assert_eq!(tmux_socket(None, &env, 1000).0, PathBuf::from("/run/user/1000/tmux-1000/default"));
+        assert_eq!(tmux_socket(Some(Path::new("/s")), &env, 1000), (PathBuf::from("/s"), SocketSource::Config));
     }
 }

@@ -7,11 +7,12 @@
 //! says how to install it. This module knows nothing of Claude Code or of the pool.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -103,12 +104,108 @@ pub struct NewSession<'a> {
     pub height: u32,
 }
 
+/// Where a tmux server that ccfail starts is to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerHome {
+    /// As a child of this run, in the caller's cgroup (a login shell's session).
+    Inherit,
+    /// In a transient user scope of its own, `systemd-run --user --scope --unit=<unit>`:
+    /// this run is a unit's process, and at the unit's exit `KillMode=control-group`
+    /// kills whatever is left in the unit's cgroup, the server and every pane with it.
+    Scope { unit: String },
+}
+
+/// What a systemd unit gives its processes that must not reach the server's global
+/// environment (and so every pane, the clients and their hooks).
+pub const UNIT_VARIABLES: &[&str] = &[
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "SYSTEMD_EXEC_PID",
+    "STATE_DIRECTORY",
+    "MANAGERPID",
+    "NOTIFY_SOCKET",
+    "LISTEN_PID",
+    "LISTEN_FDS",
+    "LISTEN_FDNAMES",
+    "WATCHDOG_PID",
+    "WATCHDOG_USEC",
+];
+
+/// Whether this run is a systemd unit's process, from its own `/proc/self/cgroup` and
+/// the unit variables. The cgroup is the truth when it names a unit: a `.service` leaf
+/// is a unit's cgroup, a `.scope` leaf is a login session or the pool's own scope (where
+/// `INVOCATION_ID` may have leaked from an older server). Without one (no systemd, a
+/// container's `/`), `INVOCATION_ID` or `SYSTEMD_EXEC_PID` decide.
+pub fn under_unit(own_cgroup: Option<&str>, invocation_id: Option<&str>, exec_pid: Option<&str>) -> bool {
+    match own_cgroup.and_then(cgroup_leaf) {
+        Some(leaf) if leaf.ends_with(".service") => true,
+        Some(leaf) if leaf.ends_with(".scope") => false,
+        _ => invocation_id.is_some() || exec_pid.is_some(),
+    }
+}
+
+/// The last component of this process's cgroup path: the unified (`0::`) line, else
+/// systemd's named v1 hierarchy. `None` for the root or an unreadable text.
+fn cgroup_leaf(text: &str) -> Option<&str> {
+    let path = |prefix: &str| text.lines().find_map(|line| line.strip_prefix(prefix));
+    let path = path("0::")
+        .filter(|p| *p != "/")
+        .or_else(|| path("1:name=systemd:"))
+        .or_else(|| text.lines().find_map(|line| line.split_once(":name=systemd:").map(|(_, p)| p)))?;
+    path.trim_end().rsplit('/').next().filter(|leaf| !leaf.is_empty())
+}
+
+/// Where a server started now would run: its own scope when this run is a unit's.
+/// The scope's name is derived from the socket, so one server has one scope.
+pub fn server_home(under_unit: bool, socket: &Path) -> ServerHome {
+    if !under_unit {
+        return ServerHome::Inherit;
+    }
+    let hash = socket
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    ServerHome::Scope { unit: format!("ccfail-tmux-{:08x}", hash as u32) }
+}
+
+/// The program and arguments that run `tmux <args>` on `socket` from `home`.
+pub fn start_command(
+    binary: &Path,
+    socket: Option<&Path>,
+    home: &ServerHome,
+    args: &[&str],
+) -> (PathBuf, Vec<OsString>) {
+    let mut tmux: Vec<OsString> = Vec::new();
+    if let Some(socket) = socket {
+        tmux.extend([OsString::from("-S"), socket.as_os_str().to_owned()]);
+    }
+    tmux.extend(args.iter().map(OsString::from));
+    match home {
+        ServerHome::Inherit => (binary.to_path_buf(), tmux),
+        ServerHome::Scope { unit } => {
+            let mut argv: Vec<OsString> =
+                ["--user", "--scope", "--collect", "--quiet"].iter().map(OsString::from).collect();
+            argv.push(format!("--unit={unit}").into());
+            argv.push(format!("--description=ccfail's tmux server ({unit})").into());
+            argv.push("--".into());
+            argv.push(binary.as_os_str().to_owned());
+            argv.extend(tmux);
+            (PathBuf::from("systemd-run"), argv)
+        }
+    }
+}
+
 /// A handle on one tmux server.
 #[derive(Debug, Clone)]
 pub struct Tmux {
     binary: PathBuf,
     socket: Option<PathBuf>,
     enter_delay: Duration,
+    home: ServerHome,
+    /// Why the last server start could not go through `systemd-run` (it then started
+    /// in this run's cgroup), for the caller to say.
+    scope_failure: Arc<Mutex<Option<String>>>,
     /// tmux processes spawned through this handle and its clones.
     spawned: Arc<AtomicUsize>,
 }
@@ -117,7 +214,38 @@ const LIST_FORMAT: &str = "#{session_name}\t#{window_index}\t#{pane_index}\t#{pa
 
 impl Tmux {
     pub fn new(binary: impl Into<PathBuf>, socket: Option<PathBuf>, enter_delay: Duration) -> Tmux {
-        Tmux { binary: binary.into(), socket, enter_delay, spawned: Arc::default() }
+        Tmux {
+            binary: binary.into(),
+            socket,
+            enter_delay,
+            home: ServerHome::Inherit,
+            scope_failure: Arc::default(),
+            spawned: Arc::default(),
+        }
+    }
+
+    /// Where a server this handle starts is to run (see [`server_home`]).
+    pub fn with_server_home(mut self, home: ServerHome) -> Tmux {
+        self.home = home;
+        self
+    }
+
+    pub fn server_home(&self) -> &ServerHome {
+        &self.home
+    }
+
+    /// Why the last server start fell back to this run's cgroup, once.
+    pub fn take_scope_failure(&self) -> Option<String> {
+        self.scope_failure.lock().ok()?.take()
+    }
+
+    /// The server's pid, `None` when no server runs on the socket.
+    pub fn server_pid(&self) -> Result<Option<u32>, TmuxError> {
+        match self.run(&["display-message", "-p", "#{pid}"]) {
+            Ok(out) => Ok(out.trim().parse().ok()),
+            Err(TmuxError::NoServer { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     /// The pause between typing a line and pressing Enter (`tmux.enter_delay`).
@@ -221,7 +349,35 @@ impl Tmux {
             args.push(command.to_owned());
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.run(&refs).map(drop)
+        self.socket_dir()?;
+        if self.home == ServerHome::Inherit || self.server_pid()?.is_some() {
+            return self.run(&refs).map(drop);
+        }
+        // This command starts the server: from its own scope, with no unit variables.
+        let (program, argv) = start_command(&self.binary, self.socket.as_deref(), &self.home, &refs);
+        let mut command = Command::new(&program);
+        command.args(&argv).stdin(Stdio::null());
+        for variable in UNIT_VARIABLES {
+            command.env_remove(variable);
+        }
+        self.spawned.fetch_add(1, Ordering::Relaxed);
+        let failure = match command.output() {
+            Ok(out) if out.status.success() => return Ok(()),
+            Ok(out) => {
+                let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                if !(stderr.starts_with("Failed to") || stderr.starts_with("Job for")) {
+                    return Err(self.classify(&refs, &out));
+                }
+                format!("systemd-run failed ({}): {stderr}", out.status)
+            }
+            Err(err) => format!("could not run {}: {err}", program.display()),
+        };
+        // systemd-run itself failed (no user manager, or another run's scope won the
+        // race): the server starts here, or this connects to the one just started.
+        if let Ok(mut slot) = self.scope_failure.lock() {
+            *slot = Some(failure);
+        }
+        self.run_without_unit_variables(&refs)
     }
 
     pub fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
@@ -321,6 +477,28 @@ impl Tmux {
         }
     }
 
+    /// With `-S`, tmux does not create the socket's folder as it does its default
+    /// `tmux-<uid>/`: a first server start makes it, private to the user.
+    fn socket_dir(&self) -> Result<(), TmuxError> {
+        use std::os::unix::fs::DirBuilderExt;
+        let Some(dir) = self.socket.as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        if dir.exists() {
+            return Ok(());
+        }
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|source| TmuxError::Failed {
+            args: format!("mkdir {}", dir.display()),
+            status: "error".to_owned(),
+            stderr: format!("could not create the tmux socket's folder {}: {source}", dir.display()),
+        })
+    }
+
+    fn run_without_unit_variables(&self, args: &[&str]) -> Result<(), TmuxError> {
+        let out = self.spawn(args, true)?;
+        if out.status.success() { Ok(()) } else { Err(self.classify(args, &out)) }
+    }
+
     fn run(&self, args: &[&str]) -> Result<String, TmuxError> {
         let out = self.run_raw(args)?;
         if out.status.success() {
@@ -331,11 +509,20 @@ impl Tmux {
     }
 
     fn run_raw(&self, args: &[&str]) -> Result<Output, TmuxError> {
+        self.spawn(args, false)
+    }
+
+    fn spawn(&self, args: &[&str], without_unit_variables: bool) -> Result<Output, TmuxError> {
         let mut command = Command::new(&self.binary);
         if let Some(socket) = &self.socket {
             command.arg("-S").arg(socket);
         }
         command.args(args).stdin(Stdio::null());
+        if without_unit_variables {
+            for variable in UNIT_VARIABLES {
+                command.env_remove(variable);
+            }
+        }
         self.spawned.fetch_add(1, Ordering::Relaxed);
         command.output().map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => TmuxError::Missing { binary: self.binary.clone() },
@@ -427,6 +614,46 @@ fn split_captures(stdout: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const V2_UNIT: &str = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/ccfail-watch-once.service\n";
+    const V2_SCOPE: &str = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/ccfail-tmux-0a1b2c3d.scope\n";
+    const V1_LOGIN: &str = "12:pids:/user.slice\n1:name=systemd:/user.slice/user-1000.slice/session-3.scope\n0::/\n";
+
+    #[test]
+    fn a_unit_is_told_by_its_cgroup_first() {
+        assert!(under_unit(Some(V2_UNIT), None, None));
+        // The pool's own scope with INVOCATION_ID leaked from the unit that started it.
+        assert!(!under_unit(Some(V2_SCOPE), Some("abc"), Some("42")));
+        assert!(!under_unit(Some(V1_LOGIN), Some("abc"), None));
+        // No systemd cgroup to go by: the unit variables decide.
+        assert!(under_unit(Some("0::/\n"), Some("abc"), None));
+        assert!(under_unit(None, None, Some("42")));
+        assert!(!under_unit(Some("0::/\n"), None, None));
+        assert!(!under_unit(None, None, None));
+    }
+
+    #[test]
+    fn under_a_unit_the_server_starts_in_a_scope_named_after_its_socket() {
+        let socket = Path::new("/tmp/tmux-1000/default");
+        assert_eq!(server_home(false, socket), ServerHome::Inherit);
+        let home = server_home(true, socket);
+        let ServerHome::Scope { unit } = &home else { panic!("{home:?}") };
+        assert!(unit.starts_with("ccfail-tmux-") && unit.len() == "ccfail-tmux-".len() + 8, "{unit}");
+        assert_eq!(home, server_home(true, socket), "one socket, one scope");
+        assert_ne!(home, server_home(true, Path::new("/tmp/tmux-1000/other")));
+
+        let (program, argv) = start_command(Path::new("tmux"), Some(socket), &home, &["new-session", "-d", "-s", "p1"]);
+        assert_eq!(program, PathBuf::from("systemd-run"));
+        let argv: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let dashes = argv.iter().position(|a| a == "--").unwrap();
+        assert_eq!(&argv[..4], ["--user", "--scope", "--collect", "--quiet"]);
+        assert!(argv[..dashes].contains(&format!("--unit={unit}")));
+        assert_eq!(&argv[dashes + 1..], ["tmux", "-S", "/tmp/tmux-1000/default", "new-session", "-d", "-s", "p1"]);
+
+        let (program, argv) = start_command(Path::new("tmux"), Some(socket), &ServerHome::Inherit, &["new-session"]);
+        assert_eq!(program, PathBuf::from("tmux"));
+        assert_eq!(argv, ["-S", "/tmp/tmux-1000/default", "new-session"].map(OsString::from));
+    }
 
     #[test]
     fn parses_a_list_panes_line() {

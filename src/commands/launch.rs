@@ -70,6 +70,9 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
     if created {
         tmux.new_session(&NewSession { name: &args.session, cwd: Some(&dir), ..NewSession::default() })
             .with_context(|| format!("could not create the tmux session {}", args.session))?;
+        if let Some(why) = tmux.take_scope_failure() {
+            ctx.log().warn(&format!("the tmux server started in this unit's cgroup, and stops with it: {why}"));
+        }
     }
     let pane = tmux
         .observe()?

@@ -571,6 +571,11 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
                     Ok(()) => {
                         created.insert(session.clone());
                         ctx.log().info(&format!("{session}: tmux session created"));
+                        if let Some(why) = ctx.tmux.take_scope_failure() {
+                            ctx.log().warn(&format!(
+                                "the tmux server started in this unit's cgroup, and stops with it: {why}"
+                            ));
+                        }
                     }
                     Err(err) => ctx.log().warn(&format!("{session}: could not create the tmux session: {err}")),
                 }

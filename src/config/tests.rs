@@ -425,3 +425,14 @@ fn claude_env_is_read_literally_and_its_names_checked() {
     assert_eq!(keys, ["claude.env.CLAUDE_CONFIG_DIR", "claude.env.1BAD"], "{problems:?}");
     assert_eq!(problems[0].line, Some(6), "the key names its line");
 }
+
+#[test]
+fn a_binary_given_as_a_path_is_expanded_and_a_name_is_kept() {
+    let config =
+        load(&format!("{MINIMAL}claude:\n  binary: ~/.local/bin/claude\ntmux:\n  binary: $POOL_ROOT/tmux\n")).unwrap();
+    assert_eq!(config.claude.binary, "/home/op/.local/bin/claude");
+    assert_eq!(config.tmux.binary, "/srv/pool/tmux");
+    assert_eq!(load(MINIMAL).unwrap().claude.binary, "claude");
+    let problems = load(&format!("{MINIMAL}claude:\n  binary: $NOPE/claude\n")).unwrap_err();
+    assert!(problems.iter().any(|p| p.key == "claude.binary" && p.message.contains("NOPE")), "{problems:?}");
+}

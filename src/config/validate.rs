@@ -16,6 +16,16 @@ const MAX_LOCK_WAIT_SECS: u64 = 600;
 
 pub fn expand_and_validate(config: &mut Config, env: &Env) -> Vec<ConfigProblem> {
     let mut problems = Vec::new();
+    // A binary given as a path (`~/.local/bin/claude`, `$HOME/bin/claude`) is expanded
+    // like every other path; a bare name stays a name, looked up in $PATH.
+    for (key, binary) in [("claude.binary", &mut config.claude.binary), ("tmux.binary", &mut config.tmux.binary)] {
+        if binary.starts_with('~') || binary.contains('$') {
+            match expand_path(Path::new(binary.as_str()), env) {
+                Ok(expanded) => *binary = expanded.display().to_string(),
+                Err(message) => problems.push(ConfigProblem::new(key, message)),
+            }
+        }
+    }
     let mut expand = |key: String, path: &mut PathBuf| match expand_path(path, env) {
         // A missing path is reported by the rule that needs it.
         Ok(expanded) if expanded.as_os_str().is_empty() => {}

@@ -108,3 +108,48 @@ fn systemd_analyze_verify_is_clean() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success() && stderr.trim().is_empty() && stdout.trim().is_empty(), "{stdout}{stderr}");
 }
+
+/// Under a unit (here told by `INVOCATION_ID`: the test's cgroup names none), the tmux
+/// command that starts the server goes through `systemd-run --user --scope`, without the
+/// unit's variables; once the server runs, tmux is called directly. A stand-in
+/// `systemd-run` on PATH records its arguments and environment and runs the command.
+#[test]
+fn under_a_unit_the_server_is_started_in_a_scope_of_its_own() {
+    let env = crate::support::TestEnv::new();
+    let bin = env.path("fakebin");
+    fs::create_dir_all(&bin).unwrap();
+    let log = env.path("systemd-run.log");
+    let script = format!(
+        "#!/bin/sh\nprintf 'args: %s\\n' \"$*\" >> {log}\nenv | grep -E '^(INVOCATION_ID|JOURNAL_STREAM)=' >> {log}\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
+        log = log.display()
+    );
+    let fake = bin.join("systemd-run");
+    fs::write(&fake, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let unit = [("PATH", path.as_str()), ("INVOCATION_ID", "0123456789abcdef")];
+
+    env.ccfail_with(&unit, &["watch-once"]).status(0);
+    let calls = fs::read_to_string(&log).unwrap_or_else(|_| panic!("systemd-run was never called"));
+    let lines: Vec<&str> = calls.lines().collect();
+    assert_eq!(lines.len(), 1, "one call, with no unit variables in its environment:\n{calls}");
+    let socket = env.socket().display().to_string();
+    assert!(lines[0].starts_with("args: --user --scope --collect --quiet --unit=ccfail-tmux-"), "{calls}");
+    assert!(lines[0].contains(&format!(" -- tmux -S {socket} new-session -d -s w1 ")), "{calls}");
+    let pid = env.tmux().server_pid().unwrap().expect("the server runs");
+    assert!(env.tmux().has_session("w2").unwrap(), "the second session was made on the running server");
+
+    // The server runs: later runs never go through systemd-run again.
+    env.ccfail_with(&unit, &["watch-once"]).status(0);
+    env.tmux().kill_session("w2").unwrap();
+    env.ccfail_with(&unit, &["watch-once"]).status(0);
+    assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 1);
+    assert_eq!(env.tmux().server_pid().unwrap(), Some(pid));
+
+    // From a shell (no unit), a server is started directly.
+    env.tmux().kill_server().unwrap();
+    env.ccfail_with(&[("PATH", path.as_str())], &["watch-once"]).status(0);
+    assert!(env.tmux().server_pid().unwrap().is_some());
+    assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 1, "a shell's run does not use systemd-run");
+}
