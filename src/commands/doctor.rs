@@ -18,7 +18,7 @@ use crate::config::{Config, ConfigError};
 use crate::ctx::{Ctx, Inputs};
 use crate::exit::ExitCode;
 use crate::hooks;
-use crate::paths::Env;
+use crate::paths::{self, Env};
 use crate::state;
 use crate::tmux::TmuxError;
 
@@ -28,6 +28,8 @@ pub enum Verdict {
     Ok,
     /// Worth knowing, nothing to do.
     Info,
+    /// Not wrong here, but another run (a shell, a unit) would act elsewhere.
+    Warning,
     Problem,
     /// Was a problem; `--fix` repaired it.
     Fixed,
@@ -126,7 +128,9 @@ fn config_findings(inputs: &Inputs, err: ConfigError, findings: &mut Findings) {
 
 fn examine_setup(ctx: &Ctx, fix: bool, findings: &mut Findings) {
     check_tmux(ctx, findings);
+    check_one_place(ctx, findings);
     check_claude_binary(&ctx.config, &ctx.inputs.env, findings);
+    check_manager_path(ctx, findings);
     let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
     for account in &ctx.config.accounts {
         check_account(&ctx.config, account, &spool, fix, findings);
@@ -176,6 +180,170 @@ fn check_tmux(ctx: &Ctx, findings: &mut Findings) {
         ),
         Err(err) => findings.problem("tmux", where_, err.to_string(), "check tmux.socket in the config"),
     }
+}
+
+/// The socket and state dir this run resolved, and what would make a shell, a unit or a
+/// hook resolve others.
+fn check_one_place(ctx: &Ctx, findings: &mut Findings) {
+    let env = &ctx.inputs.env;
+    let socket = ctx.tmux.socket().map(Path::to_path_buf).unwrap_or_default();
+    let state_dir = ctx.state.paths().dir.clone();
+    let config_home_state = paths::ignored_state_directory(env).ok().flatten().map(|dir| dir.join("state.json"));
+    let facts = PlaceFacts {
+        socket: &socket,
+        socket_source: ctx.socket_source,
+        state_dir: &state_dir,
+        state_source: ctx.state_source,
+        shell_state_dir: paths::shell_state_dir(env).ok().map(|(dir, _)| dir),
+        enclosing_tmux: paths::enclosing_tmux_socket(env),
+        tmux_tmpdir: env.get("TMUX_TMPDIR").map(str::to_owned),
+        ignored_state_directory: paths::ignored_state_directory(env).ok().flatten(),
+        stray_state_file: config_home_state.filter(|file| file.exists()),
+        under_unit: ctx.inputs.under_unit(),
+    };
+    for (verdict, subject, message, fix) in place_findings(&facts) {
+        findings.list.push(Finding { check: "paths", subject, verdict, message, fix });
+    }
+}
+
+/// What [`place_findings`] judges, gathered at the edge.
+struct PlaceFacts<'a> {
+    socket: &'a Path,
+    socket_source: paths::SocketSource,
+    state_dir: &'a Path,
+    state_source: paths::StateSource,
+    /// The state dir a login shell resolves.
+    shell_state_dir: Option<PathBuf>,
+    /// `$TMUX`'s socket: this shell runs inside that server.
+    enclosing_tmux: Option<PathBuf>,
+    tmux_tmpdir: Option<String>,
+    /// A `$STATE_DIRECTORY` not followed (a user unit's on systemd < 254).
+    ignored_state_directory: Option<PathBuf>,
+    /// A `state.json` there, left by older units.
+    stray_state_file: Option<PathBuf>,
+    under_unit: bool,
+}
+
+type PlaceFinding = (Verdict, String, String, Option<String>);
+
+fn place_findings(facts: &PlaceFacts<'_>) -> Vec<PlaceFinding> {
+    use paths::{SocketSource, StateSource};
+    let mut out: Vec<PlaceFinding> = Vec::new();
+    let socket_from = match facts.socket_source {
+        SocketSource::Config => "tmux.socket",
+        SocketSource::TmuxTmpdir => "$TMUX_TMPDIR/tmux-<uid>/default",
+        SocketSource::Default => "/tmp/tmux-<uid>/default",
+    };
+    out.push((Verdict::Info, "tmux socket".into(), format!("{} (from {socket_from})", facts.socket.display()), None));
+    let state_from = match facts.state_source {
+        StateSource::Config => "state.dir",
+        StateSource::StateDirectory => "$STATE_DIRECTORY",
+        StateSource::XdgStateHome => "$XDG_STATE_HOME/ccfail",
+        StateSource::Home => "~/.local/state/ccfail",
+    };
+    out.push((Verdict::Info, "state dir".into(), format!("{} (from {state_from})", facts.state_dir.display()), None));
+    if let Some(theirs) = &facts.enclosing_tmux
+        && !crate::accounts::same_place(theirs, facts.socket)
+    {
+        out.push((
+            Verdict::Warning,
+            "$TMUX".into(),
+            format!(
+                "this shell runs inside the tmux server at {}; ccfail acts on {} (as the timers do), not on this one",
+                theirs.display(),
+                facts.socket.display()
+            ),
+            Some(format!("attach to the pool with tmux -S {} attach", facts.socket.display())),
+        ));
+    }
+    if let (Some(dir), SocketSource::TmuxTmpdir) = (&facts.tmux_tmpdir, facts.socket_source) {
+        out.push((
+            Verdict::Warning,
+            "$TMUX_TMPDIR".into(),
+            format!("{dir} chooses the socket; a run without it (a unit, a cron job) would use /tmp/tmux-<uid>/default"),
+            Some(format!(
+                "set tmux.socket: {} in the config, or give the user manager the same value (systemctl --user set-environment TMUX_TMPDIR={dir})",
+                facts.socket.display()
+            )),
+        ));
+    }
+    if let Some(ignored) = &facts.ignored_state_directory {
+        out.push((
+            Verdict::Warning,
+            "$STATE_DIRECTORY".into(),
+            format!(
+                "{} is not followed: systemd < 254 puts a user unit's StateDirectory= under the config home, where a shell and the hooks never look; ccfail uses {}",
+                ignored.display(),
+                facts.state_dir.display()
+            ),
+            Some("remove StateDirectory= from the unit (the shipped units have none)".into()),
+        ));
+    }
+    if let Some(stray) = &facts.stray_state_file {
+        out.push((
+            Verdict::Problem,
+            stray.display().to_string(),
+            "a state file written by older units that ccfail no longer reads (the timers and a shell had two states)"
+                .into(),
+            Some(format!(
+                "stop the timers (systemctl --user stop ccfail.target), then keep the newer of it and {} and remove the other",
+                facts.state_dir.join("state.json").display()
+            )),
+        ));
+    }
+    if facts.state_source == StateSource::StateDirectory
+        && let Some(shell) = &facts.shell_state_dir
+        && shell != facts.state_dir
+    {
+        out.push((
+            Verdict::Warning,
+            "$STATE_DIRECTORY".into(),
+            format!(
+                "this {} uses {}, a login shell and the hooks use {}",
+                if facts.under_unit { "unit" } else { "run" },
+                facts.state_dir.display(),
+                shell.display()
+            ),
+            Some(format!("set state.dir: {} in the config so every run agrees", facts.state_dir.display())),
+        ));
+    }
+    out
+}
+
+/// A `claude.binary` looked up in `$PATH`: the user manager's PATH (the units', and the
+/// pool's when a unit starts the server) often lacks the dirs a login shell adds.
+fn check_manager_path(ctx: &Ctx, findings: &mut Findings) {
+    let binary = &ctx.config.claude.binary;
+    if binary.contains('/') || ctx.inputs.under_unit() {
+        return;
+    }
+    let Ok(out) = std::process::Command::new("systemctl")
+        .args(["--user", "show-environment"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return;
+    };
+    if !out.status.success() {
+        return;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let Some(path) = text.lines().find_map(|line| line.strip_prefix("PATH=")) else { return };
+    let manager = Env::from_pairs([("PATH", path)]);
+    if find_executable(binary, &manager).is_some() {
+        return;
+    }
+    let fix = match find_executable(binary, &ctx.inputs.env) {
+        Some(found) => format!("set claude.binary: {} in the config", found.display()),
+        None => "set claude.binary to the client's full path".to_owned(),
+    };
+    findings.problem(
+        "claude",
+        format!("{binary} for the user manager"),
+        format!("not in the user manager's PATH ({path}): the timers could not start it"),
+        fix,
+    );
 }
 
 fn check_claude_binary(config: &Config, env: &Env, findings: &mut Findings) {
@@ -432,6 +600,7 @@ fn human(report: &DoctorReport) -> String {
         let mark = match finding.verdict {
             Verdict::Ok => "ok     ",
             Verdict::Info => "info   ",
+            Verdict::Warning => "warning",
             Verdict::Problem => "PROBLEM",
             Verdict::Fixed => "fixed  ",
         };
@@ -448,4 +617,65 @@ fn human(report: &DoctorReport) -> String {
         }
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::{SocketSource, StateSource};
+
+    fn facts<'a>(socket: &'a Path, state: &'a Path) -> PlaceFacts<'a> {
+        PlaceFacts {
+            socket,
+            socket_source: SocketSource::Default,
+            state_dir: state,
+            state_source: StateSource::Home,
+            shell_state_dir: Some(state.to_path_buf()),
+            enclosing_tmux: None,
+            tmux_tmpdir: None,
+            ignored_state_directory: None,
+            stray_state_file: None,
+            under_unit: false,
+        }
+    }
+
+    #[test]
+    fn the_resolved_paths_are_said_and_nothing_is_warned_when_every_run_agrees() {
+        let (socket, state) = (Path::new("/tmp/tmux-1000/default"), Path::new("/h/.local/state/ccfail"));
+        let out = place_findings(&facts(socket, state));
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(out.iter().all(|f| f.0 == Verdict::Info));
+        assert!(out[0].2.starts_with("/tmp/tmux-1000/default (from"), "{out:?}");
+        assert!(out[1].2.starts_with("/h/.local/state/ccfail (from"), "{out:?}");
+    }
+
+    #[test]
+    fn what_would_make_a_run_diverge_is_warned() {
+        let (socket, state) = (Path::new("/run/user/1000/tmux-1000/default"), Path::new("/h/.local/state/ccfail"));
+        let mut f = facts(socket, state);
+        f.socket_source = SocketSource::TmuxTmpdir;
+        f.tmux_tmpdir = Some("/run/user/1000".into());
+        f.enclosing_tmux = Some(PathBuf::from("/tmp/tmux-1000/work"));
+        f.ignored_state_directory = Some(PathBuf::from("/h/.config/ccfail"));
+        f.stray_state_file = Some(PathBuf::from("/h/.config/ccfail/state.json"));
+        let out = place_findings(&f);
+        let subjects: Vec<(Verdict, &str)> = out.iter().map(|f| (f.0, f.1.as_str())).collect();
+        assert_eq!(
+            subjects[2..],
+            [
+                (Verdict::Warning, "$TMUX"),
+                (Verdict::Warning, "$TMUX_TMPDIR"),
+                (Verdict::Warning, "$STATE_DIRECTORY"),
+                (Verdict::Problem, "/h/.config/ccfail/state.json"),
+            ]
+        );
+        assert!(out[3].3.as_deref().unwrap().contains("tmux.socket: /run/user/1000/tmux-1000/default"), "{out:?}");
+
+        let mut f = facts(socket, Path::new("/var/lib/ccfail"));
+        f.state_source = StateSource::StateDirectory;
+        f.shell_state_dir = Some(PathBuf::from("/h/.local/state/ccfail"));
+        let out = place_findings(&f);
+        assert_eq!(out.last().unwrap().0, Verdict::Warning);
+        assert!(out.last().unwrap().3.as_deref().unwrap().contains("state.dir: /var/lib/ccfail"), "{out:?}");
+    }
 }
