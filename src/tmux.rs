@@ -136,6 +136,7 @@ pub const UNIT_VARIABLES: &[&str] = &[
 /// is a unit's cgroup, a `.scope` leaf is a login session or the pool's own scope (where
 /// `INVOCATION_ID` may have leaked from an older server). Without one (no systemd, a
 /// container's `/`), `INVOCATION_ID` or `SYSTEMD_EXEC_PID` decide.
+#[allow(clippy::case_sensitive_file_extension_comparisons, reason = "cgroup unit names, not file names")]
 pub fn under_unit(own_cgroup: Option<&str>, invocation_id: Option<&str>, exec_pid: Option<&str>) -> bool {
     match own_cgroup.and_then(cgroup_leaf) {
         Some(leaf) if leaf.ends_with(".service") => true,
