@@ -90,7 +90,8 @@ U systemctl --user daemon-reload
 U systemctl --user enable --now ccfail.target
 
 say "the timers bring the pool up (watch-once fires 20 s after start)"
-both_idle() { pane_has pool-1 "? for shortcuts" && pane_has pool-2 "? for shortcuts"; }
+# Idle as ccfail judges it (the client's own state file), whatever the footer says.
+both_idle() { [ "$(S 'ccfail watch-once --dry-run --json' | grep -c '"activity": "idle"')" = 2 ]; }
 wait_until 150 "the pool sessions came up under the timers" both_idle
 pid0=$(server_pid)
 echo "tmux server pid: ${pid0:-none}"
