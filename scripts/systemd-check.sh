@@ -90,8 +90,12 @@ U systemctl --user daemon-reload
 U systemctl --user enable --now ccfail.target
 
 say "the timers bring the pool up (watch-once fires 20 s after start)"
-# Idle as ccfail judges it (the client's own state file), whatever the footer says.
-both_idle() { [ "$(S 'ccfail watch-once --dry-run --json' | grep -c '"activity": "idle"')" = 2 ]; }
+# Both clients running, as ccfail saw them (their conversation ids in the state), then
+# at their input box, whatever footer the stand-in's version profile draws.
+both_idle() {
+    [ "$(grep -c '"claude_session_id": "' /home/op/.local/state/ccfail/state.json 2>/dev/null)" = 2 ] &&
+        pane_has pool-1 "shortcuts" && pane_has pool-2 "shortcuts"
+}
 wait_until 150 "the pool sessions came up under the timers" both_idle
 pid0=$(server_pid)
 echo "tmux server pid: ${pid0:-none}"
