@@ -88,7 +88,9 @@ pub struct ScanReport {
 /// returns the usage as of `now`. Holding the state lock is what makes the
 /// read-modify-write of the usage file safe, hence the `lock` parameter.
 ///
-/// ```no_run
+/// How quota-check calls it (crate-internal: `Ctx` is not public, so this is not compiled):
+///
+/// ```ignore
 /// # fn quota_check(ctx: &ccfail::ctx::Ctx) -> anyhow::Result<()> {
 /// use ccfail::usage;
 /// let lock = ctx.state.lock()?;
