@@ -79,7 +79,7 @@ fn wait_idle(env: &TestEnv) {
 #[test]
 fn dry_runs_list_exactly_what_the_real_runs_do_in_ten_worlds() {
     let env = crate::queue::queue_env();
-    setup(&env, 2, 2, &[("p", 0)], "janitor:\n  orphan_after: 0s\n  archive_after: 1h\n");
+    setup(&env, 2, 2, &[("p", 0)], "janitor:\n  orphan_after: 0s\n  archive_after: 3650d\n");
     let config = fs::read_to_string(env.config_file())
         .unwrap()
         .replace("  session_cooldown: 0s\n", "  session_cooldown: 0s\n  max_attempts: 2\n");
@@ -169,7 +169,7 @@ fn dry_runs_list_exactly_what_the_real_runs_do_in_ten_worlds() {
     wait_idle(&env);
 
     // 10. Archive every done task and trim nothing else.
-    let config = fs::read_to_string(env.config_file()).unwrap().replace("archive_after: 1h", "archive_after: 0s");
+    let config = fs::read_to_string(env.config_file()).unwrap().replace("archive_after: 3650d", "archive_after: 0s");
     env.write_config(&config);
     let archived = same_plan(&env, "10 archive", "janitor");
     assert!(archived.iter().filter(|a| a.0 == "archive").count() >= 3, "{archived:?}");
