@@ -75,7 +75,8 @@ impl Ctx {
     pub fn with_config(inputs: Inputs, config: Config) -> Result<Ctx> {
         let (state_dir, state_source) =
             paths::state_dir(config.state.dir.as_deref(), &inputs.env).context("could not choose the state dir")?;
-        let state = StateStore::new(StatePaths::new(state_dir), config.state.lock_wait.get());
+        let state = StateStore::new(StatePaths::new(state_dir), config.state.lock_wait.get())
+            .with_history_limit(config.state.history_limit);
         let (socket, socket_source) = paths::tmux_socket(config.tmux.socket.as_deref(), &inputs.env, inputs.uid);
         let home = tmux::server_home(inputs.under_unit(), &socket);
         let tmux = Tmux::new(&config.tmux.binary, Some(socket), config.tmux.enter_delay.get()).with_server_home(home);

@@ -38,15 +38,22 @@ pub const EVENTS: [&str; 15] = [
 /// Logs `detail` as a warning, records it as `event` in the state history (which
 /// `status` shows) and sends it to the notifier as the event of the same name with `-`
 /// written `_`.
-pub fn notify(ctx: &crate::ctx::Ctx, state: &mut crate::state::State, now: DateTime<Utc>, event: &str, detail: &str) {
+/// Returns the history entry, for the caller to say what it concerns.
+pub fn notify<'s>(
+    ctx: &crate::ctx::Ctx,
+    state: &'s mut crate::state::State,
+    now: DateTime<Utc>,
+    event: &str,
+    detail: &str,
+) -> &'s mut crate::state::HistoryEntry {
     ctx.log().warn(&format!("{event}: {detail}"));
-    state.record(now, event, detail);
     let kind = event.replace('-', "_");
     send(
         &ctx.config.notify,
         ctx.log(),
         &Event::new(&kind, now, format!("{event}: {detail}"), serde_json::json!({ "detail": detail })),
     );
+    state.record(now, event, detail)
 }
 
 /// One notification.

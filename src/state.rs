@@ -29,8 +29,11 @@ use crate::swap::journal::Journal;
 
 /// The state format this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
-/// Entries of [`State::history`] kept; older ones are dropped on write.
-pub const HISTORY_LIMIT: usize = 200;
+/// Entries of [`State::history`] kept by default (`state.history_limit`); older ones are
+/// dropped on write. A week of a 20-session pool (tasks of 20-40 minutes dispatched and
+/// finished around the clock, swaps, quota hits) is about 21,000 entries; see
+/// `benches/state.rs` for the size and the load and save times at this bound.
+pub const HISTORY_LIMIT: usize = 25_000;
 
 /// Everything ccfail remembers. New fields get `#[serde(default)]` so older files load;
 /// a change that older builds would misread bumps [`STATE_VERSION`].
@@ -45,7 +48,8 @@ pub struct State {
     pub quota: QuotaState,
     pub swap: SwapState,
     pub sessions: BTreeMap<String, SessionState>,
-    /// Recent events for `status`, newest last, at most [`HISTORY_LIMIT`].
+    /// Recent events for `ccfail log`, newest last, at most `state.history_limit`
+    /// (older ones are dropped when the state is saved).
     pub history: Vec<HistoryEntry>,
     /// What dispatch, watch-once and janitor carry from one run to the next.
     pub queue: QueueState,
@@ -235,11 +239,66 @@ pub struct SessionWatch {
     pub unknown: Unknown,
 }
 
+/// One event of the history. `event` is its kind (`dispatched`, `swap-done`, …, listed
+/// in `docs/json.md`), `detail` the line people read; the optional fields say what it
+/// concerns, for `ccfail log --session/--project` and scripts. Entries written before
+/// those fields existed have none of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub event: String,
     pub detail: String,
+    /// The tmux session it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// The task it concerns, as `project:id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// The account it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Event-specific facts, e.g. a swap's sessions with the outcome of each.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub data: serde_json::Value,
+}
+
+impl HistoryEntry {
+    pub fn new(at: DateTime<Utc>, event: &str, detail: impl Into<String>) -> HistoryEntry {
+        HistoryEntry {
+            at,
+            event: event.to_owned(),
+            detail: detail.into(),
+            session: None,
+            task: None,
+            account: None,
+            data: serde_json::Value::Null,
+        }
+    }
+
+    pub fn session(&mut self, session: &str) -> &mut HistoryEntry {
+        self.session = Some(session.to_owned());
+        self
+    }
+
+    pub fn task(&mut self, task: &str) -> &mut HistoryEntry {
+        self.task = Some(task.to_owned());
+        self
+    }
+
+    pub fn account(&mut self, account: &str) -> &mut HistoryEntry {
+        self.account = Some(account.to_owned());
+        self
+    }
+
+    pub fn data(&mut self, data: serde_json::Value) -> &mut HistoryEntry {
+        self.data = data;
+        self
+    }
+
+    /// The project of [`HistoryEntry::task`] (`project` of `project:id`).
+    pub fn project(&self) -> Option<&str> {
+        self.task.as_deref().and_then(|task| task.split_once(':')).map(|(project, _)| project)
+    }
 }
 
 impl State {
@@ -270,12 +329,12 @@ impl State {
         }
     }
 
-    pub fn record(&mut self, at: DateTime<Utc>, event: &str, detail: impl Into<String>) {
-        self.history.push(HistoryEntry { at, event: event.to_owned(), detail: detail.into() });
-        if self.history.len() > HISTORY_LIMIT {
-            let excess = self.history.len() - HISTORY_LIMIT;
-            self.history.drain(..excess);
-        }
+    /// Appends an event to the history and returns it, so that the caller can say what
+    /// it concerns: `state.record(now, "dispatched", line).session(name).task(key)`.
+    /// The history is bounded when the state is saved ([`StateLock::save`]).
+    pub fn record(&mut self, at: DateTime<Utc>, event: &str, detail: impl Into<String>) -> &mut HistoryEntry {
+        self.history.push(HistoryEntry::new(at, event, detail));
+        self.history.last_mut().expect("just pushed")
     }
 }
 
@@ -307,11 +366,18 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) 
 pub struct StateStore {
     paths: StatePaths,
     lock_wait: Duration,
+    history_limit: usize,
 }
 
 impl StateStore {
     pub fn new(paths: StatePaths, lock_wait: Duration) -> StateStore {
-        StateStore { paths, lock_wait }
+        StateStore { paths, lock_wait, history_limit: HISTORY_LIMIT }
+    }
+
+    /// Keeps at most `limit` history entries (`state.history_limit`).
+    pub fn with_history_limit(mut self, limit: usize) -> StateStore {
+        self.history_limit = limit;
+        self
     }
 
     pub fn paths(&self) -> &StatePaths {
@@ -343,7 +409,7 @@ impl StateStore {
                 Ok(()) => {
                     files::remove_stale_temps(dir);
                     self.busy_streak(StreakChange::End);
-                    return Ok(StateLock { file, paths: self.paths.clone() });
+                    return Ok(StateLock { file, paths: self.paths.clone(), history_limit: self.history_limit });
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     if started.elapsed() >= self.lock_wait {
@@ -420,6 +486,7 @@ fn check_dir(dir: &Path) -> Result<(), StateError> {
 pub struct StateLock {
     file: File,
     paths: StatePaths,
+    history_limit: usize,
 }
 
 impl StateLock {
@@ -432,9 +499,18 @@ impl StateLock {
         load_file(&self.paths.state_file())
     }
 
-    /// Replaces `state.json` atomically with `state`.
+    /// Replaces `state.json` atomically with `state`, keeping only the newest
+    /// `state.history_limit` history entries.
     pub fn save(&self, state: &State) -> Result<(), StateError> {
         let target = self.paths.state_file();
+        let trimmed;
+        let state = match state.history.len().checked_sub(self.history_limit) {
+            Some(excess) if excess > 0 => {
+                trimmed = State { history: state.history[excess..].to_vec(), ..state.clone() };
+                &trimmed
+            }
+            _ => state,
+        };
         let mut text = serde_json::to_string_pretty(state).expect("state serializes to JSON");
         text.push('\n');
         write_atomically(&target, text.as_bytes())
@@ -810,13 +886,34 @@ mod tests {
     }
 
     #[test]
-    fn history_is_bounded() {
-        let mut state = State::fresh();
+    fn history_is_bounded_on_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path()).with_history_limit(50);
         let at = Utc::now();
-        for i in 0..(HISTORY_LIMIT + 10) {
-            state.record(at, "e", i.to_string());
-        }
-        assert_eq!(state.history.len(), HISTORY_LIMIT);
-        assert_eq!(state.history[0].detail, "10");
+        store
+            .update(|state| {
+                for i in 0..60 {
+                    state.record(at, "e", i.to_string()).session("w1");
+                }
+                Ok::<_, StateError>(())
+            })
+            .unwrap();
+        let history = store.read().unwrap().history;
+        assert_eq!(history.len(), 50);
+        assert_eq!((history[0].detail.as_str(), history[0].session.as_deref()), ("10", Some("w1")));
+        assert_eq!(history[49].detail, "59");
+    }
+
+    #[test]
+    fn history_entries_without_the_newer_fields_load() {
+        let entry: HistoryEntry =
+            serde_json::from_str(r#"{"at": "2026-12-02T00:00:00Z", "event": "dispatched", "detail": "app:t to w1"}"#)
+                .unwrap();
+        assert_eq!(entry, HistoryEntry::new(at("2026-12-02T00:00:00Z"), "dispatched", "app:t to w1"));
+        let mut entry = entry;
+        entry.task("app:t");
+        assert_eq!(entry.project(), Some("app"));
+        let text = serde_json::to_string(&HistoryEntry::new(at("2026-12-02T00:00:00Z"), "e", "d")).unwrap();
+        assert_eq!(text, r#"{"at":"2026-12-02T00:00:00Z","event":"e","detail":"d"}"#, "absent fields are not written");
     }
 }

@@ -385,7 +385,10 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
                     memo.transcript.clone_from(&job.transcript);
                 }
                 ctx.log().info(&format!("{} → {}", pairing.task, job.session));
-                state.record(now, "dispatched", format!("{} to {}", pairing.task, job.session));
+                state
+                    .record(now, "dispatched", format!("{} to {}", pairing.task, job.session))
+                    .session(&job.session)
+                    .task(&pairing.task);
             }
             Some(error) if job.entered && !still_in_box(ctx, job) => {
                 pairing.outcome = PairOutcome::Unproven;
@@ -394,7 +397,10 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
                     "{} → {}: {error}; the prompt left the box, so the claim stays for watch-once to prove",
                     pairing.task, job.session
                 ));
-                state.record(now, "dispatched-unproven", format!("{} to {}", pairing.task, job.session));
+                state
+                    .record(now, "dispatched-unproven", format!("{} to {}", pairing.task, job.session))
+                    .session(&job.session)
+                    .task(&pairing.task);
             }
             Some(error) => {
                 pairing.outcome = PairOutcome::Failed;
@@ -569,7 +575,9 @@ fn undo(ctx: &Ctx, state: &mut State, job: &Job<'_>, error: &str) -> Result<()> 
     if state.sessions.get(&job.session).and_then(|s| s.task.as_deref()) == Some(key.as_str()) {
         queue::ops::release(state, &job.session, SessionStatus::Failed, now);
         state.queue.sessions.entry(job.session.clone()).or_default().failure = Some(error.to_owned());
-        notify(ctx, state, now, "dispatch-failed", &format!("{key} to {}: {error}", job.session));
+        notify(ctx, state, now, "dispatch-failed", &format!("{key} to {}: {error}", job.session))
+            .session(&job.session)
+            .task(&key);
     }
     Ok(())
 }

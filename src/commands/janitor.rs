@@ -218,7 +218,7 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
                 let why = std::fs::read_to_string(entry.path()).unwrap_or_default().trim().replace('\n', "; ");
                 let detail = format!("blocked since {}: {why}", render::when(since, now));
                 if !dry_run {
-                    notify(ctx, state, now, "task-blocked", &format!("{key} {detail}"));
+                    notify(ctx, state, now, "task-blocked", &format!("{key} {detail}")).task(&key);
                     state.queue.blocked_alerted.insert(key.clone());
                 }
                 act(JanitorKind::BlockedAlert, key, detail);

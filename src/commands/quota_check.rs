@@ -243,12 +243,34 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         Outcome::Confirmed { hit, drained_until, .. } => {
             account_state.drained_until = account_state.drained_until.max(Some(*drained_until));
             account_state.last_hit = Some(hit.clone());
-            state.record(now, "quota-hit", format!("{}: {} ({})", active.name, hit.snippet, signal_word(hit.signal)));
+            state
+                .record(now, "quota-hit", format!("{}: {} ({})", active.name, hit.snippet, signal_word(hit.signal)))
+                .account(&active.name)
+                .data(serde_json::json!({ "drained_until": drained_until, "session": hit.session }));
         }
         Outcome::Suspected { hit, .. } if state.quota.suspicion.is_none() => {
-            state.record(now, "quota-suspected", format!("{}: {}", active.name, hit.snippet));
+            state.record(now, "quota-suspected", format!("{}: {}", active.name, hit.snippet)).account(&active.name);
         }
         _ => {}
+    }
+    // A soft cap passed is recorded once, when it starts; the runs after it say it again.
+    if let Some(hit) = &proactive
+        && state.quota.last_check.as_ref().is_none_or(|check| check.outcome != "proactive")
+    {
+        state
+            .record(
+                now,
+                "proactive-hit",
+                format!(
+                    "{}: {:.0}% of limits.{} ({} of {})",
+                    hit.account,
+                    hit.fraction * 100.0,
+                    hit.cap_kind.config_key(),
+                    hit.used,
+                    hit.cap
+                ),
+            )
+            .account(&hit.account);
     }
     state.quota.suspicion = decision.suspicion.clone();
     state.quota.last_check =

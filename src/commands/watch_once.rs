@@ -407,7 +407,7 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         if let Some(entry) = state.sessions.get_mut(session) {
             entry.status = SessionStatus::Failed;
         }
-        notify(ctx, state, now, "session-unrecovered", &format!("{session} could not be restarted"));
+        notify(ctx, state, now, "session-unrecovered", &format!("{session} could not be restarted")).session(session);
     }
     for view in &views {
         if let Some(entry) = state.sessions.get(&view.name)
@@ -440,7 +440,7 @@ fn apply(ctx: &Ctx, state: &mut State, effects: Vec<Effect<'_>>, now: DateTime<U
                 queue::complete(project, &id)?;
                 ctx.fault("complete-after-move");
                 state.queue.attempts.remove(&key);
-                state.record(now, "task-done", format!("{key} by {session} ({how})"));
+                state.record(now, "task-done", format!("{key} by {session} ({how})")).session(&session).task(&key);
                 ctx.log().info(&format!("{key} done by {session} ({how})"));
                 if let Some(file) = done_file(ctx, project, &id, &session) {
                     let _ = std::fs::remove_file(file);
@@ -456,9 +456,14 @@ fn apply(ctx: &Ctx, state: &mut State, effects: Vec<Effect<'_>>, now: DateTime<U
                 queue::unclaim(project, &id)?;
                 ctx.fault("unclaim-after-move");
                 let key = project.key(&id);
-                state.record(now, "task-unclaimed", format!("{key}: the prompt never reached {session}"));
+                state
+                    .record(now, "task-unclaimed", format!("{key}: the prompt never reached {session}"))
+                    .session(&session)
+                    .task(&key);
             }
-            Effect::Notify { event, text } => notify(ctx, state, now, event, &text),
+            Effect::Notify { event, text } => {
+                notify(ctx, state, now, event, &text);
+            }
             Effect::Continue { session, pane } => {
                 // A turn of its own: recorded before it is typed, the limited turn's token
                 // kept (its end, if it comes after all, completes the task too).

@@ -215,11 +215,14 @@ pub struct StateConfig {
     pub dir: Option<PathBuf>,
     /// How long a run waits for the state lock before exiting "busy, skipped".
     pub lock_wait: HumanDuration,
+    /// History entries kept in the state for `ccfail log` (the oldest go first); the
+    /// default holds a week of a 20-session pool.
+    pub history_limit: usize,
 }
 
 impl Default for StateConfig {
     fn default() -> Self {
-        StateConfig { dir: None, lock_wait: HumanDuration::from_secs(5) }
+        StateConfig { dir: None, lock_wait: HumanDuration::from_secs(5), history_limit: crate::state::HISTORY_LIMIT }
     }
 }
 

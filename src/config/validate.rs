@@ -84,6 +84,12 @@ pub fn expand_and_validate(config: &mut Config, env: &Env) -> Vec<ConfigProblem>
             ),
         ));
     }
+    if config.state.history_limit == 0 {
+        problems.push(ConfigProblem::new(
+            "state.history_limit",
+            "must be at least 1: `ccfail log` and the notifications read the history",
+        ));
+    }
     if config.tmux.binary.trim().is_empty() {
         problems.push(ConfigProblem::new("tmux.binary", "must name the tmux executable"));
     }

@@ -80,13 +80,13 @@ pub fn requeue(ctx: &Ctx, state: &mut State, project: &Project, id: &str, reason
         super::fail(project, id, &why)?;
         ctx.fault("requeue-after-move");
         state.queue.attempts.remove(&key);
-        notify(ctx, state, now, "task-failed", &format!("{key}: {why}"));
+        notify(ctx, state, now, "task-failed", &format!("{key}: {why}")).task(&key);
         Ok(Requeued::Failed)
     } else {
         super::unclaim(project, id)?;
         ctx.fault("requeue-after-move");
         state.queue.attempts.insert(key.clone(), attempts);
-        state.record(now, "task-requeued", format!("{key}: {reason} (attempt {attempts})"));
+        state.record(now, "task-requeued", format!("{key}: {reason} (attempt {attempts})")).task(&key);
         ctx.log().info(&format!("{key} back in the inbox: {reason} (attempt {attempts})"));
         Ok(Requeued::Inbox)
     }

@@ -66,6 +66,9 @@ pub struct Request {
 /// Runs a swap under the caller's lock, saving the state after every phase.
 pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -> Result<Outcome> {
     if let Some(latch) = &state.swap.partial_latch {
+        let detail = format!("the partial-swap latch is set ({})", latch.reason);
+        record_refusal(lock, state, request, ctx.now(), &detail)?;
+        let latch = state.swap.partial_latch.as_ref().expect("checked above");
         ctx.notify(
             "swap_refused",
             format!("swap refused: the partial-swap latch is set ({})", latch.reason),
@@ -98,6 +101,7 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
     let to = match target::choose(&candidates, &active.name, request.to.as_deref(), now) {
         Ok(to) => to,
         Err(refusal) => {
+            record_refusal(lock, state, request, now, &refusal.to_string())?;
             ctx.notify(
                 "swap_refused",
                 format!("swap refused: {refusal}"),
@@ -111,6 +115,7 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
     // switch after every session was stopped; refuse before touching anything.
     if let Err(problem) = shared_links_problem(ctx, target) {
         let reason = format!("account {to}: {problem}");
+        record_refusal(lock, state, request, now, &reason)?;
         ctx.notify("swap_refused", format!("swap refused: {reason}"), json!({ "reason": "shared_link", "to": to }));
         return Ok(Outcome::Refused { reason, refusal: None });
     }
@@ -135,7 +140,10 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
             .collect();
         return Ok(Outcome::Planned { journal, commands });
     }
-    state.record(now, "swap-started", format!("{} -> {} ({})", journal.from, journal.to, journal.reason.describe()));
+    state
+        .record(now, "swap-started", format!("{} -> {} ({})", journal.from, journal.to, journal.reason.describe()))
+        .account(&journal.to)
+        .data(json!({ "from": journal.from, "to": journal.to, "sessions": session_lines(&journal) }));
     ctx.notify(
         "swap_started",
         format!("swap {} -> {} started ({})", journal.from, journal.to, journal.reason.describe()),
@@ -145,6 +153,40 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
     lock.save(state)?;
     ctx.fault("swap:planned");
     advance(ctx, lock, state)
+}
+
+/// A refused swap, in the history (a dry run records nothing).
+fn record_refusal(
+    lock: &StateLock,
+    state: &mut State,
+    request: &Request,
+    now: DateTime<Utc>,
+    detail: &str,
+) -> Result<()> {
+    if !request.dry_run {
+        let entry = state.record(now, "swap-refused", detail);
+        if let Some(to) = &request.to {
+            entry.account(to);
+        }
+        lock.save(state)?;
+    }
+    Ok(())
+}
+
+/// Each session of a swap with its plan and outcome, for the history (`ccfail log`).
+fn session_lines(journal: &Journal) -> serde_json::Value {
+    journal
+        .sessions
+        .iter()
+        .map(|s| {
+            json!({
+                "session": s.name,
+                "plan": s.plan,
+                "task": s.task,
+                "outcome": s.outcome.as_ref().map(ToString::to_string),
+            })
+        })
+        .collect()
 }
 
 /// Finishes or rolls back a journal left by a swap that died. Returns `None` when there
@@ -720,11 +762,19 @@ fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
         }
     }
     let failed = journal.sessions.iter().filter(|s| s.outcome.as_ref().is_some_and(SessionOutcome::failed)).count();
-    state.record(
-        now,
-        "swap-done",
-        format!("{} -> {}; {} sessions relaunched, {failed} failed", journal.from, journal.to, journal.sessions.len()),
-    );
+    state
+        .record(
+            now,
+            "swap-done",
+            format!(
+                "{} -> {}; {} sessions relaunched, {failed} failed",
+                journal.from,
+                journal.to,
+                journal.sessions.len()
+            ),
+        )
+        .account(&journal.to)
+        .data(json!({ "from": journal.from, "to": journal.to, "sessions": session_lines(&journal) }));
     lock.save(state)?;
     ctx.notify(
         "swap_done",
@@ -798,7 +848,10 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
         relaunch_on(ctx, lock, state, &journal.from, false)?;
     }
     let journal = state.swap.journal.take().expect("journal");
-    state.record(now, "swap-failed", format!("{} -> {}: {reason}; rolled back", journal.from, journal.to));
+    state
+        .record(now, "swap-failed", format!("{} -> {}: {reason}; rolled back", journal.from, journal.to))
+        .account(&journal.to)
+        .data(json!({ "from": journal.from, "to": journal.to, "sessions": session_lines(&journal) }));
     lock.save(state)?;
     ctx.notify(
         "swap_failed",
