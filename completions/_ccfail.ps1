@@ -41,13 +41,15 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('janitor', 'janitor', [CompletionResultType]::ParameterValue, 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once')
             [CompletionResult]::new('launch', 'launch', [CompletionResultType]::ParameterValue, 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment Claude needs for an account, as export lines for eval')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'ccfail;status' {
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Show the status again every SECS seconds [default: 2]: redrawn in place on a terminal, printed anew on a pipe. Ends with Ctrl-C')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in the README) instead of tables')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of tables')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
@@ -221,6 +223,22 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ccfail;log' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only entries since then: a duration back from now (`2h`, `1d`, `1h30m`) or a time (`2026-12-02T10:00:00Z`, `2026-12-02 10:00`, `2026-12-02`; UTC unless an offset is given)')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Only entries of this kind (`swap-done`, `dispatched`, …); a family name such as `swap`, `task` or `quota` takes every kind it starts. Repeat for several')
+            [CompletionResult]::new('--session', '--session', [CompletionResultType]::ParameterName, 'Only entries about this tmux session')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only entries about a task of this project')
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'At most the last N matching entries [default: 50 unless --since is given]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of lines')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ccfail;generate' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
@@ -282,6 +300,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('janitor', 'janitor', [CompletionResultType]::ParameterValue, 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once')
             [CompletionResult]::new('launch', 'launch', [CompletionResultType]::ParameterValue, 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment Claude needs for an account, as export lines for eval')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -325,6 +344,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             break
         }
         'ccfail;help;env' {
+            break
+        }
+        'ccfail;help;log' {
             break
         }
         'ccfail;help;generate' {

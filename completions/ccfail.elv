@@ -38,12 +38,14 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand janitor 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
             cand launch 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
             cand env 'Print the environment Claude needs for an account, as export lines for eval'
+            cand log 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccfail;status'= {
+            cand --watch 'Show the status again every SECS seconds [default: 2]: redrawn in place on a terminal, printed anew on a pipe. Ends with Ctrl-C'
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document (schema in the README) instead of tables'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of tables'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
@@ -200,6 +202,21 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'ccfail;log'= {
+            cand --since 'Only entries since then: a duration back from now (`2h`, `1d`, `1h30m`) or a time (`2026-12-02T10:00:00Z`, `2026-12-02 10:00`, `2026-12-02`; UTC unless an offset is given)'
+            cand --kind 'Only entries of this kind (`swap-done`, `dispatched`, …); a family name such as `swap`, `task` or `quota` takes every kind it starts. Repeat for several'
+            cand --session 'Only entries about this tmux session'
+            cand --project 'Only entries about a task of this project'
+            cand --last 'At most the last N matching entries [default: 50 unless --since is given]'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of lines'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ccfail;generate'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
             cand -v 'More log lines on stderr (repeat for more)'
@@ -254,6 +271,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand janitor 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
             cand launch 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
             cand env 'Print the environment Claude needs for an account, as export lines for eval'
+            cand log 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -284,6 +302,8 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help;launch'= {
         }
         &'ccfail;help;env'= {
+        }
+        &'ccfail;help;log'= {
         }
         &'ccfail;help;generate'= {
             cand completions 'Completions for one shell, on stdout'

@@ -72,6 +72,12 @@ pub enum Command {
     Launch(LaunchArgs),
     /// Print the environment Claude needs for an account, as export lines for eval.
     Env(EnvArgs),
+    /// Show the history kept in the state: swaps with their sessions and outcomes,
+    /// dispatches, completions, requeues, quota hits, refusals and notifications.
+    ///
+    /// Oldest first; without --since or --last, the last 50 matching entries. Read-only:
+    /// answers while another run holds the state lock.
+    Log(LogArgs),
     /// Write shell completions or man pages (for packagers; the repo commits them).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -79,9 +85,14 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Print one JSON document (schema in the README) instead of tables.
+    /// Print one JSON document (schema in docs/json.md) instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Show the status again every SECS seconds [default: 2]: redrawn in place on a
+    /// terminal, printed anew on a pipe. Ends with Ctrl-C.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "2",
+          value_parser = clap::value_parser!(u64).range(1..=3600), conflicts_with = "json")]
+    pub watch: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +192,30 @@ pub struct EnvArgs {
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
     /// Print one JSON document instead of export lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only entries since then: a duration back from now (`2h`, `1d`, `1h30m`) or a time
+    /// (`2026-12-02T10:00:00Z`, `2026-12-02 10:00`, `2026-12-02`; UTC unless an offset is given).
+    #[arg(long, value_name = "WHEN", value_parser = crate::commands::log::parse_since)]
+    pub since: Option<crate::commands::log::Since>,
+    /// Only entries of this kind (`swap-done`, `dispatched`, …); a family name such as
+    /// `swap`, `task` or `quota` takes every kind it starts. Repeat for several.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only entries about this tmux session.
+    #[arg(long, value_name = "NAME")]
+    pub session: Option<String>,
+    /// Only entries about a task of this project.
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// At most the last N matching entries [default: 50 unless --since is given]
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Print one JSON document instead of lines.
     #[arg(long)]
     pub json: bool,
 }

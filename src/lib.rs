@@ -30,6 +30,7 @@ pub(crate) mod render;
 pub mod screen;
 pub mod state;
 pub(crate) mod swap;
+pub(crate) mod term;
 pub mod tmux;
 pub(crate) mod typing;
 pub mod usage;
@@ -82,7 +83,7 @@ const BUSY_STREAK_NOTIFY: u32 = 5;
 fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
     // A swap that died left its journal: finish it or roll it back before anything else
     // looks at the sessions (swap and quota-check do it under their own lock).
-    if !matches!(cli.command, Command::Swap(_) | Command::QuotaCheck(_) | Command::Env(_))
+    if !matches!(cli.command, Command::Swap(_) | Command::QuotaCheck(_) | Command::Env(_) | Command::Log(_))
         && let Some(outcome) = swap::recover_if_needed(ctx)?
     {
         let summary = commands::swap::human(ctx, &outcome);
@@ -99,6 +100,7 @@ fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
         Command::Janitor(args) => commands::janitor::run(ctx, args),
         Command::Launch(args) => commands::launch::run(ctx, args),
         Command::Env(args) => commands::env::run(ctx, args),
+        Command::Log(args) => commands::log::run(ctx, args),
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }

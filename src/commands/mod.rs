@@ -14,6 +14,7 @@ pub mod hook;
 pub mod hooks;
 pub mod janitor;
 pub mod launch;
+pub mod log;
 pub mod quota_check;
 pub mod status;
 pub mod swap;

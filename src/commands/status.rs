@@ -1,5 +1,7 @@
-//! `ccfail status`: accounts, sessions, the last swap, the partial-swap latch and the
-//! state file at a glance; `--json` for scripts (schema in the README).
+//! `ccfail status`: a one-line summary, then accounts with their usage, sessions, task
+//! queues, the last swap, the partial-swap latch and the state file at a glance; tables
+//! laid out for the terminal's width ([`crate::term`]); `--watch` to keep it on screen;
+//! `--json` for scripts (schema in docs/json.md).
 //!
 //! Read-only: it never takes the state lock (so it answers while a swap holds it) and
 //! works before any state exists, when tmux has no server, and when tmux is missing.
@@ -17,16 +19,20 @@ use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::quota::detect::LimitHit;
 use crate::render;
-use crate::state::{PartialSwapLatch, QuotaState, SessionKind, SessionState, State, SwapRecord};
+use crate::state::{PartialSwapLatch, QuotaState, SessionKind, SessionState, SessionStatus, State, SwapRecord};
 use crate::swap::journal::Journal;
+use crate::term;
 use crate::tmux::Observation;
-use crate::usage::{self, AccountWindows, CapOutlook};
+use crate::usage::{self, AccountWindows, CapOutlook, Window};
 
 /// Bumped only when a field changes meaning or disappears; new fields may be added.
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
+    /// The document's version (docs/json.md).
+    pub version: u32,
+    /// The same number under its first name, kept for scripts written before `version`.
     pub schema: u32,
     pub now: DateTime<Utc>,
     pub config_file: PathBuf,
@@ -43,6 +49,32 @@ pub struct StatusReport {
     pub quota: QuotaState,
     /// The task queues: counts per project and the invalid tasks with their reasons.
     pub queue: QueueReport,
+    /// What the first line of the text says, as numbers.
+    pub summary: Summary,
+}
+
+/// The pool in numbers: each session counted once, by what it is doing.
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub sessions: usize,
+    /// Claude is working on a turn.
+    pub busy: usize,
+    /// Claude waits at its input box.
+    pub idle: usize,
+    /// Claude waits for an answer (a permission, a dialog).
+    pub waiting: usize,
+    /// watch-once flagged it: no sign of life while working.
+    pub stalled: usize,
+    /// watch-once marked it failed.
+    pub failed: usize,
+    /// No tmux session, a dead pane, or no Claude in the pane.
+    pub down: usize,
+    /// Tasks in the inboxes waiting for a session (blocked ones not included).
+    pub pending: usize,
+    pub claimed: usize,
+    pub blocked: usize,
+    pub invalid: usize,
+    pub failed_tasks: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,9 +143,42 @@ pub struct ClientReport {
 }
 
 pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<ExitCode> {
+    if let Some(seconds) = args.watch {
+        return watch(ctx, std::time::Duration::from_secs(seconds));
+    }
     let report = observe(ctx);
-    super::report(ctx.log(), &[], args.json, &report, human)?;
+    let width = width(ctx);
+    super::report(ctx.log(), &[], args.json, &report, |report| human(report, width))?;
     Ok(if report.state_error.is_some() { ExitCode::Error } else { ExitCode::Ok })
+}
+
+/// The width tables are laid out for: `COLUMNS`, else the terminal's, else a pipe's.
+fn width(ctx: &Ctx) -> usize {
+    term::choose_width(ctx.inputs.env.get("COLUMNS"), term::stdout_tty_width())
+}
+
+/// `--watch`: on a terminal the status is redrawn in place (cursor home, each line
+/// cleared to its end, the rest of the screen cleared), so it does not flicker or
+/// scroll; on a pipe each status is printed after a blank line. Runs until Ctrl-C or
+/// until the reader closes the pipe (which ends the run quietly).
+fn watch(ctx: &Ctx, every: std::time::Duration) -> Result<ExitCode> {
+    let tty = term::stdout_is_tty();
+    let mut first = true;
+    loop {
+        let report = observe(ctx);
+        let text = human(&report, width(ctx));
+        let frame = if tty {
+            let lines: String = text.lines().map(|line| format!("{line}\x1b[K\n")).collect();
+            format!("{}\x1b[H{lines}\x1b[J", if first { "\x1b[2J" } else { "" })
+        } else if first {
+            text
+        } else {
+            format!("\n{text}")
+        };
+        render::print(&frame)?;
+        first = false;
+        std::thread::sleep(every);
+    }
 }
 
 pub fn observe(ctx: &Ctx) -> StatusReport {
@@ -168,6 +233,7 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         .collect();
 
     StatusReport {
+        version: SCHEMA_VERSION,
         schema: SCHEMA_VERSION,
         now: ctx.now(),
         config_file: ctx.inputs.config_file.clone(),
@@ -188,6 +254,151 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         swap_in_progress: state.as_ref().and_then(|s| s.swap.journal.clone()),
         quota: state.as_ref().map(|s| s.quota.clone()).unwrap_or_default(),
         queue: queue_report(config),
+        summary: Summary::default(),
+    }
+    .summarized()
+}
+
+impl StatusReport {
+    fn summarized(mut self) -> StatusReport {
+        self.summary = summarize(&self.sessions, &self.queue.projects);
+        self
+    }
+}
+
+/// What a session is doing, in one word (or two): the column `claude` of the table and
+/// the bucket of the summary.
+fn activity(session: &SessionReport) -> (&'static str, String) {
+    let flagged = session.state.as_ref().map(|s| s.status);
+    match (&session.client, flagged) {
+        _ if !session.alive => ("down", "absent".to_owned()),
+        _ if session.pane_dead => ("down", "dead pane".to_owned()),
+        (_, Some(SessionStatus::Stalled)) => ("stalled", "stalled".to_owned()),
+        (_, Some(SessionStatus::Failed)) => ("failed", "failed".to_owned()),
+        (Some(client), _) => match (client.status.as_str(), &client.waiting_for) {
+            ("busy", _) => ("busy", "busy".to_owned()),
+            ("waiting", what) | (_, what @ Some(_)) => {
+                ("waiting", what.as_ref().map_or_else(|| "waiting".to_owned(), |w| format!("waiting ({w})")))
+            }
+            _ => ("idle", client.status.clone()),
+        },
+        (None, _) => (
+            "down",
+            session.pane_command.as_ref().map_or_else(|| "no claude".to_owned(), |c| format!("no claude ({c})")),
+        ),
+    }
+}
+
+pub fn summarize(sessions: &[SessionReport], projects: &[crate::queue::Counts]) -> Summary {
+    let mut summary = Summary { sessions: sessions.len(), ..Summary::default() };
+    for session in sessions {
+        let bucket = match activity(session).0 {
+            "busy" => &mut summary.busy,
+            "idle" => &mut summary.idle,
+            "waiting" => &mut summary.waiting,
+            "stalled" => &mut summary.stalled,
+            "failed" => &mut summary.failed,
+            _ => &mut summary.down,
+        };
+        *bucket += 1;
+    }
+    for counts in projects {
+        // A blocked task is also a file in the inbox: counted once, as blocked.
+        summary.pending += counts.pending.saturating_sub(counts.blocked);
+        summary.claimed += counts.claimed;
+        summary.blocked += counts.blocked;
+        summary.invalid += counts.invalid;
+        summary.failed_tasks += counts.failed;
+    }
+    summary
+}
+
+/// `active a · 20 sessions: 14 busy 5 idle 1 stalled · 37 pending 3 blocked · a: 5 h at 82 %`:
+/// busy and idle always, the other counts when not zero.
+fn summary_line(report: &StatusReport) -> String {
+    let s = &report.summary;
+    let counts = |pairs: &[(usize, &str)], always: usize| -> String {
+        pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, (n, _))| *i < always || *n > 0)
+            .map(|(_, (n, word))| format!("{n} {word}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut parts = vec![format!("active {}", report.active_account.as_deref().unwrap_or("none"))];
+    parts.push(format!(
+        "{} sessions: {}",
+        s.sessions,
+        counts(
+            &[
+                (s.busy, "busy"),
+                (s.idle, "idle"),
+                (s.waiting, "waiting"),
+                (s.stalled, "stalled"),
+                (s.failed, "failed"),
+                (s.down, "down")
+            ],
+            2
+        )
+    ));
+    parts.push(counts(
+        &[
+            (s.pending, "pending"),
+            (s.claimed, "claimed"),
+            (s.blocked, "blocked"),
+            (s.invalid, "invalid"),
+            (s.failed_tasks, "failed"),
+        ],
+        1,
+    ));
+    if let Some(account) = report.accounts.iter().find(|a| a.active)
+        && let Some(windows) = &account.usage
+    {
+        let five = match &windows.five_hour {
+            Some(window) => match cap_fraction(window) {
+                Some(fraction) => format!("5 h at {:.0} %", fraction * 100.0),
+                None => format!("5 h {} msgs", window.totals.messages),
+            },
+            None => "5 h window not open".to_owned(),
+        };
+        let week = cap_fraction(&windows.weekly).map(|f| format!(", week at {:.0} %", f * 100.0)).unwrap_or_default();
+        parts.push(format!("{}: {five}{week}", account.name));
+    }
+    if report.partial_swap_latch.is_some() {
+        parts.push("PARTIAL-SWAP LATCH SET".to_owned());
+    }
+    if report.swap_in_progress.is_some() {
+        parts.push("swap in progress".to_owned());
+    }
+    parts.join(" · ")
+}
+
+/// The larger used fraction of a window's soft caps, when one is configured.
+fn cap_fraction(window: &Window) -> Option<f64> {
+    [window.messages_cap, window.tokens_cap].into_iter().flatten().map(|cap| cap.fraction).reduce(f64::max)
+}
+
+/// A window at a glance: `82 % · 123 msgs · resets in 2h 10m`.
+fn window_cell(window: Option<&Window>, now: DateTime<Utc>) -> String {
+    let Some(window) = window else { return "-".to_owned() };
+    let mut parts = Vec::new();
+    if let Some(fraction) = cap_fraction(window) {
+        parts.push(format!("{:.0} %", fraction * 100.0));
+    }
+    parts.push(format!("{} msgs", window.totals.messages));
+    if let Some(at) = window.resets_at {
+        parts.push(format!("resets {}", render::relative(at, now)));
+    }
+    parts.join(" · ")
+}
+
+/// `1234` → `1.2k`, `5600000` → `5.6M`.
+fn count(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
     }
 }
 
@@ -226,9 +437,9 @@ fn session_report(
     }
 }
 
-fn human(report: &StatusReport) -> String {
+fn human(report: &StatusReport, width: usize) -> String {
     let now = report.now;
-    let mut out = String::new();
+    let mut out = format!("{}\n\n", summary_line(report));
     if let Some(latch) = &report.partial_swap_latch {
         out.push_str(&format!(
             "!! PARTIAL-SWAP LATCH SET {}: {}\n!! every swap is refused until an operator checks the links and clears it\n\n",
@@ -247,17 +458,24 @@ fn human(report: &StatusReport) -> String {
         ));
     }
 
-    let mut accounts = render::table(&["", "account", "priority", "home", "logged in", "drained until"]);
+    let mut accounts = render::table(&["", "account", "prio", "logged in", "drained until", "5-hour", "week"]);
     for account in &report.accounts {
+        let login = match (account.home_exists, account.credentials) {
+            (false, _) => format!("no (home {} missing)", account.home.display()),
+            (true, logged_in) => yes_no(logged_in).to_owned(),
+        };
+        let usage = account.usage.as_ref();
         accounts.add_row(vec![
             if account.active { "*".to_owned() } else { String::new() },
             account.name.clone(),
             account.priority.to_string(),
-            format!("{}{}", account.home.display(), if account.home_exists { "" } else { " (missing)" }),
-            yes_no(account.credentials).to_owned(),
+            login,
             account.drained_until.filter(|t| *t > now).map_or_else(|| "-".to_owned(), |t| render::when(t, now)),
+            usage.map_or_else(|| "-".to_owned(), |u| window_cell(u.five_hour.as_ref(), now)),
+            usage.map_or_else(|| "-".to_owned(), |u| window_cell(Some(&u.weekly), now)),
         ]);
     }
+    term::fit(&mut accounts, width);
     let active = match (&report.active_account, report.active_source) {
         (Some(name), Some(ActiveSource::State)) => format!("active: {name}"),
         (Some(name), Some(ActiveSource::ActiveLink)) => format!("active: {name} (from the active link)"),
@@ -265,34 +483,32 @@ fn human(report: &StatusReport) -> String {
         (None, _) => "active: none".to_owned(),
     };
     out.push_str(&format!("Accounts ({active})\n{accounts}\n\n"));
-    if let Some(usage) = usage_table(report) {
+    if let Some(mut usage) = usage_table(report) {
+        term::fit(&mut usage, width);
         out.push_str(&format!("Usage from the transcripts\n{usage}\n\n"));
     }
 
-    let mut sessions = render::table(&["session", "kind", "tmux", "in pane", "claude", "account", "task"]);
+    // Four columns so that a task key of 40 characters fits 80 columns whole: the kind is
+    // said of dedicated sessions only, the account next to what Claude is doing.
+    let mut sessions = render::table(&["session", "claude", "task", "since"]);
     for session in &report.sessions {
-        let tmux = match (session.alive, session.pane_dead) {
-            (false, _) => "absent",
-            (true, true) => "dead pane",
-            (true, false) => "alive",
+        let state = session.state.as_ref();
+        let name = match session.kind {
+            SessionKind::Pool => session.name.clone(),
+            SessionKind::Dedicated => format!("{} (dedicated)", session.name),
         };
-        let claude = match &session.client {
-            Some(c) => match &c.waiting_for {
-                Some(what) => format!("{} ({what})", c.status),
-                None => c.status.clone(),
-            },
-            None => "-".to_owned(),
+        let doing = match &session.client {
+            Some(client) => format!("{} on {}", activity(session).1, client.account),
+            None => activity(session).1,
         };
         sessions.add_row(vec![
-            session.name.clone(),
-            kind_word(session.kind).to_owned(),
-            tmux.to_owned(),
-            session.pane_command.clone().unwrap_or_else(|| "-".to_owned()),
-            claude,
-            session.client.as_ref().map_or_else(|| "-".to_owned(), |c| c.account.clone()),
-            session.state.as_ref().and_then(|s| s.task.clone()).unwrap_or_else(|| "-".to_owned()),
+            name,
+            doing,
+            state.and_then(|s| s.task.clone()).unwrap_or_else(|| "-".to_owned()),
+            state.and_then(|s| s.since).map_or_else(|| "-".to_owned(), |at| render::relative(at, now)),
         ]);
     }
+    term::fit(&mut sessions, width);
     if report.sessions.is_empty() {
         out.push_str("Sessions: none configured (pool.autonomous.max is 0 and no dedicated sessions)\n");
     } else {
@@ -312,6 +528,7 @@ fn human(report: &StatusReport) -> String {
                 c.failed.to_string(),
             ]);
         }
+        term::fit(&mut queue, width);
         out.push_str(&format!("Task queues\n{queue}\n"));
         for invalid in &report.queue.invalid {
             out.push_str(&format!("!! invalid task {}/{:?}: {}\n", invalid.project, invalid.file, invalid.reason));
@@ -379,24 +596,18 @@ fn human(report: &StatusReport) -> String {
     out
 }
 
+/// Tokens and burn per window, the detail behind the accounts table's usage columns.
 fn usage_table(report: &StatusReport) -> Option<comfy_table::Table> {
     let now = report.now;
-    let mut table =
-        render::table(&["account", "window", "resets", "messages", "tokens in/out/cache w/r", "burn", "soft caps"]);
+    let mut table = render::table(&["account", "window", "resets", "msgs", "tokens", "burn", "soft caps"]);
     let mut rows = 0;
     for account in &report.accounts {
         let Some(windows) = &account.usage else { continue };
         for (label, window) in [("5-hour", windows.five_hour.as_ref()), ("week", Some(&windows.weekly))] {
             let Some(window) = window else {
-                table.add_row(vec![
-                    account.name.clone(),
-                    label.to_owned(),
-                    "-".to_owned(),
-                    "0".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                    "-".to_owned(),
-                ]);
+                let mut row = vec![account.name.clone(), label.to_owned(), "-".to_owned(), "0".to_owned()];
+                row.extend(["-", "-", "-"].map(str::to_owned));
+                table.add_row(row);
                 rows += 1;
                 continue;
             };
@@ -419,7 +630,13 @@ fn usage_table(report: &StatusReport) -> Option<comfy_table::Table> {
                 label.to_owned(),
                 window.resets_at.map_or_else(|| "rolling".to_owned(), |at| render::relative(at, now)),
                 window.totals.messages.to_string(),
-                format!("{}/{}/{}/{}", t.input, t.output, t.cache_creation, t.cache_read),
+                format!(
+                    "in {} out {} cache {} / {}",
+                    count(t.input),
+                    count(t.output),
+                    count(t.cache_creation),
+                    count(t.cache_read)
+                ),
                 format!("{:.0} tok/min, {:.1} msg/h", window.burn.tokens_per_minute, window.burn.messages_per_hour),
                 if caps.is_empty() { "-".to_owned() } else { caps.join(", ") },
             ]);
@@ -431,11 +648,4 @@ fn usage_table(report: &StatusReport) -> Option<comfy_table::Table> {
 
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
-}
-
-fn kind_word(kind: SessionKind) -> &'static str {
-    match kind {
-        SessionKind::Pool => "pool",
-        SessionKind::Dedicated => "dedicated",
-    }
 }
