@@ -55,7 +55,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;doctor'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --fix 'Repair what is safe to repair: create missing shared links and their targets'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -66,7 +66,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;quota-check'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --dry-run 'Decide and report, but record nothing in state'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -79,7 +79,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --to 'The account to move to [default: the eligible account with the lowest priority]'
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
             cand --dry-run 'Print the plan (sessions, ids, commands) and change nothing'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --clear-partial 'Re-check the active link and every shared link; clear the partial-swap latch if they are sound, else say what is still wrong'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -112,7 +112,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;hooks;install'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --dry-run 'Show what would change and write nothing'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -123,7 +123,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;hooks;uninstall'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --dry-run 'Show what would change and write nothing'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -145,7 +145,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;dispatch'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --dry-run 'Show the pairing of sessions and tasks; claim, send and mark nothing'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -156,7 +156,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;watch-once'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --dry-run 'Show what would be done; move, start and record nothing'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -167,7 +167,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;janitor'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --dry-run 'List every action and carry out none'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
@@ -183,7 +183,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --model 'Model to start with (claude --model M)'
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
             cand --pool 'Allow a name in the pool''s range'
-            cand --json 'Print one JSON document instead of text'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
@@ -194,7 +194,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;env'= {
             cand --account 'Account [default: the active account]'
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of export lines'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of export lines'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
@@ -204,12 +204,12 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;log'= {
             cand --since 'Only entries since then: a duration back from now (`2h`, `1d`, `1h30m`) or a time (`2026-12-02T10:00:00Z`, `2026-12-02 10:00`, `2026-12-02`; UTC unless an offset is given)'
-            cand --kind 'Only entries of this kind (`swap-done`, `dispatched`, …); a family name such as `swap`, `task` or `quota` takes every kind it starts. Repeat for several'
+            cand --kind 'Only entries of this kind (swap-done, dispatched, task-failed, ...); a family name such as `swap`, `task` or `quota` takes every kind it starts. Repeat for several'
             cand --session 'Only entries about this tmux session'
             cand --project 'Only entries about a task of this project'
             cand --last 'At most the last N matching entries [default: 50 unless --since is given]'
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
-            cand --json 'Print one JSON document instead of lines'
+            cand --json 'Print one JSON document (schema in docs/json.md) instead of lines'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
             cand -q 'Only errors on stderr'

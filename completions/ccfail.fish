@@ -50,13 +50,13 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand status" -s v -l verbose -d
 complete -c ccfail -n "__fish_ccfail_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand status" -s h -l help -d 'Print help'
 complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -l fix -d 'Repair what is safe to repair: create missing shared links and their targets'
 complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c ccfail -n "__fish_ccfail_using_subcommand quota-check" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand quota-check" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand quota-check" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand quota-check" -l dry-run -d 'Decide and report, but record nothing in state'
 complete -c ccfail -n "__fish_ccfail_using_subcommand quota-check" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand quota-check" -s q -l quiet -d 'Only errors on stderr'
@@ -64,7 +64,7 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand quota-check" -s h -l help 
 complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -l to -d 'The account to move to [default: the eligible account with the lowest priority]' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
 complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -l dry-run -d 'Print the plan (sessions, ids, commands) and change nothing'
-complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -l clear-partial -d 'Re-check the active link and every shared link; clear the partial-swap latch if they are sound, else say what is still wrong'
 complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand swap" -s q -l quiet -d 'Only errors on stderr'
@@ -82,13 +82,13 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and not __fish_seen
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and not __fish_seen_subcommand_from install uninstall help" -f -a "uninstall" -d 'Remove exactly the entries `hooks install` added'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and not __fish_seen_subcommand_from install uninstall help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from install" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from install" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from install" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from install" -l dry-run -d 'Show what would change and write nothing'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from install" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -l dry-run -d 'Show what would change and write nothing'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from uninstall" -s q -l quiet -d 'Only errors on stderr'
@@ -97,19 +97,19 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_sub
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "uninstall" -d 'Remove exactly the entries `hooks install` added'
 complete -c ccfail -n "__fish_ccfail_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -l dry-run -d 'Show the pairing of sessions and tasks; claim, send and mark nothing'
 complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand dispatch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -l dry-run -d 'Show what would be done; move, start and record nothing'
 complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand watch-once" -s h -l help -d 'Print help'
 complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -l dry-run -d 'List every action and carry out none'
 complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand janitor" -s q -l quiet -d 'Only errors on stderr'
@@ -120,23 +120,23 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l account -d 'Acc
 complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l model -d 'Model to start with (claude --model M)' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
 complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l pool -d 'Allow a name in the pool\'s range'
-complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -l json -d 'Print one JSON document (schema in docs/json.md) instead of text'
 complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand launch" -s h -l help -d 'Print help'
 complete -c ccfail -n "__fish_ccfail_using_subcommand env" -l account -d 'Account [default: the active account]' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand env" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand env" -l json -d 'Print one JSON document instead of export lines'
+complete -c ccfail -n "__fish_ccfail_using_subcommand env" -l json -d 'Print one JSON document (schema in docs/json.md) instead of export lines'
 complete -c ccfail -n "__fish_ccfail_using_subcommand env" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand env" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand env" -s h -l help -d 'Print help'
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l since -d 'Only entries since then: a duration back from now (`2h`, `1d`, `1h30m`) or a time (`2026-12-02T10:00:00Z`, `2026-12-02 10:00`, `2026-12-02`; UTC unless an offset is given)' -r
-complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l kind -d 'Only entries of this kind (`swap-done`, `dispatched`, …); a family name such as `swap`, `task` or `quota` takes every kind it starts. Repeat for several' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l kind -d 'Only entries of this kind (swap-done, dispatched, task-failed, ...); a family name such as `swap`, `task` or `quota` takes every kind it starts. Repeat for several' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l session -d 'Only entries about this tmux session' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l project -d 'Only entries about a task of this project' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l last -d 'At most the last N matching entries [default: 50 unless --since is given]' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
-complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l json -d 'Print one JSON document instead of lines'
+complete -c ccfail -n "__fish_ccfail_using_subcommand log" -l json -d 'Print one JSON document (schema in docs/json.md) instead of lines'
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -s q -l quiet -d 'Only errors on stderr'
 complete -c ccfail -n "__fish_ccfail_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'

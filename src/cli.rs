@@ -97,7 +97,7 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Repair what is safe to repair: create missing shared links and their targets.
@@ -107,7 +107,7 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct QuotaCheckArgs {
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Decide and report, but record nothing in state.
@@ -123,7 +123,7 @@ pub struct SwapArgs {
     /// Print the plan (sessions, ids, commands) and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Re-check the active link and every shared link; clear the partial-swap latch if
@@ -134,7 +134,7 @@ pub struct SwapArgs {
 
 #[derive(Debug, Args)]
 pub struct DispatchArgs {
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Show the pairing of sessions and tasks; claim, send and mark nothing.
@@ -144,7 +144,7 @@ pub struct DispatchArgs {
 
 #[derive(Debug, Args)]
 pub struct WatchOnceArgs {
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Show what would be done; move, start and record nothing.
@@ -154,7 +154,7 @@ pub struct WatchOnceArgs {
 
 #[derive(Debug, Args)]
 pub struct JanitorArgs {
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// List every action and carry out none.
@@ -181,7 +181,7 @@ pub struct LaunchArgs {
     /// Allow a name in the pool's range.
     #[arg(long)]
     pub pool: bool,
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -191,7 +191,7 @@ pub struct EnvArgs {
     /// Account [default: the active account]
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
-    /// Print one JSON document instead of export lines.
+    /// Print one JSON document (schema in docs/json.md) instead of export lines.
     #[arg(long)]
     pub json: bool,
 }
@@ -202,7 +202,7 @@ pub struct LogArgs {
     /// (`2026-12-02T10:00:00Z`, `2026-12-02 10:00`, `2026-12-02`; UTC unless an offset is given).
     #[arg(long, value_name = "WHEN", value_parser = crate::commands::log::parse_since)]
     pub since: Option<crate::commands::log::Since>,
-    /// Only entries of this kind (`swap-done`, `dispatched`, …); a family name such as
+    /// Only entries of this kind (swap-done, dispatched, task-failed, ...); a family name such as
     /// `swap`, `task` or `quota` takes every kind it starts. Repeat for several.
     #[arg(long, value_name = "KIND")]
     pub kind: Vec<String>,
@@ -215,7 +215,7 @@ pub struct LogArgs {
     /// At most the last N matching entries [default: 50 unless --since is given]
     #[arg(long, value_name = "N")]
     pub last: Option<usize>,
-    /// Print one JSON document instead of lines.
+    /// Print one JSON document (schema in docs/json.md) instead of lines.
     #[arg(long)]
     pub json: bool,
 }
@@ -245,7 +245,7 @@ pub enum HooksAction {
 
 #[derive(Debug, Args)]
 pub struct HooksChangeArgs {
-    /// Print one JSON document instead of text.
+    /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Show what would change and write nothing.

@@ -24,11 +24,25 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// One JSON document on stdout, pretty-printed, with a final newline.
+/// The version every JSON document carries unless its command sets its own (docs/json.md).
+pub const JSON_VERSION: u32 = 1;
+
+/// One JSON document on stdout, pretty-printed, with a final newline. A document that
+/// is an object gets `"version"` as its first field when it has none of its own.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
+    let mut text = serde_json::to_string_pretty(&versioned(serde_json::to_value(value)?))?;
     text.push('\n');
     print(&text)
+}
+
+/// `value` with `"version": JSON_VERSION` first, if it is an object without one.
+pub fn versioned(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(object) = value.as_object_mut()
+        && !object.contains_key("version")
+    {
+        object.shift_insert(0, "version".to_owned(), JSON_VERSION.into());
+    }
+    value
 }
 
 /// A table in the house style.
@@ -76,5 +90,14 @@ mod tests {
         assert_eq!(relative(now + chrono::Duration::days(2), now), "in 2d 0h");
         assert_eq!(relative(now, now), "now");
         assert_eq!(when(later, now), "2026-11-21 13:12 UTC (in 3h 12m)");
+    }
+
+    #[test]
+    fn documents_get_a_version_first_unless_they_have_one() {
+        let doc = versioned(serde_json::json!({"at": "now", "sessions": []}));
+        assert_eq!(serde_json::to_string(&doc).unwrap(), r#"{"version":1,"at":"now","sessions":[]}"#);
+        let own = versioned(serde_json::json!({"a": 1, "version": 2}));
+        assert_eq!(own["version"], 2);
+        assert_eq!(versioned(serde_json::json!([1, 2])), serde_json::json!([1, 2]), "only objects");
     }
 }

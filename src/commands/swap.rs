@@ -54,7 +54,11 @@ fn clear_partial(
     json: bool,
 ) -> Result<ExitCode> {
     if state.swap.partial_latch.is_none() {
-        render::print(if json { "{\"latch\": \"not set\"}\n" } else { "the partial-swap latch is not set\n" })?;
+        if json {
+            render::print_json(&serde_json::json!({ "latch": "not set" }))?;
+        } else {
+            render::print("the partial-swap latch is not set\n")?;
+        }
         return Ok(ExitCode::Ok);
     }
     match swap::clear_partial(ctx, state) {

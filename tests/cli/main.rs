@@ -10,6 +10,7 @@ mod dry_run;
 mod generated;
 mod hardening;
 mod hooks;
+mod json;
 mod notify;
 mod queue;
 mod quota_check;
