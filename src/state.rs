@@ -30,9 +30,10 @@ use crate::swap::journal::Journal;
 /// The state format this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
 /// Entries of [`State::history`] kept by default (`state.history_limit`); older ones are
-/// dropped on write. A week of a 20-session pool (tasks of 20-40 minutes dispatched and
-/// finished around the clock, swaps, quota hits) is about 21,000 entries; see
-/// `benches/state.rs` for the size and the load and save times at this bound.
+/// dropped on write. A week of a 20-session pool around the clock, tasks of 20 to 40
+/// minutes, four swaps a day, is 13,520 entries (`benches/state.rs`, which also measures
+/// the size and the load and save times at this bound); tasks of 20 minutes throughout
+/// would be about 21,000.
 pub const HISTORY_LIMIT: usize = 25_000;
 
 /// Everything ccfail remembers. New fields get `#[serde(default)]` so older files load;

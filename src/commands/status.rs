@@ -379,14 +379,14 @@ fn cap_fraction(window: &Window) -> Option<f64> {
     [window.messages_cap, window.tokens_cap].into_iter().flatten().map(|cap| cap.fraction).reduce(f64::max)
 }
 
-/// A window at a glance: `82 % · 123 msgs · resets in 2h 10m`.
+/// A window at a glance: `82 % · resets in 2h 10m` against a soft cap, else the
+/// messages counted (`123 msgs · resets in 2h 10m`).
 fn window_cell(window: Option<&Window>, now: DateTime<Utc>) -> String {
     let Some(window) = window else { return "-".to_owned() };
-    let mut parts = Vec::new();
-    if let Some(fraction) = cap_fraction(window) {
-        parts.push(format!("{:.0} %", fraction * 100.0));
-    }
-    parts.push(format!("{} msgs", window.totals.messages));
+    let mut parts = vec![match cap_fraction(window) {
+        Some(fraction) => format!("{:.0} %", fraction * 100.0),
+        None => format!("{} msgs", window.totals.messages),
+    }];
     if let Some(at) = window.resets_at {
         parts.push(format!("resets {}", render::relative(at, now)));
     }
@@ -599,7 +599,8 @@ fn human(report: &StatusReport, width: usize) -> String {
 /// Tokens and burn per window, the detail behind the accounts table's usage columns.
 fn usage_table(report: &StatusReport) -> Option<comfy_table::Table> {
     let now = report.now;
-    let mut table = render::table(&["account", "window", "resets", "msgs", "tokens", "burn", "soft caps"]);
+    let mut table =
+        render::table(&["account", "window", "resets", "msgs", "tokens in / out / cache w / r", "burn", "soft caps"]);
     let mut rows = 0;
     for account in &report.accounts {
         let Some(windows) = &account.usage else { continue };
@@ -631,7 +632,7 @@ fn usage_table(report: &StatusReport) -> Option<comfy_table::Table> {
                 window.resets_at.map_or_else(|| "rolling".to_owned(), |at| render::relative(at, now)),
                 window.totals.messages.to_string(),
                 format!(
-                    "in {} out {} cache {} / {}",
+                    "{} / {} / {} / {}",
                     count(t.input),
                     count(t.output),
                     count(t.cache_creation),

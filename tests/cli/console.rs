@@ -9,45 +9,51 @@ use std::time::{Duration, Instant};
 use crate::queue::{add_task, ccfail, queue_env, setup};
 use crate::support::{TestEnv, wait_until};
 
-/// A pool of 20 on the stand-in: every session started by watch-once, 14 of them given
-/// a long task by one dispatch pass, then 10 more tasks waiting in the inbox and one
-/// blocked behind a claimed task.
+/// A pool of 20 on the stand-in: every session started by watch-once; a first round of
+/// 20 short tasks done (so account `a` has usage against its soft cap), then 14 long
+/// ones given by one dispatch pass, 10 more waiting in the inbox and one blocked behind
+/// a claimed task.
 fn pool_of_20() -> TestEnv {
     let env = queue_env();
     setup(&env, 20, 20, &[("app", 0), ("website", 1)], "");
-    // Long turns: the dispatched sessions stay busy while the test looks at them. No
-    // dedicated session: the pool's 20 are the whole status.
+    // No dedicated session: the pool's 20 are the whole status. A soft cap on `a`, so
+    // the summary says how much of its 5-hour window is used.
     let dedicated = format!("  dedicated:\n    - name: main\n      project: {}\n", env.path("work").display());
-    let config =
-        std::fs::read_to_string(env.config_file()).unwrap().replace("work=0.3", "work=600").replace(&dedicated, "");
-    assert!(!config.contains("name: main"), "{config}");
+    let home = format!("    home: {}\n", env.path("accounts/a").display());
+    let config = std::fs::read_to_string(env.config_file())
+        .unwrap()
+        .replace(&dedicated, "")
+        .replace(&home, &format!("{home}    limits: {{five_hour_messages: 100, weekly_messages: 2000}}\n"));
+    assert!(!config.contains("name: main") && config.contains("five_hour_messages: 100"), "{config}");
     env.write_config(&config);
-    let task = |n: usize| {
+    let task = |name: &str, n: usize| {
         let project = if n.is_multiple_of(2) { "app" } else { "website" };
-        add_task(
-            &env,
-            project,
-            &format!("task-{n:02}-refactor-billing.md"),
-            &format!("---\ntitle: Task {n}\n---\nDo it.\n"),
-        );
+        add_task(&env, project, &format!("{name}-{n:02}.md"), &format!("---\ntitle: Task {n}\n---\nDo it.\n"));
     };
-    (0..14).for_each(task);
-    add_task(
-        &env,
-        "app",
-        "deploy.md",
-        "---\ntitle: Deploy\ndepends_on: [app:task-00-refactor-billing]\n---\nShip it.\n",
-    );
     ccfail(&env, &["watch-once"]).status(0);
-    wait_until("20 idle clients", Duration::from_secs(90), || {
-        let json = ccfail(&env, &["status", "--json"]).json();
-        let idle = json["summary"]["idle"].as_u64().unwrap();
-        if idle == 20 { Ok(()) } else { Err(format!("{:#}", json["summary"])) }
-    });
+    let all_idle = |what: &str| {
+        wait_until(what, Duration::from_secs(120), || {
+            ccfail(&env, &["watch-once"]);
+            let json = ccfail(&env, &["status", "--json"]).json();
+            let idle = json["summary"]["idle"].as_u64().unwrap();
+            let claimed = json["summary"]["claimed"].as_u64().unwrap();
+            if idle == 20 && claimed == 0 { Ok(()) } else { Err(format!("{:#}", json["summary"])) }
+        });
+    };
+    all_idle("20 idle clients");
+    (0..20).for_each(|n| task("warm-up", n));
+    assert_eq!(ccfail(&env, &["dispatch", "--json"]).json()["pairs"].as_array().map_or(0, Vec::len), 20);
+    all_idle("the 20 short tasks done");
+
+    // Long turns: the dispatched sessions stay busy while the test looks at them.
+    let config = std::fs::read_to_string(env.config_file()).unwrap().replace("work=0.3", "work=600");
+    env.write_config(&config);
+    (0..14).for_each(|n| task("refactor-billing", n));
+    add_task(&env, "app", "deploy.md", "---\ntitle: Deploy\ndepends_on: [app:refactor-billing-00]\n---\nShip it.\n");
     let run = ccfail(&env, &["dispatch", "--json"]);
     let sent = run.json()["pairs"].as_array().map_or(0, Vec::len);
     assert_eq!(sent, 14, "{}", run.stdout());
-    (14..24).for_each(task);
+    (14..24).for_each(|n| task("refactor-billing", n));
     env
 }
 
@@ -77,6 +83,10 @@ fn status_at_20_sessions_fits_80_and_200_columns() {
             assert!(text.contains(&format!("│ w{n} ")), "w{n} whole:\n{text}");
         }
         assert!(first.contains("14 busy 6 idle") && first.contains("10 pending 14 claimed 1 blocked"), "{first}");
+        assert!(
+            first.contains(" · a: 5 h at ") && first.ends_with(" %"),
+            "the 5-hour use of a against its cap: {first}"
+        );
         let json = ccfail(&env, &["status", "--json"]).json();
         for session in json["sessions"].as_array().unwrap() {
             if let Some(task) = session["state"]["task"].as_str() {
@@ -123,6 +133,25 @@ fn status_watch_prints_a_new_status_each_interval_on_a_pipe() {
     assert_eq!(seen[second - 1], "", "a blank line before each new status");
     env.ccfail(&["status", "--watch", "0"]).status(2).stderr_has("--watch");
     env.ccfail(&["status", "--watch", "--json"]).status(2);
+}
+
+/// On a terminal (a tmux pane is one) the status is redrawn in place: after a swap
+/// changes it, the screen holds the new status once, at the top, not a second copy
+/// below the first.
+#[test]
+fn status_watch_redraws_in_place_on_a_terminal() {
+    let env = TestEnv::new();
+    let (pane, _) = env.shell_pane("console");
+    let command = format!("{} --config {} status --watch 1", env!("CARGO_BIN_EXE_ccfail"), env.config_file().display());
+    env.prompt(&pane, &command);
+    env.wait_screen(&pane, "active a · 3 sessions");
+    env.ccfail(&["swap", "--to", "b"]).status(0);
+    let screen = env.wait_screen(&pane, "active b · 3 sessions");
+    let summaries: Vec<&str> = screen.lines().filter(|l| l.starts_with("active ")).collect();
+    assert_eq!(summaries.len(), 1, "one status on the screen:\n{screen}");
+    assert!(screen.trim_start().starts_with("active b · "), "drawn from the top:\n{screen}");
+    assert!(screen.contains("last swap:  a -> b"), "{screen}");
+    env.tmux().send_keys(&pane, &["C-c"]).unwrap();
 }
 
 #[test]
