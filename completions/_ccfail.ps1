@@ -43,6 +43,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment Claude needs for an account, as export lines for eval')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
+            [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Add, list, show, retry and cancel tasks of the projects'' queues')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume what `pause` paused')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -288,6 +291,148 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         'ccfail;generate;help;help' {
             break
         }
+        'ccfail;task' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a task to a project''s inbox and print its name (project:id)')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tasks with their state; for each waiting one, why it waits')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task: to failed/ with the reason "cancelled by operator"')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ccfail;task;add' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The project [default: the only registered one]')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'The project [default: the only registered one]')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'The task''s id: the file is inbox/<ID>.md [default: the file''s name, else one made from the title]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the whole task file (front matter and body) from PATH, or from stdin with -')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the whole task file (front matter and body) from PATH, or from stdin with -')
+            [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'The body below the front matter')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'critical, high, default or low')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A capability the session needs (repeat for more)')
+            [CompletionResult]::new('--depends-on', '--depends-on', [CompletionResultType]::ParameterName, 'A task that must be done first, as project:id or id (repeat for more)')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model for this task (overrides dispatch.models)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of the name')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccfail;task;ls' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this project (repeat for more)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only this project (repeat for more)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Only tasks in this state (repeat for more) [default: all but done]')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tasks in this state (repeat for more) [default: all but done]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of a table')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccfail;task;show' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ccfail;task;retry' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ccfail;task;cancel' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccfail;task;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a task to a project''s inbox and print its name (project:id)')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tasks with their state; for each waiting one, why it waits')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task: to failed/ with the reason "cancelled by operator"')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ccfail;task;help;add' {
+            break
+        }
+        'ccfail;task;help;ls' {
+            break
+        }
+        'ccfail;task;help;show' {
+            break
+        }
+        'ccfail;task;help;retry' {
+            break
+        }
+        'ccfail;task;help;cancel' {
+            break
+        }
+        'ccfail;task;help;help' {
+            break
+        }
+        'ccfail;pause' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Pause the dispatch of this project only (repeat for more)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Pause the dispatch of this project only (repeat for more)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, shown by status')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--upkeep', '--upkeep', [CompletionResultType]::ParameterName, 'Pause pool upkeep (watch-once creating, starting and recycling pool sessions)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccfail;resume' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Resume the dispatch of this project (repeat for more)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Resume the dispatch of this project (repeat for more)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--upkeep', '--upkeep', [CompletionResultType]::ParameterName, 'Resume pool upkeep')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Resume everything: dispatch, every project, upkeep')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'ccfail;help' {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, queues, the last swap and the state file at a glance')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, tmux, the claude binary, account homes, shared links and the state file')
@@ -302,6 +447,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment Claude needs for an account, as export lines for eval')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
+            [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Add, list, show, retry and cancel tasks of the projects'' queues')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume what `pause` paused')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -358,6 +506,35 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             break
         }
         'ccfail;help;generate;man' {
+            break
+        }
+        'ccfail;help;task' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a task to a project''s inbox and print its name (project:id)')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List tasks with their state; for each waiting one, why it waits')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared')
+            [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a task: to failed/ with the reason "cancelled by operator"')
+            break
+        }
+        'ccfail;help;task;add' {
+            break
+        }
+        'ccfail;help;task;ls' {
+            break
+        }
+        'ccfail;help;task;show' {
+            break
+        }
+        'ccfail;help;task;retry' {
+            break
+        }
+        'ccfail;help;task;cancel' {
+            break
+        }
+        'ccfail;help;pause' {
+            break
+        }
+        'ccfail;help;resume' {
             break
         }
         'ccfail;help;help' {

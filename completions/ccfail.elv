@@ -40,6 +40,9 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand env 'Print the environment Claude needs for an account, as export lines for eval'
             cand log 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
+            cand task 'Add, list, show, retry and cancel tasks of the projects'' queues'
+            cand pause 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`'
+            cand resume 'Resume what `pause` paused'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccfail;status'= {
@@ -259,6 +262,133 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         }
         &'ccfail;generate;help;help'= {
         }
+        &'ccfail;task'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand add 'Add a task to a project''s inbox and print its name (project:id)'
+            cand ls 'List tasks with their state; for each waiting one, why it waits'
+            cand show 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file'
+            cand retry 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared'
+            cand cancel 'Cancel a task: to failed/ with the reason "cancelled by operator"'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;task;add'= {
+            cand -p 'The project [default: the only registered one]'
+            cand --project 'The project [default: the only registered one]'
+            cand --id 'The task''s id: the file is inbox/<ID>.md [default: the file''s name, else one made from the title]'
+            cand -f 'Read the whole task file (front matter and body) from PATH, or from stdin with -'
+            cand --file 'Read the whole task file (front matter and body) from PATH, or from stdin with -'
+            cand --body 'The body below the front matter'
+            cand --priority 'critical, high, default or low'
+            cand --tag 'A capability the session needs (repeat for more)'
+            cand --depends-on 'A task that must be done first, as project:id or id (repeat for more)'
+            cand --model 'The model for this task (overrides dispatch.models)'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of the name'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;task;ls'= {
+            cand -p 'Only this project (repeat for more)'
+            cand --project 'Only this project (repeat for more)'
+            cand -s 'Only tasks in this state (repeat for more) [default: all but done]'
+            cand --state 'Only tasks in this state (repeat for more) [default: all but done]'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of a table'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;task;show'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;task;retry'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;task;cancel'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;task;help'= {
+            cand add 'Add a task to a project''s inbox and print its name (project:id)'
+            cand ls 'List tasks with their state; for each waiting one, why it waits'
+            cand show 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file'
+            cand retry 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared'
+            cand cancel 'Cancel a task: to failed/ with the reason "cancelled by operator"'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;task;help;add'= {
+        }
+        &'ccfail;task;help;ls'= {
+        }
+        &'ccfail;task;help;show'= {
+        }
+        &'ccfail;task;help;retry'= {
+        }
+        &'ccfail;task;help;cancel'= {
+        }
+        &'ccfail;task;help;help'= {
+        }
+        &'ccfail;pause'= {
+            cand -p 'Pause the dispatch of this project only (repeat for more)'
+            cand --project 'Pause the dispatch of this project only (repeat for more)'
+            cand --reason 'Why, shown by status'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --upkeep 'Pause pool upkeep (watch-once creating, starting and recycling pool sessions)'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;resume'= {
+            cand -p 'Resume the dispatch of this project (repeat for more)'
+            cand --project 'Resume the dispatch of this project (repeat for more)'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --upkeep 'Resume pool upkeep'
+            cand --all 'Resume everything: dispatch, every project, upkeep'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ccfail;help'= {
             cand status 'Show accounts, sessions, queues, the last swap and the state file at a glance'
             cand doctor 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
@@ -273,6 +403,9 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand env 'Print the environment Claude needs for an account, as export lines for eval'
             cand log 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
+            cand task 'Add, list, show, retry and cancel tasks of the projects'' queues'
+            cand pause 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`'
+            cand resume 'Resume what `pause` paused'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ccfail;help;status'= {
@@ -312,6 +445,27 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help;generate;completions'= {
         }
         &'ccfail;help;generate;man'= {
+        }
+        &'ccfail;help;task'= {
+            cand add 'Add a task to a project''s inbox and print its name (project:id)'
+            cand ls 'List tasks with their state; for each waiting one, why it waits'
+            cand show 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file'
+            cand retry 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared'
+            cand cancel 'Cancel a task: to failed/ with the reason "cancelled by operator"'
+        }
+        &'ccfail;help;task;add'= {
+        }
+        &'ccfail;help;task;ls'= {
+        }
+        &'ccfail;help;task;show'= {
+        }
+        &'ccfail;help;task;retry'= {
+        }
+        &'ccfail;help;task;cancel'= {
+        }
+        &'ccfail;help;pause'= {
+        }
+        &'ccfail;help;resume'= {
         }
         &'ccfail;help;help'= {
         }

@@ -81,6 +81,22 @@ pub enum Command {
     /// Write shell completions or man pages (for packagers; the repo commits them).
     #[command(hide = true)]
     Generate(GenerateArgs),
+    // -- tasks lane: the operator's queue commands.
+    /// Add, list, show, retry and cancel tasks of the projects' queues.
+    ///
+    /// Every move takes the state lock and is one rename inside the project, so a task
+    /// exists under exactly one name at every instant.
+    Task(TaskArgs),
+    /// Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`.
+    ///
+    /// Kept in the state and shown by `status`. A paused dispatch sends no task (of
+    /// those projects); paused upkeep means watch-once creates, respawns, starts and
+    /// recycles no pool session (it still observes them and finishes, requeues and fails
+    /// their tasks), so a pool stopped on purpose stays stopped.
+    Pause(PauseArgs),
+    /// Resume what `pause` paused.
+    Resume(ResumeArgs),
+    // -- end of the tasks lane.
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +268,145 @@ pub struct HooksChangeArgs {
     #[arg(long)]
     pub dry_run: bool,
 }
+
+// -- tasks lane: `task`, `pause`, `resume`.
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    #[command(subcommand)]
+    pub action: TaskAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskAction {
+    /// Add a task to a project's inbox and print its name (project:id).
+    ///
+    /// The content comes from --file (a task file, or - for stdin) or from the other
+    /// options. It is checked exactly as dispatch checks it: a task dispatch would mark
+    /// invalid is refused and nothing is written. The file appears whole or not at all.
+    Add(TaskAddArgs),
+    /// List tasks with their state; for each waiting one, why it waits.
+    Ls(TaskLsArgs),
+    /// Show one task: state, front matter, why it waits, reasons, its session, its
+    /// history, the file.
+    Show(TaskRefArgs),
+    /// Send a failed task back to the inbox with its attempts reset (its reason is kept
+    /// in the history); an invalid one is checked again and its marker cleared.
+    Retry(TaskRefArgs),
+    /// Cancel a task: to failed/ with the reason "cancelled by operator".
+    ///
+    /// A claimed task is moved first; then Escape is pressed in its session (ending the
+    /// turn), the claim is released and the session marked failed, so dispatch sends it
+    /// nothing and the next watch-once recycles it (/exit and a fresh client).
+    Cancel(TaskRefArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TaskAddArgs {
+    /// The project [default: the only registered one]
+    #[arg(long, short, value_name = "NAME")]
+    pub project: Option<String>,
+    /// The task's id: the file is inbox/<ID>.md [default: the file's name, else one made from the title]
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Read the whole task file (front matter and body) from PATH, or from stdin with -.
+    #[arg(long, short, value_name = "PATH", conflicts_with_all = ["title", "body", "priority", "tags", "depends_on", "model"])]
+    pub file: Option<PathBuf>,
+    /// The title (the words are joined with spaces).
+    #[arg(value_name = "TITLE")]
+    pub title: Vec<String>,
+    /// The body below the front matter.
+    #[arg(long, value_name = "TEXT")]
+    pub body: Option<String>,
+    /// critical, high, default or low.
+    #[arg(long, value_name = "PRIORITY")]
+    pub priority: Option<String>,
+    /// A capability the session needs (repeat for more).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// A task that must be done first, as project:id or id (repeat for more).
+    #[arg(long = "depends-on", value_name = "TASK")]
+    pub depends_on: Vec<String>,
+    /// The model for this task (overrides dispatch.models).
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// Print one JSON document instead of the name.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TaskLsArgs {
+    /// Only this project (repeat for more).
+    #[arg(long, short, value_name = "NAME")]
+    pub project: Vec<String>,
+    /// Only tasks in this state (repeat for more) [default: all but done]
+    #[arg(long, short, value_enum, value_name = "STATE")]
+    pub state: Vec<TaskState>,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// In the inbox, its dependencies met.
+    Pending,
+    /// In the inbox, waiting for its dependencies.
+    Blocked,
+    /// Claimed by a session (inbox/T.md.dispatched).
+    Claimed,
+    /// In done/ (or its archive).
+    Done,
+    /// In failed/.
+    Failed,
+    /// In the inbox, never sent: see its reason.
+    Invalid,
+}
+
+#[derive(Debug, Args)]
+pub struct TaskRefArgs {
+    /// The task: project:id, or id when one project has it.
+    #[arg(value_name = "TASK")]
+    pub task: String,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// Pause the dispatch of this project only (repeat for more).
+    #[arg(long, short, value_name = "NAME", conflicts_with = "upkeep")]
+    pub project: Vec<String>,
+    /// Pause pool upkeep (watch-once creating, starting and recycling pool sessions).
+    #[arg(long)]
+    pub upkeep: bool,
+    /// Why, shown by status.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Resume the dispatch of this project (repeat for more).
+    #[arg(long, short, value_name = "NAME", conflicts_with_all = ["upkeep", "all"])]
+    pub project: Vec<String>,
+    /// Resume pool upkeep.
+    #[arg(long, conflicts_with = "all")]
+    pub upkeep: bool,
+    /// Resume everything: dispatch, every project, upkeep.
+    #[arg(long)]
+    pub all: bool,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+// -- end of the tasks lane.
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {

@@ -16,7 +16,7 @@ pub const FAULT_EXIT: i32 = 99;
 
 /// Every crash point: the queue's in the order a task meets them, then the swap's in the
 /// order of its phases.
-pub const POINTS: [&str; 16] = [
+pub const POINTS: [&str; 18] = [
     // dispatch: the task was renamed to `.dispatched`, the claim not yet saved.
     "dispatch-after-claim",
     // dispatch: the claim is saved, nothing sent yet.
@@ -34,6 +34,11 @@ pub const POINTS: [&str; 16] = [
     "unclaim-after-move",
     // janitor: one done task was archived, the others not yet.
     "archive-after-first",
+    // task cancel: the task was moved to `failed/`, its session not yet interrupted nor
+    // its claim released in state.
+    "cancel-after-move",
+    // task retry: the task was moved back to the inbox, state not yet saved.
+    "retry-after-move",
     // swap: after each phase is saved, and inside the long ones.
     "swap:planned",
     "swap:saved",

@@ -189,6 +189,34 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     }
 }
 
+/// Creates `target` holding `bytes`, whole or not at all, never replacing anything: a
+/// new temp file beside it (named as [`replace`] names them, so [`remove_stale_temps`]
+/// knows it), written and synced, then hard-linked to `target` (`link(2)` fails on any
+/// existing name, a dangling link included), the temp removed and the dir synced. An
+/// existing `target` is `AlreadyExists`.
+pub fn create_whole(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tries = 0;
+    let (mut file, temp) = loop {
+        let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW).open(&temp)
+        {
+            Ok(file) => break (file, temp),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && tries < TEMP_TRIES => tries += 1,
+            Err(err) => return Err(err),
+        }
+    };
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| fs::hard_link(&temp, target))
+        .and_then(|()| File::open(dir).and_then(|d| d.sync_all()));
+    let _ = fs::remove_file(&temp);
+    result
+}
+
 /// The serial of the next temp name: unique per call, since threads of one process may
 /// replace the same file at once.
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);

@@ -101,6 +101,11 @@ fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
         Command::Launch(args) => commands::launch::run(ctx, args),
         Command::Env(args) => commands::env::run(ctx, args),
         Command::Log(args) => commands::log::run(ctx, args),
+        // -- tasks lane
+        Command::Task(args) => commands::task::run(ctx, args),
+        Command::Pause(args) => commands::pause::run(ctx, args),
+        Command::Resume(args) => commands::pause::resume(ctx, args),
+        // -- end of the tasks lane
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }

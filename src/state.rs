@@ -54,6 +54,9 @@ pub struct State {
     pub history: Vec<HistoryEntry>,
     /// What dispatch, watch-once and janitor carry from one run to the next.
     pub queue: QueueState,
+    /// What the operator paused (`ccfail pause`): dispatch, per project, pool upkeep.
+    #[serde(skip_serializing_if = "PauseState::is_empty")]
+    pub pause: PauseState,
     /// Fields this build does not know (written by a newer one): kept as they are, so a
     /// save by this build does not drop them.
     #[serde(flatten)]
@@ -238,6 +241,44 @@ pub struct SessionWatch {
     pub failure: Option<String>,
     #[serde(flatten)]
     pub unknown: Unknown,
+}
+
+/// What `ccfail pause` holds and `ccfail resume` releases. Absent from files written
+/// before it existed, and left out of the file while nothing is paused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PauseState {
+    /// Dispatch of the whole pool: no task is sent while set.
+    pub dispatch: Option<Pause>,
+    /// Dispatch per project (by project name): that project's tasks are not sent.
+    pub projects: BTreeMap<String, Pause>,
+    /// Pool upkeep: watch-once creates, respawns, starts and recycles no pool session
+    /// (it still observes them and moves their tasks).
+    pub upkeep: Option<Pause>,
+    #[serde(flatten)]
+    pub unknown: Unknown,
+}
+
+impl PauseState {
+    pub fn is_empty(&self) -> bool {
+        self.dispatch.is_none() && self.projects.is_empty() && self.upkeep.is_none() && self.unknown.is_empty()
+    }
+
+    /// Whether dispatch holds back the tasks of `project`, and the pause that does.
+    pub fn dispatch_of(&self, project: &str) -> Option<&Pause> {
+        self.dispatch.as_ref().or_else(|| self.projects.get(project))
+    }
+}
+
+/// One pause: since when, why, and whether a timer run has said so in the log yet
+/// (each pause is logged once by the run it holds back, not every minute).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub since: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub logged: bool,
 }
 
 /// One event of the history. `event` is its kind (`dispatched`, `swap-done`, …, listed
@@ -884,6 +925,26 @@ mod tests {
         assert!(journal.sessions.iter().all(|s| s.claude_session_id.is_some() && s.cwd.is_some()));
         assert_eq!(state.swap.last, None);
         assert_eq!(state.accounts["a"].drained_until, Some(at("2026-12-02T19:00:00Z")));
+    }
+
+    /// The pauses are a field older files lack and nothing-paused files leave out.
+    #[test]
+    fn pauses_load_from_files_without_them_and_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), include_str!("../tests/fixtures/state/v1.json"));
+        let mut state = store.read().unwrap();
+        assert!(state.pause.is_empty());
+        store.lock().unwrap().save(&state).unwrap();
+        let saved: serde_json::Value = serde_json::from_slice(&fs::read(store.paths().state_file()).unwrap()).unwrap();
+        assert!(saved.get("pause").is_none(), "nothing paused, nothing written");
+        let pause = Pause { since: at("2026-12-02T03:00:00Z"), reason: Some("freeze".to_owned()), logged: false };
+        state.pause.projects.insert("app".to_owned(), pause.clone());
+        state.pause.upkeep = Some(pause.clone());
+        store.lock().unwrap().save(&state).unwrap();
+        let back = store.read().unwrap();
+        assert_eq!(back.pause, state.pause);
+        assert_eq!(back.pause.dispatch_of("app"), Some(&pause));
+        assert_eq!(back.pause.dispatch_of("web"), None);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::notify::notify;
 use crate::pool::{Activity, World};
 use crate::queue::plan::{self, FreeSession};
 use crate::queue::task::Priority;
+use crate::queue::why::{self, Wait};
 use crate::queue::{self, Dependencies, Project, Task, Unmet};
 use crate::render;
 use crate::screen;
@@ -52,6 +53,9 @@ pub struct DispatchReport {
     pub invalid: Vec<InvalidTask>,
     pub free_sessions: Vec<String>,
     pub pairs: Vec<Pairing>,
+    /// Ready tasks that were not sent, each with why (tags no session has, a paused
+    /// project, no free session, …).
+    pub waiting: Vec<WaitingTask>,
     /// Why nothing was dispatched, when a rule stopped the whole pass.
     pub skipped: Option<String>,
     pub notes: Vec<String>,
@@ -61,6 +65,12 @@ pub struct DispatchReport {
 pub struct BlockedTask {
     pub task: String,
     pub unmet: Vec<Unmet>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WaitingTask {
+    pub task: String,
+    pub wait: Wait,
 }
 
 #[derive(Debug, Serialize)]
@@ -225,9 +235,31 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         invalid,
         free_sessions: Vec::new(),
         pairs: Vec::new(),
+        waiting: Vec::new(),
         skipped: None,
         notes,
     };
+
+    if let Some(pause) = &mut state.pause.dispatch {
+        let why = format!("dispatch is paused since {} (ccfail resume)", render::when(pause.since, now));
+        if !pause.logged && !dry_run {
+            ctx.log().info(&format!("dispatch: skipped: {why}"));
+            pause.logged = true;
+        }
+        report.skipped = Some(why);
+        return Ok(report);
+    }
+    // Paused projects: their tasks stay out of the pairing (said once in the log).
+    for (name, pause) in &mut state.pause.projects {
+        let held = ready.iter().filter(|t| projects[t.project].name == *name).count();
+        if held > 0 && !pause.logged && !dry_run {
+            ctx.log().info(&format!(
+                "dispatch: {held} ready task(s) of {name} held: paused since {} (ccfail resume --project {name})",
+                render::when(pause.since, now)
+            ));
+            pause.logged = true;
+        }
+    }
 
     let Some((account, _)) = accounts::active_account(config, Some(state)) else {
         anyhow::bail!("no account is configured");
@@ -238,6 +270,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         return Ok(report);
     }
     if ready.is_empty() || config.pool.autonomous.max == 0 {
+        report.waiting = waiting(&ready, &projects, config, &[], state);
         return Ok(report);
     }
 
@@ -245,20 +278,12 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     let world = World::observe(ctx, &names, 0, state.queue.spool_offset)?;
     ctx.log().debug(&format!("dispatch: planned and observed the pool at {:?}", timer.elapsed()));
     report.notes.extend(world.notes.iter().cloned());
-    let cooldown = chrono::Duration::from_std(config.dispatch.session_cooldown.get()).unwrap_or_default();
     let views: Vec<_> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
-    let free: Vec<_> = views
-        .iter()
-        .filter(|view| matches!(view.activity, Activity::Idle | Activity::Shell))
-        .filter(|view| {
-            state.sessions.get(&view.name).is_none_or(|s| {
-                s.task.is_none()
-                    && s.status != SessionStatus::Failed
-                    && s.last_dispatch.is_none_or(|at| now - at >= cooldown)
-            })
-        })
-        .collect();
+    let free: Vec<_> = views.iter().filter(|view| is_free(config, state, view, now)).collect();
     report.free_sessions = free.iter().map(|v| v.name.clone()).collect();
+    report.waiting = waiting(&ready, &projects, config, &report.free_sessions, state);
+    // The tasks of paused projects are not paired: the sessions go to the others.
+    ready.retain(|t| state.pause.dispatch_of(&projects[t.project].name).is_none());
     let sessions: Vec<FreeSession<'_>> =
         free.iter().map(|_| FreeSession { tags: &config.pool.autonomous.tags }).collect();
     let pairs = plan::pair(&sessions, &ready);
@@ -412,6 +437,29 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         }
     }
     Ok(report)
+}
+
+/// Whether dispatch may hand `view` a task now: Claude idle at its box or not running,
+/// no claim, not failed, past `dispatch.session_cooldown`.
+pub fn is_free(config: &Config, state: &State, view: &crate::pool::View<'_>, now: DateTime<Utc>) -> bool {
+    let cooldown = chrono::Duration::from_std(config.dispatch.session_cooldown.get()).unwrap_or_default();
+    matches!(view.activity, Activity::Idle | Activity::Shell)
+        && state.sessions.get(&view.name).is_none_or(|s| {
+            s.task.is_none()
+                && s.status != SessionStatus::Failed
+                && s.last_dispatch.is_none_or(|at| now - at >= cooldown)
+        })
+}
+
+/// The ready tasks a dispatch with these free sessions does not send, each with why.
+fn waiting(ready: &[&Task], projects: &[Project], config: &Config, free: &[String], state: &State) -> Vec<WaitingTask> {
+    let pool = why::Pool { max: config.pool.autonomous.max, tags: &config.pool.autonomous.tags, free, drained: None };
+    why::explain(ready, projects, &pool, &state.pause)
+        .into_iter()
+        .zip(ready)
+        .filter(|(wait, _)| !wait.is_next())
+        .map(|(wait, task)| WaitingTask { task: projects[task.project].key(&task.id), wait })
+        .collect()
 }
 
 fn model_for(config: &Config, priority: Priority) -> Option<String> {
@@ -587,9 +635,15 @@ fn human(report: &DispatchReport) -> String {
     if let Some(why) = &report.skipped {
         out.push_str(&format!("dispatch: skipped: {why}\n"));
     }
+    let held = if report.waiting.is_empty() {
+        String::new()
+    } else {
+        let waits: Vec<Wait> = report.waiting.iter().map(|w| w.wait.clone()).collect();
+        format!(": {}", why::summary(&waits))
+    };
     if report.pairs.is_empty() {
         out.push_str(&format!(
-            "dispatch: nothing to send ({} ready, {} free sessions)\n",
+            "dispatch: nothing to send ({} ready, {} free sessions{held})\n",
             report.ready,
             report.free_sessions.len()
         ));
@@ -608,6 +662,9 @@ fn human(report: &DispatchReport) -> String {
             ]);
         }
         out.push_str(&format!("{table}\n"));
+        if !held.is_empty() {
+            out.push_str(&format!("  not sent{held}\n"));
+        }
     }
     out.push_str(&format!(
         "  {} projects, {} pending, {} ready, {} blocked, {} invalid\n",

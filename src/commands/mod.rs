@@ -15,6 +15,10 @@ pub mod hooks;
 pub mod janitor;
 pub mod launch;
 pub mod log;
+// -- tasks lane
+pub mod pause;
+pub mod task;
+// -- end of the tasks lane
 pub mod quota_check;
 pub mod status;
 pub mod swap;

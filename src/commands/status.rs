@@ -49,6 +49,9 @@ pub struct StatusReport {
     pub quota: QuotaState,
     /// The task queues: counts per project and the invalid tasks with their reasons.
     pub queue: QueueReport,
+    /// What `ccfail pause` holds: `dispatch`, `projects`, `upkeep` (each null/absent or
+    /// `since`, `reason`).
+    pub pause: crate::state::PauseState,
     /// What the first line of the text says, as numbers.
     pub summary: Summary,
 }
@@ -254,6 +257,7 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         swap_in_progress: state.as_ref().and_then(|s| s.swap.journal.clone()),
         quota: state.as_ref().map(|s| s.quota.clone()).unwrap_or_default(),
         queue: queue_report(config),
+        pause: state.as_ref().map(|s| s.pause.clone()).unwrap_or_default(),
         summary: Summary::default(),
     }
     .summarized()
@@ -446,6 +450,14 @@ fn human(report: &StatusReport, width: usize) -> String {
             render::when(latch.set_at, now),
             latch.reason
         ));
+    }
+
+    let paused = super::pause::lines(&report.pause, now);
+    for line in &paused {
+        out.push_str(&format!("|| {line}\n"));
+    }
+    if !paused.is_empty() {
+        out.push('\n');
     }
 
     if let Some(journal) = &report.swap_in_progress {

@@ -46,6 +46,8 @@ pub struct WatchReport {
     pub checkpoints: usize,
     /// Sessions that could not be restarted or recreated.
     pub unrecovered: Vec<String>,
+    /// The session work held back while pool upkeep is paused (logged once per pause).
+    pub upkeep_paused: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -178,6 +180,7 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         actions: Vec::new(),
         checkpoints: 0,
         unrecovered: Vec::new(),
+        upkeep_paused: None,
         notes,
     };
     let mut work: Vec<(String, Work)> = Vec::new();
@@ -221,7 +224,9 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
             // name is the truth.
             push(&mut report, &name, ActionKind::Release, Some(&key), format!("the task is already {location:?}"));
             ops::release(state, &name, SessionStatus::Idle, now);
-            if is_pool && location == Location::Done {
+            // Done, or failed by an operator's cancel that ended before its save: the
+            // conversation of that task goes no further.
+            if is_pool && matches!(location, Location::Done | Location::Failed) {
                 work.push((name.clone(), Work::Recycle));
             }
             continue;
@@ -374,6 +379,25 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
             work.push((view.name.clone(), Work::Start));
             missing -= 1;
         }
+    }
+    // Upkeep paused (`ccfail pause --upkeep`): sessions are observed and their tasks
+    // moved, but none is created, respawned, started or recycled.
+    if let Some(pause) = &mut state.pause.upkeep
+        && !work.is_empty()
+    {
+        let held: Vec<String> =
+            work.iter().map(|(session, what)| format!("{session} {what:?}").to_lowercase()).collect();
+        let why = format!(
+            "pool upkeep is paused since {}: held back {} (ccfail resume --upkeep)",
+            render::when(pause.since, now),
+            held.join(", ")
+        );
+        if !pause.logged && !dry_run {
+            ctx.log().info(&format!("watch-once: {why}"));
+            pause.logged = true;
+        }
+        report.upkeep_paused = Some(why);
+        work.clear();
     }
     for (session, what) in &work {
         let kind = match what {
@@ -725,6 +749,9 @@ fn human(report: &WatchReport) -> String {
     }
     if report.actions.is_empty() {
         out.push_str("  nothing to do\n");
+    }
+    if let Some(paused) = &report.upkeep_paused {
+        out.push_str(&format!("  {paused}\n"));
     }
     out.push_str(&format!("  {} checkpoints written\n", report.checkpoints));
     for session in &report.unrecovered {

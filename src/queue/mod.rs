@@ -17,6 +17,7 @@ pub mod ops;
 pub mod plan;
 pub mod task;
 pub mod watch;
+pub mod why;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
@@ -398,7 +399,7 @@ fn scan_inbox(
 }
 
 /// Reads a task's head without following a symlink and without blocking on a FIFO.
-fn read_task(path: &Path) -> Result<task::Parsed, String> {
+pub fn read_task(path: &Path) -> Result<task::Parsed, String> {
     let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
         |err| match err.raw_os_error() {
             Some(libc::ELOOP) => "a symlink: tasks must be regular files in the inbox".to_owned(),
@@ -454,7 +455,16 @@ impl<'a> Dependencies<'a> {
                     match project.map_or(Some(own_project), |p| self.by_name.get(p).copied()) {
                         None => Some("no such project".to_owned()),
                         Some(index) if self.is_done(index, id) => None,
-                        Some(_) => Some("not done yet".to_owned()),
+                        // A misspelt id must not read like a task that is on its way.
+                        Some(index) => Some(match locate_undone(&self.projects[index], id) {
+                            Location::Pending => "not done yet: pending".to_owned(),
+                            Location::Claimed => "not done yet: claimed".to_owned(),
+                            Location::Failed => "failed: it is not done unless retried".to_owned(),
+                            Location::Done | Location::Missing => format!(
+                                "no such task: {} has no {id}.md in inbox/, done/ or failed/",
+                                self.projects[index].name
+                            ),
+                        }),
                     }
                 }
             };
@@ -516,6 +526,20 @@ pub fn locate(project: &Project, id: &str) -> Location {
         Location::Pending
     } else if exists(project.done().join(format!("{id}.md"))) || archived_ids(&project.done()).contains(id) {
         Location::Done
+    } else if exists(project.failed().join(format!("{id}.md"))) {
+        Location::Failed
+    } else {
+        Location::Missing
+    }
+}
+
+/// Where a task that is known not to be done is: three `stat`s, no archive read.
+fn locate_undone(project: &Project, id: &str) -> Location {
+    let exists = |path: PathBuf| fs::symlink_metadata(path).is_ok();
+    if exists(project.claimed(id)) {
+        Location::Claimed
+    } else if exists(project.pending(id)) {
+        Location::Pending
     } else if exists(project.failed().join(format!("{id}.md"))) {
         Location::Failed
     } else {
@@ -590,12 +614,67 @@ pub fn complete(project: &Project, id: &str) -> io::Result<PathBuf> {
 
 /// `inbox/T.md.dispatched → failed/T.md`, with the reason written beside it first.
 pub fn fail(project: &Project, id: &str, reason: &str) -> io::Result<PathBuf> {
-    let from = project.claimed(id);
+    fail_from(project, &project.claimed(id), id, reason)
+}
+
+/// `inbox/T.md → failed/T.md` (an operator's cancel of a pending task), the reason
+/// written beside it first; the `.blocked` marker goes with it.
+pub fn cancel_pending(project: &Project, id: &str, reason: &str) -> io::Result<PathBuf> {
+    let to = fail_from(project, &project.pending(id), id, reason)?;
+    let _ = fs::remove_file(blocked_marker(project, id));
+    Ok(to)
+}
+
+/// `failed/T.md → inbox/T.md` (an operator's retry). Never onto a task of the same
+/// name in the inbox: that would be another task under this id. The reason file is
+/// removed after the move (the caller keeps its text in the history).
+pub fn retry_failed(project: &Project, id: &str) -> io::Result<PathBuf> {
+    let from = project.failed().join(format!("{id}.md"));
+    let to = project.pending(id);
+    for dir in [project.queue(), project.inbox()] {
+        crate::files::real_dir(&dir).map_err(|e| with_path(e, "use", &dir))?;
+    }
+    if fs::symlink_metadata(project.claimed(id)).is_ok() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} is claimed: a task of the same id is running", project.claimed(id).display()),
+        ));
+    }
+    rename_noreplace(&from, &to).map_err(|e| match e.kind() {
+        io::ErrorKind::AlreadyExists => io::Error::new(
+            e.kind(),
+            format!("{} exists: a task of the same id is pending; rename one of them", to.display()),
+        ),
+        _ => with_path(e, "return to the inbox", &from),
+    })?;
+    let _ = fs::remove_file(reason_file(project, id));
+    Ok(to)
+}
+
+/// `failed/T.md.reason`: why the task failed.
+pub fn reason_file(project: &Project, id: &str) -> PathBuf {
+    project.failed().join(format!("{id}.md.reason"))
+}
+
+/// Adds a new task `inbox/<id>.md` holding `bytes`, whole or not at all: written and
+/// synced under a hidden temp name that no scan reads, then linked to its name (which
+/// fails if anything has that name), so dispatch never reads half a task and no task
+/// is replaced. The queue dirs are created (`0700`) when missing, never followed.
+pub fn add(project: &Project, id: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+    for dir in [project.queue(), project.inbox()] {
+        crate::files::real_dir(&dir).map_err(|e| with_path(e, "use", &dir))?;
+    }
+    let to = project.pending(id);
+    crate::files::create_whole(&to, bytes).map_err(|e| with_path(e, "write", &to))?;
+    Ok(to)
+}
+
+fn fail_from(project: &Project, from: &Path, id: &str, reason: &str) -> io::Result<PathBuf> {
     let failed = project.failed();
     crate::files::real_dir(&failed).map_err(|e| with_path(e, "use", &failed))?;
-    let note = failed.join(format!("{id}.md.reason"));
+    let note = reason_file(project, id);
     crate::files::write(&note, format!("{reason}\n").as_bytes()).map_err(|e| with_path(e, "write", &note))?;
-    move_into(&from, &failed, id).map_err(|e| with_path(e, "move to failed/", &from))
+    move_into(from, &failed, id).map_err(|e| with_path(e, "move to failed/", from))
 }
 
 /// `done/<name> → done/archive/<month>/<name>`.

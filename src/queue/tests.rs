@@ -144,7 +144,12 @@ fn dependencies_look_in_done_and_the_archive_and_refuse_escapes() {
     let whys: Vec<&str> = unmet.iter().map(|u| u.why.as_str()).collect();
     assert_eq!(
         whys,
-        ["not done yet", "no such project", "refused: not a safe project:id", "refused: not a safe project:id"]
+        [
+            "no such task: a has no nope.md in inbox/, done/ or failed/",
+            "no such project",
+            "refused: not a safe project:id",
+            "refused: not a safe project:id"
+        ]
     );
 }
 

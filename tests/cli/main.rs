@@ -20,5 +20,6 @@ mod status_doctor;
 mod support;
 mod swap;
 mod sweep;
+mod task;
 mod tmux_layer;
 mod units;
