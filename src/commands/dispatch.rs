@@ -641,7 +641,9 @@ fn human(report: &DispatchReport) -> String {
         let waits: Vec<Wait> = report.waiting.iter().map(|w| w.wait.clone()).collect();
         format!(": {}", why::summary(&waits))
     };
-    if report.pairs.is_empty() {
+    if report.skipped.is_some() {
+        // The skip said why; nothing was paired.
+    } else if report.pairs.is_empty() {
         out.push_str(&format!(
             "dispatch: nothing to send ({} ready, {} free sessions{held})\n",
             report.ready,

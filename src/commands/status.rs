@@ -454,7 +454,7 @@ fn human(report: &StatusReport, width: usize) -> String {
 
     let paused = super::pause::lines(&report.pause, now);
     for line in &paused {
-        out.push_str(&format!("|| {line}\n"));
+        out.push_str(&format!("{line}\n"));
     }
     if !paused.is_empty() {
         out.push('\n');

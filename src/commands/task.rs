@@ -273,6 +273,10 @@ fn list(ctx: &Ctx, state: &State, projects: &[Project], want: &dyn Fn(TaskState)
             for (name, path) in done {
                 let Some(id) = name.strip_suffix(".md").filter(|id| is_safe_component(id)) else { continue };
                 let mut entry = base(project, id, TaskState::Done, path.clone());
+                // Only when done tasks are asked for: one bounded read each.
+                if let Ok(parsed) = queue::read_task(&path) {
+                    entry = with_head(entry, &parsed.front, if parsed.title.is_empty() { id } else { &parsed.title });
+                }
                 entry.since = queue::renamed_at(&path);
                 entries.push(entry);
             }
@@ -357,14 +361,16 @@ fn rank(state: TaskState) -> u8 {
 
 /// What the entry's last column says.
 fn detail(entry: &TaskEntry, now: DateTime<Utc>) -> String {
-    let since = |t: Option<DateTime<Utc>>| t.map(|t| format!(" {}", render::relative(t, now))).unwrap_or_default();
+    let since = |t: Option<DateTime<Utc>>| t.map(|t| format!(" since {}", render::when(t, now))).unwrap_or_default();
     let text = match entry.state {
         TaskState::Pending | TaskState::Blocked => entry.wait.as_ref().map(|w| w.text(now)).unwrap_or_default(),
         TaskState::Claimed => match &entry.session {
             Some(session) => format!("claimed by {session}{}", since(entry.since)),
             None => format!("claimed by no session{} (the janitor returns it)", since(entry.since)),
         },
-        TaskState::Done => format!("done{}", since(entry.since)),
+        TaskState::Done => {
+            format!("done{}", entry.since.map(|t| format!(" {}", render::when(t, now))).unwrap_or_default())
+        }
         TaskState::Failed | TaskState::Invalid => entry.reason.clone().unwrap_or_default(),
     };
     let attempts = if entry.attempts > 0 { format!(" [{} failed attempt(s)]", entry.attempts) } else { String::new() };
@@ -536,7 +542,9 @@ fn human_show(r: &ShowReport) -> String {
     if !t.depends_on.is_empty() {
         line("depends on", super::dispatch::one_line(&t.depends_on.join(", ")));
     }
-    line("attempts", format!("{} failed so far", t.attempts));
+    if t.attempts > 0 || matches!(t.state, TaskState::Pending | TaskState::Blocked | TaskState::Claimed) {
+        line("attempts", format!("{} failed so far", t.attempts));
+    }
     if let Some(session) = &t.session {
         line("session", session.clone());
     }
