@@ -267,10 +267,11 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     if let Some(until) = state.accounts.get(&account.name).and_then(|a| a.drained_until).filter(|t| *t > now) {
         report.skipped =
             Some(format!("the active account {} is drained until {}", account.name, render::when(until, now)));
+        report.waiting = waiting(&ready, &projects, config, &[], state, Some((&account.name, until)));
         return Ok(report);
     }
     if ready.is_empty() || config.pool.autonomous.max == 0 {
-        report.waiting = waiting(&ready, &projects, config, &[], state);
+        report.waiting = waiting(&ready, &projects, config, &[], state, None);
         return Ok(report);
     }
 
@@ -281,7 +282,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     let views: Vec<_> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
     let free: Vec<_> = views.iter().filter(|view| is_free(config, state, view, now)).collect();
     report.free_sessions = free.iter().map(|v| v.name.clone()).collect();
-    report.waiting = waiting(&ready, &projects, config, &report.free_sessions, state);
+    report.waiting = waiting(&ready, &projects, config, &report.free_sessions, state, None);
     // The tasks of paused projects are not paired: the sessions go to the others.
     ready.retain(|t| state.pause.dispatch_of(&projects[t.project].name).is_none());
     let sessions: Vec<FreeSession<'_>> =
@@ -452,8 +453,15 @@ pub fn is_free(config: &Config, state: &State, view: &crate::pool::View<'_>, now
 }
 
 /// The ready tasks a dispatch with these free sessions does not send, each with why.
-fn waiting(ready: &[&Task], projects: &[Project], config: &Config, free: &[String], state: &State) -> Vec<WaitingTask> {
-    let pool = why::Pool { max: config.pool.autonomous.max, tags: &config.pool.autonomous.tags, free, drained: None };
+fn waiting(
+    ready: &[&Task],
+    projects: &[Project],
+    config: &Config,
+    free: &[String],
+    state: &State,
+    drained: Option<(&str, DateTime<Utc>)>,
+) -> Vec<WaitingTask> {
+    let pool = why::Pool { max: config.pool.autonomous.max, tags: &config.pool.autonomous.tags, free, drained };
     why::explain(ready, projects, &pool, &state.pause)
         .into_iter()
         .zip(ready)

@@ -195,6 +195,20 @@ fn list(ctx: &Ctx, state: &State, projects: &[Project], want: &dyn Fn(TaskState)
                     &task.front,
                     &task.title,
                 );
+                // Blocked by whom: a dependency that is running says which session has it.
+                let unmet = unmet
+                    .into_iter()
+                    .map(|mut u| {
+                        if u.why.ends_with("claimed") {
+                            let dep = if u.entry.contains(':') { u.entry.clone() } else { project.key(&u.entry) };
+                            let dep = dep.strip_suffix(".md").unwrap_or(&dep).to_owned();
+                            if let Some(session) = holder(&dep) {
+                                u.why = format!("{} by {session}", u.why);
+                            }
+                        }
+                        u
+                    })
+                    .collect();
                 entry.wait = Some(Wait::Blocked { unmet });
                 entries.push(entry);
             }

@@ -121,6 +121,12 @@ fn task_add_takes_arguments_files_and_stdin_and_refuses_what_dispatch_would() {
     ccfail(&env, &["task", "add", "-p", "api"]).status(1).stderr_has("nothing to add");
     ccfail(&env, &["task", "show", "../../etc:passwd"]).status(1).stderr_has("is not a task name");
     ccfail(&env, &["task", "show", "api:nothere"]).status(1).stderr_has("no task api:nothere");
+    for hostile in ["../../x", "api:$(touch pwned)", "a/b:c", "api:..", ""] {
+        ccfail(&env, &["task", "cancel", hostile]).status(1).stderr_has("is not a task name");
+        ccfail(&env, &["task", "retry", hostile]).status(1).stderr_has("is not a task name");
+    }
+    ccfail(&env, &["task", "cancel", "nope:x"]).status(1).stderr_has("no project named \"nope\"");
+    ccfail(&env, &["task", "ls", "-p", "nope"]).status(1).stderr_has("registered: api, web");
     assert_eq!((names(&inbox(&env, "api")), names(&inbox(&env, "web"))), before, "nothing written");
     assert!(!env.root.join("pwned").exists() && !env.path("projects/escape.md").exists());
 
@@ -319,6 +325,10 @@ fn cancel_of_a_claimed_task_interrupts_its_session_even_when_killed_midway() {
     env.control("a", r#"{"mode": "hang"}"#);
     ccfail(&env, &["task", "add", "-p", "p", "--id", "second", "Never ends either"]).status(0);
     let client = claimed_and_busy("second");
+    // Blocked by whom: the session that runs the dependency.
+    ccfail(&env, &["task", "add", "-p", "p", "--id", "after", "After the second", "--depends-on", "second"]).status(0);
+    let after = ls(&env, &["--state", "blocked"]);
+    assert_eq!(entry(&after, "p:after")["wait"]["unmet"][0]["why"], "not done yet: claimed by w1", "{after:#}");
     let run = ccfail(&env, &["task", "cancel", "second"]);
     run.status(0).stdout_has("w1 interrupted (Escape)");
     let pane = env.tmux().observe().unwrap().session_pane("w1").unwrap().pane_id.clone();
@@ -334,7 +344,9 @@ fn cancel_of_a_claimed_task_interrupts_its_session_even_when_killed_midway() {
     ccfail(&env, &["watch-once"]).status(0).stdout_has("w1 recycle");
     assert_ne!(crate::swap::client_of(&env, "w1").map(|c| c.1), Some(client), "a fresh client");
     cycle_until(&env, Duration::from_secs(60), || env.path("projects/p/.agent-queue/done/third.md").exists());
-    let ids = ["p:first", "p:second", "p:third"].map(str::to_owned);
+    let after = ls(&env, &["--state", "blocked"]);
+    assert_eq!(entry(&after, "p:after")["wait"]["unmet"][0]["why"], "failed: it is not done unless retried");
+    let ids = ["p:after", "p:first", "p:second", "p:third"].map(str::to_owned);
     assert_each_once(&census(&env, &["p"]), &ids, "at the end");
     assert_eq!(history(&env, "task-cancelled").len(), 1, "the killed cancel recorded nothing");
 }
