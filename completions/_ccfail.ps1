@@ -314,7 +314,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read the whole task file (front matter and body) from PATH, or from stdin with -')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the whole task file (front matter and body) from PATH, or from stdin with -')
             [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'The body below the front matter')
-            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'critical, high, default or low')
+            [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'The priority [default: default]')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A capability the session needs (repeat for more)')
             [CompletionResult]::new('--depends-on', '--depends-on', [CompletionResultType]::ParameterName, 'A task that must be done first, as project:id or id (repeat for more)')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model for this task (overrides dispatch.models)')

@@ -284,7 +284,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand -f 'Read the whole task file (front matter and body) from PATH, or from stdin with -'
             cand --file 'Read the whole task file (front matter and body) from PATH, or from stdin with -'
             cand --body 'The body below the front matter'
-            cand --priority 'critical, high, default or low'
+            cand --priority 'The priority [default: default]'
             cand --tag 'A capability the session needs (repeat for more)'
             cand --depends-on 'A task that must be done first, as project:id or id (repeat for more)'
             cand --model 'The model for this task (overrides dispatch.models)'

@@ -317,9 +317,9 @@ pub struct TaskAddArgs {
     /// The body below the front matter.
     #[arg(long, value_name = "TEXT")]
     pub body: Option<String>,
-    /// critical, high, default or low.
-    #[arg(long, value_name = "PRIORITY")]
-    pub priority: Option<String>,
+    /// The priority [default: default]
+    #[arg(long, value_enum, value_name = "PRIORITY")]
+    pub priority: Option<TaskPriority>,
     /// A capability the session needs (repeat for more).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
@@ -345,6 +345,15 @@ pub struct TaskLsArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A task's `priority:` (dispatch sends critical first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TaskPriority {
+    Critical,
+    High,
+    Default,
+    Low,
 }
 
 /// Where a task is in its life.

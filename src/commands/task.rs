@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::accounts;
-use crate::cli::{TaskAction, TaskAddArgs, TaskArgs, TaskLsArgs, TaskRefArgs, TaskState};
+use crate::cli::{TaskAction, TaskAddArgs, TaskArgs, TaskLsArgs, TaskPriority, TaskRefArgs, TaskState};
 use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::names::is_safe_component;
@@ -657,11 +657,6 @@ fn content(args: &TaskAddArgs) -> Result<(Vec<u8>, String, Option<String>)> {
     if title.is_empty() && args.body.is_none() {
         bail!("nothing to add: give a TITLE, --body TEXT, or --file PATH (- for stdin)");
     }
-    if let Some(priority) = &args.priority
-        && !["critical", "high", "default", "low"].contains(&priority.as_str())
-    {
-        bail!("--priority {priority:?}: one of critical, high, default, low");
-    }
     // JSON strings are YAML double-quoted scalars: every value goes in quoted.
     let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
     let list = |items: &[String]| format!("[{}]", items.iter().map(|i| quote(i)).collect::<Vec<_>>().join(", "));
@@ -669,8 +664,15 @@ fn content(args: &TaskAddArgs) -> Result<(Vec<u8>, String, Option<String>)> {
     if !title.is_empty() {
         text.push_str(&format!("title: {}\n", quote(&title)));
     }
-    if let Some(priority) = &args.priority {
-        text.push_str(&format!("priority: {priority}\n"));
+    if let Some(priority) = args.priority {
+        let word = match priority {
+            TaskPriority::Critical => Priority::Critical,
+            TaskPriority::High => Priority::High,
+            TaskPriority::Default => Priority::Default,
+            TaskPriority::Low => Priority::Low,
+        }
+        .word();
+        text.push_str(&format!("priority: {word}\n"));
     }
     if !args.tags.is_empty() {
         text.push_str(&format!("tags: {}\n", list(&args.tags)));

@@ -117,7 +117,7 @@ fn task_add_takes_arguments_files_and_stdin_and_refuses_what_dispatch_would() {
         .status(1)
         .stderr_has("no project named \"nope\"; registered: api, web");
     ccfail(&env, &["task", "add", "x"]).status(1).stderr_has("pass --project NAME");
-    ccfail(&env, &["task", "add", "-p", "api", "--priority", "urgent", "x"]).status(1).stderr_has("--priority");
+    ccfail(&env, &["task", "add", "-p", "api", "--priority", "urgent", "x"]).status(2).stderr_has("--priority");
     ccfail(&env, &["task", "add", "-p", "api"]).status(1).stderr_has("nothing to add");
     ccfail(&env, &["task", "show", "../../etc:passwd"]).status(1).stderr_has("is not a task name");
     ccfail(&env, &["task", "show", "api:nothere"]).status(1).stderr_has("no task api:nothere");
