@@ -240,6 +240,9 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         notes,
     };
 
+    if state.pause.dispatch.is_some() {
+        report.waiting = waiting(&ready, &projects, config, &[], state, None);
+    }
     if let Some(pause) = &mut state.pause.dispatch {
         let why = format!("dispatch is paused since {} (ccfail resume)", render::when(pause.since, now));
         if !pause.logged && !dry_run {

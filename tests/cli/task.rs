@@ -208,6 +208,10 @@ fn task_ls_and_dispatch_say_why_each_task_waits_and_pauses_hold_dispatch() {
     // Pause the whole pool: dispatch is skipped and says why.
     ccfail(&env, &["pause"]).status(0);
     ccfail(&env, &["dispatch"]).status(0).stdout_has("skipped: dispatch is paused since");
+    let held = ccfail(&env, &["dispatch", "--json"]).json();
+    let kinds: Vec<&str> =
+        held["waiting"].as_array().unwrap().iter().map(|w| w["wait"]["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["tags", "paused", "paused", "paused"], "{held:#}");
     assert_eq!(entry(&ls(&env, &[]), "api:gpu")["wait"]["kind"], "tags", "tags come first");
     ccfail(&env, &["resume"]).status(0).stdout_has("dispatch resumed").stdout_has("dispatch of web paused since");
     ccfail(&env, &["resume", "--project", "web"]).status(0).stdout_has("nothing is paused");
