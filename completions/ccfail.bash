@@ -46,14 +46,23 @@ _ccfail() {
             ccfail,log)
                 cmd="ccfail__subcmd__log"
                 ;;
+            ccfail,pause)
+                cmd="ccfail__subcmd__pause"
+                ;;
             ccfail,quota-check)
                 cmd="ccfail__subcmd__quota__subcmd__check"
+                ;;
+            ccfail,resume)
+                cmd="ccfail__subcmd__resume"
                 ;;
             ccfail,status)
                 cmd="ccfail__subcmd__status"
                 ;;
             ccfail,swap)
                 cmd="ccfail__subcmd__swap"
+                ;;
+            ccfail,task)
+                cmd="ccfail__subcmd__task"
                 ;;
             ccfail,watch-once)
                 cmd="ccfail__subcmd__watch__subcmd__once"
@@ -106,14 +115,23 @@ _ccfail() {
             ccfail__subcmd__help,log)
                 cmd="ccfail__subcmd__help__subcmd__log"
                 ;;
+            ccfail__subcmd__help,pause)
+                cmd="ccfail__subcmd__help__subcmd__pause"
+                ;;
             ccfail__subcmd__help,quota-check)
                 cmd="ccfail__subcmd__help__subcmd__quota__subcmd__check"
+                ;;
+            ccfail__subcmd__help,resume)
+                cmd="ccfail__subcmd__help__subcmd__resume"
                 ;;
             ccfail__subcmd__help,status)
                 cmd="ccfail__subcmd__help__subcmd__status"
                 ;;
             ccfail__subcmd__help,swap)
                 cmd="ccfail__subcmd__help__subcmd__swap"
+                ;;
+            ccfail__subcmd__help,task)
+                cmd="ccfail__subcmd__help__subcmd__task"
                 ;;
             ccfail__subcmd__help,watch-once)
                 cmd="ccfail__subcmd__help__subcmd__watch__subcmd__once"
@@ -129,6 +147,21 @@ _ccfail() {
                 ;;
             ccfail__subcmd__help__subcmd__hooks,uninstall)
                 cmd="ccfail__subcmd__help__subcmd__hooks__subcmd__uninstall"
+                ;;
+            ccfail__subcmd__help__subcmd__task,add)
+                cmd="ccfail__subcmd__help__subcmd__task__subcmd__add"
+                ;;
+            ccfail__subcmd__help__subcmd__task,cancel)
+                cmd="ccfail__subcmd__help__subcmd__task__subcmd__cancel"
+                ;;
+            ccfail__subcmd__help__subcmd__task,ls)
+                cmd="ccfail__subcmd__help__subcmd__task__subcmd__ls"
+                ;;
+            ccfail__subcmd__help__subcmd__task,retry)
+                cmd="ccfail__subcmd__help__subcmd__task__subcmd__retry"
+                ;;
+            ccfail__subcmd__help__subcmd__task,show)
+                cmd="ccfail__subcmd__help__subcmd__task__subcmd__show"
                 ;;
             ccfail__subcmd__hooks,help)
                 cmd="ccfail__subcmd__hooks__subcmd__help"
@@ -148,6 +181,42 @@ _ccfail() {
             ccfail__subcmd__hooks__subcmd__help,uninstall)
                 cmd="ccfail__subcmd__hooks__subcmd__help__subcmd__uninstall"
                 ;;
+            ccfail__subcmd__task,add)
+                cmd="ccfail__subcmd__task__subcmd__add"
+                ;;
+            ccfail__subcmd__task,cancel)
+                cmd="ccfail__subcmd__task__subcmd__cancel"
+                ;;
+            ccfail__subcmd__task,help)
+                cmd="ccfail__subcmd__task__subcmd__help"
+                ;;
+            ccfail__subcmd__task,ls)
+                cmd="ccfail__subcmd__task__subcmd__ls"
+                ;;
+            ccfail__subcmd__task,retry)
+                cmd="ccfail__subcmd__task__subcmd__retry"
+                ;;
+            ccfail__subcmd__task,show)
+                cmd="ccfail__subcmd__task__subcmd__show"
+                ;;
+            ccfail__subcmd__task__subcmd__help,add)
+                cmd="ccfail__subcmd__task__subcmd__help__subcmd__add"
+                ;;
+            ccfail__subcmd__task__subcmd__help,cancel)
+                cmd="ccfail__subcmd__task__subcmd__help__subcmd__cancel"
+                ;;
+            ccfail__subcmd__task__subcmd__help,help)
+                cmd="ccfail__subcmd__task__subcmd__help__subcmd__help"
+                ;;
+            ccfail__subcmd__task__subcmd__help,ls)
+                cmd="ccfail__subcmd__task__subcmd__help__subcmd__ls"
+                ;;
+            ccfail__subcmd__task__subcmd__help,retry)
+                cmd="ccfail__subcmd__task__subcmd__help__subcmd__retry"
+                ;;
+            ccfail__subcmd__task__subcmd__help,show)
+                cmd="ccfail__subcmd__task__subcmd__help__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -155,7 +224,7 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,7 +414,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help"
+            opts="status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -554,7 +623,35 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__help__subcmd__quota__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__resume)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -585,6 +682,90 @@ _ccfail() {
         ccfail__subcmd__help__subcmd__swap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__task)
+            opts="add ls show retry cancel"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__task__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__task__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__task__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__task__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__task__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -832,6 +1013,36 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__pause)
+            opts="-p -v -q -h --project --upkeep --reason --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__quota__subcmd__check)
             opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -839,6 +1050,32 @@ _ccfail() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__resume)
+            opts="-p -v -q -h --project --upkeep --all --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -883,6 +1120,268 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task)
+            opts="-v -q -h --config --verbose --quiet --help add ls show retry cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__add)
+            opts="-p -f -v -q -h --project --id --file --body --priority --tag --depends-on --model --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -W "critical high default low" -- "${cur}"))
+                    return 0
+                    ;;
+                --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --depends-on)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__cancel)
+            opts="-v -q -h --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__help)
+            opts="add ls show retry cancel help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__help__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__help__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__ls)
+            opts="-p -s -v -q -h --project --state --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -W "pending blocked claimed done failed invalid" -- "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -W "pending blocked claimed done failed invalid" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__retry)
+            opts="-v -q -h --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__task__subcmd__show)
+            opts="-v -q -h --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -42,6 +42,9 @@ complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "launch" -d 'Start Cla
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "env" -d 'Print the environment Claude needs for an account, as export lines for eval'
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "log" -d 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "task" -d 'Add, list, show, retry and cancel tasks of the projects\' queues'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "pause" -d 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`'
+complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "resume" -d 'Resume what `pause` paused'
 complete -c ccfail -n "__fish_ccfail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand status" -l watch -d 'Show the status again every SECS seconds [default: 2]: redrawn in place on a terminal, printed anew on a pipe. Ends with Ctrl-C' -r
 complete -c ccfail -n "__fish_ccfail_using_subcommand status" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
@@ -159,21 +162,104 @@ complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Completions for one shell, on stdout'
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Man pages: ccfail.1 and one page per subcommand'
 complete -c ccfail -n "__fish_ccfail_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "status" -d 'Show accounts, sessions, queues, the last swap and the state file at a glance'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "doctor" -d 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "quota-check" -d 'Detect whether the active account hit its usage limit; record it in state'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "swap" -d 'Move every session to another account and resume each conversation there'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "hook" -d 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "hooks" -d 'Install or remove ccfail\'s entries in every account\'s settings.json'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "dispatch" -d 'Hand the best ready tasks of every project to the free pool sessions (one pass)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "watch-once" -d 'Watch every pool and dedicated session once: finish done tasks, flag stalled sessions, requeue the tasks of dead ones, keep the pool\'s sessions alive, write checkpoints. Dedicated sessions are only observed'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "janitor" -d 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "launch" -d 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "env" -d 'Print the environment Claude needs for an account, as export lines for eval'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "log" -d 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
-complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -f -a "add" -d 'Add a task to a project\'s inbox and print its name (project:id)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -f -a "ls" -d 'List tasks with their state; for each waiting one, why it waits'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -f -a "show" -d 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -f -a "retry" -d 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -f -a "cancel" -d 'Cancel a task: to failed/ with the reason "cancelled by operator"'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and not __fish_seen_subcommand_from add ls show retry cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -s p -l project -d 'The project [default: the only registered one]' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l id -d 'The task\'s id: the file is inbox/<ID>.md [default: the file\'s name, else one made from the title]' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -s f -l file -d 'Read the whole task file (front matter and body) from PATH, or from stdin with -' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l body -d 'The body below the front matter' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l priority -d 'The priority [default: default]' -r -f -a "critical\t''
+high\t''
+default\t''
+low\t''"
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l tag -d 'A capability the session needs (repeat for more)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l depends-on -d 'A task that must be done first, as project:id or id (repeat for more)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l model -d 'The model for this task (overrides dispatch.models)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document instead of the name'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from ls" -s p -l project -d 'Only this project (repeat for more)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from ls" -s s -l state -d 'Only tasks in this state (repeat for more) [default: all but done]' -r -f -a "pending\t'In the inbox, its dependencies met'
+blocked\t'In the inbox, waiting for its dependencies'
+claimed\t'Claimed by a session (inbox/T.md.dispatched)'
+done\t'In done/ (or its archive)'
+failed\t'In failed/'
+invalid\t'In the inbox, never sent: see its reason'"
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from ls" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from ls" -l json -d 'Print one JSON document instead of a table'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from retry" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from retry" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from cancel" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from cancel" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a task to a project\'s inbox and print its name (project:id)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List tasks with their state; for each waiting one, why it waits'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a task: to failed/ with the reason "cancelled by operator"'
+complete -c ccfail -n "__fish_ccfail_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -s p -l project -d 'Pause the dispatch of this project only (repeat for more)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -l reason -d 'Why, shown by status' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -l upkeep -d 'Pause pool upkeep (watch-once creating, starting and recycling pool sessions)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand pause" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -s p -l project -d 'Resume the dispatch of this project (repeat for more)' -r
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -l config -d 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]' -r -F
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -l upkeep -d 'Resume pool upkeep'
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -l all -d 'Resume everything: dispatch, every project, upkeep'
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -l json -d 'Print one JSON document instead of text'
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -s v -l verbose -d 'More log lines on stderr (repeat for more)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -s q -l quiet -d 'Only errors on stderr'
+complete -c ccfail -n "__fish_ccfail_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "status" -d 'Show accounts, sessions, queues, the last swap and the state file at a glance'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "doctor" -d 'Check the config, tmux, the claude binary, account homes, shared links and the state file'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "quota-check" -d 'Detect whether the active account hit its usage limit; record it in state'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "swap" -d 'Move every session to another account and resume each conversation there'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "hook" -d 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "hooks" -d 'Install or remove ccfail\'s entries in every account\'s settings.json'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "dispatch" -d 'Hand the best ready tasks of every project to the free pool sessions (one pass)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "watch-once" -d 'Watch every pool and dedicated session once: finish done tasks, flag stalled sessions, requeue the tasks of dead ones, keep the pool\'s sessions alive, write checkpoints. Dedicated sessions are only observed'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "janitor" -d 'Clean up: orphaned claims back to the inbox, old done tasks archived, old checkpoints pruned, the read part of the hook spool freed, old history dropped, long-blocked tasks reported once'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "launch" -d 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "env" -d 'Print the environment Claude needs for an account, as export lines for eval'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "log" -d 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "generate" -d 'Write shell completions or man pages (for packagers; the repo commits them)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "task" -d 'Add, list, show, retry and cancel tasks of the projects\' queues'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "pause" -d 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "resume" -d 'Resume what `pause` paused'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and not __fish_seen_subcommand_from status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "install" -d 'Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure, Notification and SessionEnd into each account\'s settings.json, keeping every other key and hook. Running it twice changes nothing the second time'
 complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "uninstall" -d 'Remove exactly the entries `hooks install` added'
 complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Completions for one shell, on stdout'
 complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Man pages: ccfail.1 and one page per subcommand'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "add" -d 'Add a task to a project\'s inbox and print its name (project:id)'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "ls" -d 'List tasks with their state; for each waiting one, why it waits'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "show" -d 'Show one task: state, front matter, why it waits, reasons, its session, its history, the file'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "retry" -d 'Send a failed task back to the inbox with its attempts reset (its reason is kept in the history); an invalid one is checked again and its marker cleared'
+complete -c ccfail -n "__fish_ccfail_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "cancel" -d 'Cancel a task: to failed/ with the reason "cancelled by operator"'

@@ -375,6 +375,15 @@ fn summary_line(report: &StatusReport) -> String {
     if report.swap_in_progress.is_some() {
         parts.push("swap in progress".to_owned());
     }
+    if report.pause.dispatch.is_some() {
+        parts.push("dispatch paused".to_owned());
+    } else if !report.pause.projects.is_empty() {
+        let names: Vec<&str> = report.pause.projects.keys().map(String::as_str).collect();
+        parts.push(format!("dispatch paused for {}", names.join(", ")));
+    }
+    if report.pause.upkeep.is_some() {
+        parts.push("upkeep paused".to_owned());
+    }
     parts.join(" · ")
 }
 

@@ -514,7 +514,10 @@ fn show(ctx: &Ctx, args: &TaskRefArgs) -> Result<ExitCode> {
         .history
         .iter()
         .filter(|h| {
-            h.detail == key || h.detail.starts_with(&format!("{key} ")) || h.detail.starts_with(&format!("{key}:"))
+            h.task.as_deref() == Some(key.as_str())
+                || h.detail == key
+                || h.detail.starts_with(&format!("{key} "))
+                || h.detail.starts_with(&format!("{key}:"))
         })
         .cloned()
         .collect();
@@ -781,7 +784,7 @@ fn add(ctx: &Ctx, args: &TaskAddArgs) -> Result<ExitCode> {
         };
         let key = project.key(&id);
         let title = if parsed.title.is_empty() { id.clone() } else { super::dispatch::one_line(&parsed.title) };
-        state.record(now, "task-added", format!("{key}: {title}"));
+        state.record(now, "task-added", format!("{key}: {title}")).task(&key);
         if let Some(pause) = state.pause.dispatch_of(&project.name) {
             warnings.push(format!(
                 "dispatch is paused (since {}): it waits for ccfail resume",
@@ -850,7 +853,7 @@ fn retry(ctx: &Ctx, args: &TaskRefArgs) -> Result<ExitCode> {
             Location::Missing => bail!("no task {key}: {} has no {id}.md in inbox/, done/ or failed/", project.name),
         };
         state.queue.attempts.remove(&key);
-        state.record(now, "task-retried", format!("{key}: back in the inbox, attempts reset (was {was})"));
+        state.record(now, "task-retried", format!("{key}: back in the inbox, attempts reset (was {was})")).task(&key);
         ctx.log().info(&format!("{key} back in the inbox (was {was})"));
         Ok(MoveReport {
             version: JSON_VERSION,
@@ -923,7 +926,11 @@ fn cancel(ctx: &Ctx, args: &TaskRefArgs) -> Result<ExitCode> {
         };
         state.queue.attempts.remove(&key);
         let by = holder.as_ref().map(|s| format!(", {s} interrupted")).unwrap_or_default();
-        state.record(now, "task-cancelled", format!("{key}: {CANCELLED}{by}"));
+        let entry = state.record(now, "task-cancelled", format!("{key}: {CANCELLED}{by}"));
+        entry.task(&key);
+        if let Some(session) = &holder {
+            entry.session(session);
+        }
         ctx.log().info(&format!("{key} cancelled{by}"));
         Ok(MoveReport {
             version: JSON_VERSION,

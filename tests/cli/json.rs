@@ -127,3 +127,67 @@ fn log_json() {
     }
     assert_eq!(json["entries"].as_array().unwrap().last().unwrap()["event"], "swap-done");
 }
+
+/// The default environment with one project, `app`, and one task in it.
+fn with_project() -> TestEnv {
+    let env = TestEnv::new();
+    let project = env.path("app");
+    std::fs::create_dir_all(project.join(".agent-queue/inbox")).unwrap();
+    env.write_config(&format!("{}projects:\n  list:\n    - path: {}\n", env.default_config(), project.display()));
+    env.ccfail(&["task", "add", "-p", "app", "--id", "t1", "One", "--tag", "gpu"]).status(0);
+    env
+}
+
+#[test]
+fn task_json() {
+    let env = with_project();
+    let added = document(
+        env.ccfail(&["task", "add", "--id", "t2", "Two", "--json"]).status(0),
+        &["at", "task", "action", "from", "path", "session", "warnings"],
+    );
+    assert_eq!((added["task"].as_str(), added["action"].as_str()), (Some("app:t2"), Some("added")));
+    let listed =
+        document(env.ccfail(&["task", "ls", "--json"]).status(0), &["at", "tasks", "counts", "done_hidden", "notes"]);
+    let t1 = listed["tasks"].as_array().unwrap().iter().find(|t| t["task"] == "app:t1").unwrap();
+    for key in [
+        "project",
+        "id",
+        "state",
+        "path",
+        "title",
+        "priority",
+        "tags",
+        "depends_on",
+        "session",
+        "since",
+        "attempts",
+        "reason",
+        "wait",
+    ] {
+        assert!(t1.get(key).is_some(), "{key} in {t1:#}");
+    }
+    assert_eq!(t1["wait"]["kind"], "tags");
+    let shown = document(
+        env.ccfail(&["task", "show", "t1", "--json"]).status(0),
+        &["at", "task", "blocked_marker", "text", "truncated", "history", "notes"],
+    );
+    assert_eq!(shown["history"][0]["task"], "app:t1");
+    let cancelled = document(env.ccfail(&["task", "cancel", "t1", "--json"]).status(0), &["task", "action", "from"]);
+    assert_eq!((cancelled["action"].as_str(), cancelled["from"].as_str()), (Some("cancelled"), Some("pending")));
+    let retried = document(env.ccfail(&["task", "retry", "t1", "--json"]).status(0), &["task", "action", "from"]);
+    assert_eq!(retried["from"], "failed");
+}
+
+#[test]
+fn pause_and_resume_json() {
+    let env = with_project();
+    for args in [&["pause", "--json"][..], &["pause", "--upkeep", "--json"], &["pause", "-p", "app", "--json"]] {
+        document(env.ccfail(args).status(0), &["at", "changed", "unchanged", "pause"]);
+    }
+    let status = document(env.ccfail(&["status", "--json"]).status(0), &["pause"]);
+    assert!(status["pause"]["dispatch"]["since"].is_string() && status["pause"]["upkeep"]["since"].is_string());
+    assert!(status["pause"]["projects"]["app"]["since"].is_string());
+    let resumed = document(env.ccfail(&["resume", "--all", "--json"]).status(0), &["changed", "pause"]);
+    assert_eq!(resumed["changed"].as_array().unwrap().len(), 3);
+    assert!(resumed["pause"]["dispatch"].is_null());
+}
