@@ -19,12 +19,26 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
-    /// Only errors on stderr.
+    /// Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing
+    /// at all when nothing happened.
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// How quota-check, watch-once, dispatch and janitor print their report: `table` (the
+    /// full picture), `lines` (one line per action, nothing when nothing happened: what
+    /// the journal gets) [default: table on a terminal, else lines]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The report style of the timer commands (see `--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Lines,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@ mod generated;
 mod hardening;
 mod hooks;
 mod json;
+mod journal;
 mod notify;
 mod queue;
 mod quota_check;
