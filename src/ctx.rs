@@ -59,7 +59,15 @@ impl Inputs {
     /// Reads and validates the config file.
     pub fn load_config(&self) -> Result<Config, ConfigError> {
         if !self.config_file.exists() {
-            return Err(ConfigError::NotFound { file: self.config_file.clone(), from: self.config_source.describe() });
+            let searched = match self.config_source {
+                ConfigSource::Flag | ConfigSource::EnvCcfailConfig => Vec::new(),
+                _ => paths::user_config_file(&self.env).into_iter().chain([self.config_file.clone()]).collect(),
+            };
+            return Err(ConfigError::NotFound {
+                file: self.config_file.clone(),
+                from: self.config_source.describe(),
+                searched,
+            });
         }
         Config::load(&self.config_file, &self.env)
     }
