@@ -114,7 +114,8 @@ pub struct DoctorArgs {
     /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Repair what is safe to repair: create missing shared links and their targets.
+    /// Repair what is safe to repair: create missing shared links and their targets,
+    /// install ccfail's hooks (merged), create a missing active link.
     #[arg(long)]
     pub fix: bool,
 }
