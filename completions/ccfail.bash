@@ -37,6 +37,9 @@ _ccfail() {
             ccfail,hooks)
                 cmd="ccfail__subcmd__hooks"
                 ;;
+            ccfail,init)
+                cmd="ccfail__subcmd__init"
+                ;;
             ccfail,janitor)
                 cmd="ccfail__subcmd__janitor"
                 ;;
@@ -97,6 +100,9 @@ _ccfail() {
             ccfail__subcmd__help,hooks)
                 cmd="ccfail__subcmd__help__subcmd__hooks"
                 ;;
+            ccfail__subcmd__help,init)
+                cmd="ccfail__subcmd__help__subcmd__init"
+                ;;
             ccfail__subcmd__help,janitor)
                 cmd="ccfail__subcmd__help__subcmd__janitor"
                 ;;
@@ -155,7 +161,7 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help"
+            opts="-v -q -h -V --config --verbose --quiet --format --help --version status doctor init quota-check swap hook hooks dispatch watch-once janitor launch env log generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -163,6 +169,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -173,7 +183,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__dispatch)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,6 +191,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -191,7 +205,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__doctor)
-            opts="-v -q -h --json --fix --config --verbose --quiet --help"
+            opts="-v -q -h --json --fix --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,6 +213,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -209,7 +227,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__env)
-            opts="-v -q -h --account --json --config --verbose --quiet --help"
+            opts="-v -q -h --account --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +241,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -231,7 +253,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__generate)
-            opts="-v -q -h --config --verbose --quiet --help completions man help"
+            opts="-v -q -h --config --verbose --quiet --format --help completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +261,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -249,7 +275,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__generate__subcmd__completions)
-            opts="-v -q -h --config --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-v -q -h --config --verbose --quiet --format --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,6 +283,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -323,7 +353,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__generate__subcmd__man)
-            opts="-v -q -h --out --config --verbose --quiet --help"
+            opts="-v -q -h --out --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +367,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -345,7 +379,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate help"
+            opts="status doctor init quota-check swap hook hooks dispatch watch-once janitor launch env log generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -512,6 +546,20 @@ _ccfail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ccfail__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ccfail__subcmd__help__subcmd__janitor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -611,7 +659,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hook)
-            opts="-v -q -h --spool --config --verbose --quiet --help"
+            opts="-v -q -h --spool --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +673,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -633,7 +685,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hooks)
-            opts="-v -q -h --config --verbose --quiet --help install uninstall help"
+            opts="-v -q -h --config --verbose --quiet --format --help install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -641,6 +693,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -707,7 +763,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hooks__subcmd__install)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +771,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -725,7 +785,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hooks__subcmd__uninstall)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -733,6 +793,60 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__init)
+            opts="-v -q -h --account --shared-root --active-link --no-active-link --claude --pool --workdir --project --force --dry-run --config --verbose --quiet --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shared-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --active-link)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --claude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pool)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -743,7 +857,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__janitor)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -751,6 +865,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -761,7 +879,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__launch)
-            opts="-v -q -h --project --resume --account --model --pool --json --config --verbose --quiet --help"
+            opts="-v -q -h --project --resume --account --model --pool --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,6 +905,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -795,7 +917,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__log)
-            opts="-v -q -h --since --kind --session --project --last --json --config --verbose --quiet --help"
+            opts="-v -q -h --since --kind --session --project --last --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -825,6 +947,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -833,7 +959,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__quota__subcmd__check)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -841,6 +967,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -851,7 +981,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__status)
-            opts="-v -q -h --json --watch --config --verbose --quiet --help"
+            opts="-v -q -h --json --watch --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,6 +995,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -873,7 +1007,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__swap)
-            opts="-v -q -h --to --dry-run --json --clear-partial --config --verbose --quiet --help"
+            opts="-v -q -h --to --dry-run --json --clear-partial --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,6 +1021,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -895,7 +1033,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__watch__subcmd__once)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,6 +1041,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)

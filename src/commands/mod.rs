@@ -16,6 +16,7 @@ pub mod env;
 pub mod generate;
 pub mod hook;
 pub mod hooks;
+pub mod init;
 pub mod janitor;
 pub mod launch;
 pub mod log;
