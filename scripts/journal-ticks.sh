@@ -42,13 +42,21 @@ claude="$target_dir/debug/examples/claude"
 start_epoch=$(date -u -d 2026-12-02T09:00:00Z +%s)
 at() { date -u -d "@$((start_epoch + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 
+cleanup() { # sandbox
+    tmux -S "$1/tmux.sock" kill-server 2>/dev/null || true
+    if [ -n "${CCFAIL_JOURNAL_KEEP:-}" ]; then echo "sandbox kept: $1"; return; fi
+    # The clients write their last files as they exit on the server's SIGHUP.
+    for _ in $(seq 50); do pgrep -f "$1" >/dev/null || break; sleep 0.1; done
+    rm -rf "$1" || true
+}
+
 one_hour() { # scenario
     local scenario=$1
     local sandbox socket
     sandbox=$(mktemp -d "${TMPDIR:-/tmp}/ccfail-journal.XXXXXX")
     socket="$sandbox/tmux.sock"
     # shellcheck disable=SC2064
-    trap "tmux -S '$socket' kill-server 2>/dev/null || true; [ -n \"\${CCFAIL_JOURNAL_KEEP:-}\" ] || rm -rf '$sandbox'" RETURN
+    trap "cleanup '$sandbox'" EXIT
     mkdir -p "$sandbox"/{home,state,shared,work/pool,accounts/a,accounts/b} "$sandbox/work/app/.agent-queue/inbox"
     chmod 700 "$sandbox/state"
     for account in a b; do echo '{}' >"$sandbox/accounts/$account/.credentials.json"; done
@@ -130,6 +138,8 @@ YAML
     fi
     echo "   the journal (mm:ss unit: line):"
     sed 's/^/     /' "$journal"
+    cleanup "$sandbox"
+    trap - EXIT
 }
 
 for scenario in $scenarios; do one_hour "$scenario"; done
