@@ -97,12 +97,15 @@ pub fn fingerprint(key: &str) -> String {
 /// goes away and comes back is said again.
 pub fn said(before: &[String], keys: &[&str]) -> (Vec<bool>, Vec<String>) {
     let before: BTreeSet<&str> = before.iter().map(String::as_str).collect();
+    let mut seen = BTreeSet::new();
     let mut now = Vec::new();
     let mut fresh = Vec::with_capacity(keys.len());
     for key in keys {
         let print = fingerprint(key);
-        fresh.push(!before.contains(print.as_str()));
-        if !now.contains(&print) && now.len() < SAID_LIMIT {
+        // Said once a run too: the same notice twice in one report is one line.
+        let first = seen.insert(print.clone());
+        fresh.push(first && !before.contains(print.as_str()));
+        if first && now.len() < SAID_LIMIT {
             now.push(print);
         }
     }
@@ -124,6 +127,7 @@ mod tests {
         let (fresh, kept) = said(&kept, &[]);
         assert!(fresh.is_empty() && kept.is_empty(), "gone: forgotten");
         assert_eq!(said(&kept, &["invalid a/y.md: bad"]).0, [true], "back: said again");
+        assert_eq!(said(&[], &["x", "x"]).0, [true, false], "twice in one run: said once");
         assert_eq!(fingerprint("x"), fingerprint("x"));
         assert_ne!(fingerprint("x"), fingerprint("y"));
     }
