@@ -55,7 +55,7 @@ pub struct State {
     /// What dispatch, watch-once and janitor carry from one run to the next.
     pub queue: QueueState,
     /// Per timer command, the fingerprints of the warnings its last run had to say (see
-    /// [`crate::log::Said`]): a warning still in the set is not said again.
+    /// [`crate::log::said`]): a warning still in the set is not said again.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub said: BTreeMap<String, Vec<String>>,
     /// Fields this build does not know (written by a newer one): kept as they are, so a
