@@ -22,16 +22,18 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
     $completions = @(switch ($command) {
         'ccfail' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, queues, the last swap and the state file at a glance')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, tmux, the claude binary, account homes, shared links and the state file')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up from your account homes: write the config, link the shared dirs and the active link, install the hooks, run doctor and print the next command')
             [CompletionResult]::new('quota-check', 'quota-check', [CompletionResultType]::ParameterValue, 'Detect whether the active account hit its usage limit; record it in state')
             [CompletionResult]::new('swap', 'swap', [CompletionResultType]::ParameterValue, 'Move every session to another account and resume each conversation there')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)')
@@ -52,35 +54,59 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         'ccfail;status' {
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Show the status again every SECS seconds [default: 2]: redrawn in place on a terminal, printed anew on a pipe. Ends with Ctrl-C')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of tables')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'ccfail;doctor' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
-            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Repair what is safe to repair: create missing shared links and their targets')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Repair what is safe to repair: create missing shared links and their targets, install ccfail''s hooks (merged), create a missing active link')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ccfail;init' {
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'An account: NAME=HOME, its Claude Code config dir, logged in once (repeat; the first is preferred)')
+            [CompletionResult]::new('--shared-root', '--shared-root', [CompletionResultType]::ParameterName, 'Where every home''s projects/, session-env/ and file-history/ are shared [default: $XDG_DATA_HOME/ccfail/shared, ~/.local/share/ccfail/shared]')
+            [CompletionResult]::new('--active-link', '--active-link', [CompletionResultType]::ParameterName, 'The link kept pointing at the active account''s home [default: ~/.claude, unless it is a real dir or one of the homes]')
+            [CompletionResult]::new('--claude', '--claude', [CompletionResultType]::ParameterName, 'The Claude Code client (claude.binary) [default: claude as found on $PATH, written as its path when outside the system dirs]')
+            [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'Pool sessions (pool.autonomous.max) [default: the config''s, 4]')
+            [CompletionResult]::new('--workdir', '--workdir', [CompletionResultType]::ParameterName, 'Where pool sessions start (pool.autonomous.workdir) [default: $HOME]')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'A project whose .agent-queue/ feeds the pool (projects.list; repeat)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
+            [CompletionResult]::new('--no-active-link', '--no-active-link', [CompletionResultType]::ParameterName, 'No active link')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing config that differs (the old one is kept as <file>.bak)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the config and every step, and change nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ccfail;quota-check' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Decide and report, but record nothing in state')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -88,13 +114,14 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         'ccfail;swap' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The account to move to [default: the eligible account with the lowest priority]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (sessions, ids, commands) and change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--clear-partial', '--clear-partial', [CompletionResultType]::ParameterName, 'Re-check the active link and every shared link; clear the partial-swap latch if they are sound, else say what is still wrong')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -102,20 +129,22 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         'ccfail;hook' {
             [CompletionResult]::new('--spool', '--spool', [CompletionResultType]::ParameterName, 'The events spool to append to [default: events.jsonl in the state dir]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ccfail;hooks' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Merge hook entries for SessionStart, UserPromptSubmit, Stop, StopFailure, Notification and SessionEnd into each account''s settings.json, keeping every other key and hook. Running it twice changes nothing the second time')
@@ -125,24 +154,26 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         }
         'ccfail;hooks;install' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change and write nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'ccfail;hooks;uninstall' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change and write nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -164,36 +195,39 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         }
         'ccfail;dispatch' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the pairing of sessions and tasks; claim, send and mark nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ccfail;watch-once' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be done; move, start and record nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'ccfail;janitor' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List every action and carry out none')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -204,12 +238,13 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Account to start on [default: the active account]')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model to start with (claude --model M)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--pool', '--pool', [CompletionResultType]::ParameterName, 'Allow a name in the pool''s range')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -217,11 +252,12 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         'ccfail;env' {
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Account [default: the active account]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of export lines')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -233,21 +269,23 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Only entries about a task of this project')
             [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'At most the last N matching entries [default: 50 unless --since is given]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of lines')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ccfail;generate' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Completions for one shell, on stdout')
@@ -257,10 +295,11 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         }
         'ccfail;generate;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -268,10 +307,11 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         'ccfail;generate;man' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory to write the pages into')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -293,10 +333,11 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         }
         'ccfail;task' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a task to a project''s inbox and print its name (project:id)')
@@ -319,11 +360,12 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--depends-on', '--depends-on', [CompletionResultType]::ParameterName, 'A task that must be done first, as project:id or id (repeat for more)')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model for this task (overrides dispatch.models)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of the name')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -334,44 +376,48 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Only tasks in this state (repeat for more) [default: all but done]')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tasks in this state (repeat for more) [default: all but done]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of a table')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'ccfail;task;show' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'ccfail;task;retry' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'ccfail;task;cancel' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -408,12 +454,13 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Pause the dispatch of this project only (repeat for more)')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, shown by status')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--upkeep', '--upkeep', [CompletionResultType]::ParameterName, 'Pause pool upkeep (watch-once creating, starting and recycling pool sessions)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -422,13 +469,14 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Resume the dispatch of this project (repeat for more)')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Resume the dispatch of this project (repeat for more)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How quota-check, watch-once, dispatch and janitor print their report: `table` (the full picture), `lines` (one line per action, nothing when nothing happened: what the journal gets) [default: table on a terminal, else lines]')
             [CompletionResult]::new('--upkeep', '--upkeep', [CompletionResultType]::ParameterName, 'Resume pool upkeep')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Resume everything: dispatch, every project, upkeep')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing at all when nothing happened')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -436,6 +484,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
         'ccfail;help' {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show accounts, sessions, queues, the last swap and the state file at a glance')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the config, tmux, the claude binary, account homes, shared links and the state file')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up from your account homes: write the config, link the shared dirs and the active link, install the hooks, run doctor and print the next command')
             [CompletionResult]::new('quota-check', 'quota-check', [CompletionResultType]::ParameterValue, 'Detect whether the active account hit its usage limit; record it in state')
             [CompletionResult]::new('swap', 'swap', [CompletionResultType]::ParameterValue, 'Move every session to another account and resume each conversation there')
             [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Record one Claude Code hook event (run by Claude Code; see `hooks install`)')
@@ -457,6 +506,9 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             break
         }
         'ccfail;help;doctor' {
+            break
+        }
+        'ccfail;help;init' {
             break
         }
         'ccfail;help;quota-check' {

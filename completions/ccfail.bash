@@ -37,6 +37,9 @@ _ccfail() {
             ccfail,hooks)
                 cmd="ccfail__subcmd__hooks"
                 ;;
+            ccfail,init)
+                cmd="ccfail__subcmd__init"
+                ;;
             ccfail,janitor)
                 cmd="ccfail__subcmd__janitor"
                 ;;
@@ -105,6 +108,9 @@ _ccfail() {
                 ;;
             ccfail__subcmd__help,hooks)
                 cmd="ccfail__subcmd__help__subcmd__hooks"
+                ;;
+            ccfail__subcmd__help,init)
+                cmd="ccfail__subcmd__help__subcmd__init"
                 ;;
             ccfail__subcmd__help,janitor)
                 cmd="ccfail__subcmd__help__subcmd__janitor"
@@ -224,7 +230,7 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
+            opts="-v -q -h -V --config --verbose --quiet --format --help --version status doctor init quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +238,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -242,7 +252,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__dispatch)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,6 +260,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -260,7 +274,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__doctor)
-            opts="-v -q -h --json --fix --config --verbose --quiet --help"
+            opts="-v -q -h --json --fix --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +282,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -278,7 +296,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__env)
-            opts="-v -q -h --account --json --config --verbose --quiet --help"
+            opts="-v -q -h --account --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,6 +310,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -300,7 +322,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__generate)
-            opts="-v -q -h --config --verbose --quiet --help completions man help"
+            opts="-v -q -h --config --verbose --quiet --format --help completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,6 +330,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -318,7 +344,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__generate__subcmd__completions)
-            opts="-v -q -h --config --verbose --quiet --help bash elvish fish powershell zsh"
+            opts="-v -q -h --config --verbose --quiet --format --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -326,6 +352,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -392,7 +422,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__generate__subcmd__man)
-            opts="-v -q -h --out --config --verbose --quiet --help"
+            opts="-v -q -h --out --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,6 +436,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -414,7 +448,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
+            opts="status doctor init quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -570,6 +604,20 @@ _ccfail() {
         ccfail__subcmd__help__subcmd__hooks__subcmd__uninstall)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -792,7 +840,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hook)
-            opts="-v -q -h --spool --config --verbose --quiet --help"
+            opts="-v -q -h --spool --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,6 +854,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -814,7 +866,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hooks)
-            opts="-v -q -h --config --verbose --quiet --help install uninstall help"
+            opts="-v -q -h --config --verbose --quiet --format --help install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,6 +874,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -888,7 +944,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hooks__subcmd__install)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,6 +952,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -906,7 +966,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__hooks__subcmd__uninstall)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,6 +974,60 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__init)
+            opts="-v -q -h --account --shared-root --active-link --no-active-link --claude --pool --workdir --project --force --dry-run --config --verbose --quiet --format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shared-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --active-link)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --claude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pool)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -924,7 +1038,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__janitor)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,6 +1046,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -942,7 +1060,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__launch)
-            opts="-v -q -h --project --resume --account --model --pool --json --config --verbose --quiet --help"
+            opts="-v -q -h --project --resume --account --model --pool --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -968,6 +1086,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -976,7 +1098,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__log)
-            opts="-v -q -h --since --kind --session --project --last --json --config --verbose --quiet --help"
+            opts="-v -q -h --since --kind --session --project --last --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,6 +1128,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1014,7 +1140,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__pause)
-            opts="-p -v -q -h --project --upkeep --reason --json --config --verbose --quiet --help"
+            opts="-p -v -q -h --project --upkeep --reason --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1036,6 +1162,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1044,7 +1174,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__quota__subcmd__check)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1182,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1062,7 +1196,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__resume)
-            opts="-p -v -q -h --project --upkeep --all --json --config --verbose --quiet --help"
+            opts="-p -v -q -h --project --upkeep --all --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1080,6 +1214,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1088,7 +1226,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__status)
-            opts="-v -q -h --json --watch --config --verbose --quiet --help"
+            opts="-v -q -h --json --watch --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1102,6 +1240,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1110,7 +1252,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__swap)
-            opts="-v -q -h --to --dry-run --json --clear-partial --config --verbose --quiet --help"
+            opts="-v -q -h --to --dry-run --json --clear-partial --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1124,6 +1266,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1132,7 +1278,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__task)
-            opts="-v -q -h --config --verbose --quiet --help add ls show retry cancel help"
+            opts="-v -q -h --config --verbose --quiet --format --help add ls show retry cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1140,6 +1286,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1150,7 +1300,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__task__subcmd__add)
-            opts="-p -f -v -q -h --project --id --file --body --priority --tag --depends-on --model --json --config --verbose --quiet --help"
+            opts="-p -f -v -q -h --project --id --file --body --priority --tag --depends-on --model --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1200,6 +1350,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1208,7 +1362,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__task__subcmd__cancel)
-            opts="-v -q -h --json --config --verbose --quiet --help"
+            opts="-v -q -h --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1216,6 +1370,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1324,7 +1482,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__task__subcmd__ls)
-            opts="-p -s -v -q -h --project --state --json --config --verbose --quiet --help"
+            opts="-p -s -v -q -h --project --state --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1350,6 +1508,10 @@ _ccfail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1358,7 +1520,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__task__subcmd__retry)
-            opts="-v -q -h --json --config --verbose --quiet --help"
+            opts="-v -q -h --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1366,6 +1528,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1376,7 +1542,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__task__subcmd__show)
-            opts="-v -q -h --json --config --verbose --quiet --help"
+            opts="-v -q -h --json --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1384,6 +1550,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1394,7 +1564,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__watch__subcmd__once)
-            opts="-v -q -h --json --dry-run --config --verbose --quiet --help"
+            opts="-v -q -h --json --dry-run --config --verbose --quiet --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1402,6 +1572,10 @@ _ccfail() {
             case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table lines" -- "${cur}"))
                     return 0
                     ;;
                 *)

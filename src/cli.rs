@@ -19,12 +19,26 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
-    /// Only errors on stderr.
+    /// Quiet: only what was done and what is wrong (warnings, errors); no tables, nothing
+    /// at all when nothing happened.
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// How quota-check, watch-once, dispatch and janitor print their report: `table` (the
+    /// full picture), `lines` (one line per action, nothing when nothing happened: what
+    /// the journal gets) [default: table on a terminal, else lines]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The report style of the timer commands (see `--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Lines,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +47,14 @@ pub enum Command {
     Status(StatusArgs),
     /// Check the config, tmux, the claude binary, account homes, shared links and the state file.
     Doctor(DoctorArgs),
+    /// Set up from your account homes: write the config, link the shared dirs and the
+    /// active link, install the hooks, run doctor and print the next command.
+    ///
+    /// Writes $CCFAIL_CONFIG or --config when set, else $XDG_CONFIG_HOME/ccfail/config.yaml
+    /// (~/.config/ccfail/config.yaml). Running it again with the same arguments changes
+    /// nothing; a config that differs is replaced only with --force (kept as .bak).
+    /// Without --account, finishes the setup of the existing config.
+    Init(InitArgs),
     /// Detect whether the active account hit its usage limit; record it in state.
     ///
     /// Reads new hook events and the screens of the pool and dedicated sessions; server
@@ -116,9 +138,48 @@ pub struct DoctorArgs {
     /// Print one JSON document (schema in docs/json.md) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Repair what is safe to repair: create missing shared links and their targets.
+    /// Repair what is safe to repair: create missing shared links and their targets,
+    /// install ccfail's hooks (merged), create a missing active link.
     #[arg(long)]
     pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// An account: NAME=HOME, its Claude Code config dir, logged in once (repeat; the
+    /// first is preferred).
+    #[arg(long = "account", value_name = "NAME=HOME")]
+    pub accounts: Vec<String>,
+    /// Where every home's projects/, session-env/ and file-history/ are shared [default:
+    /// $XDG_DATA_HOME/ccfail/shared, ~/.local/share/ccfail/shared]
+    #[arg(long, value_name = "DIR")]
+    pub shared_root: Option<PathBuf>,
+    /// The link kept pointing at the active account's home [default: ~/.claude, unless it
+    /// is a real dir or one of the homes]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_active_link")]
+    pub active_link: Option<PathBuf>,
+    /// No active link.
+    #[arg(long)]
+    pub no_active_link: bool,
+    /// The Claude Code client (claude.binary) [default: claude as found on $PATH, written
+    /// as its path when outside the system dirs]
+    #[arg(long, value_name = "PATH")]
+    pub claude: Option<PathBuf>,
+    /// Pool sessions (pool.autonomous.max) [default: the config's, 4]
+    #[arg(long, value_name = "N")]
+    pub pool: Option<u32>,
+    /// Where pool sessions start (pool.autonomous.workdir) [default: $HOME]
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// A project whose .agent-queue/ feeds the pool (projects.list; repeat).
+    #[arg(long = "project", value_name = "DIR")]
+    pub projects: Vec<PathBuf>,
+    /// Replace an existing config that differs (the old one is kept as <file>.bak).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the config and every step, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,11 +4,12 @@
 //! config path, clock, logger); [`Ctx`] adds the loaded config, the state store and the
 //! tmux handle. Commands receive one of them and never read the environment.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Format};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::log::Logger;
@@ -23,6 +24,9 @@ pub struct Inputs {
     pub config_source: ConfigSource,
     pub clock: Clock,
     pub log: Logger,
+    /// How the timer commands print their report: `--format`, else lines under `-q` or
+    /// when stdout is not a terminal (the journal, a pipe), else tables.
+    pub format: Format,
     /// `CCFAIL_FAULT`: the fault points a test armed (see [`crate::fault`]).
     pub fault: Option<String>,
     /// `/proc/self/cgroup`: whether this run is a systemd unit's (see [`tmux::under_unit`]).
@@ -35,11 +39,16 @@ impl Inputs {
         let (config_file, config_source) = paths::config_path(cli.config.as_deref(), &env)?;
         let clock = Clock::from_env_value(env.get("CCFAIL_NOW"))?;
         let log = Logger::new(cli.verbose, cli.quiet, env.get("JOURNAL_STREAM").is_some());
+        let format = cli.format.unwrap_or(if !cli.quiet && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Lines
+        });
         let fault = crate::fault::from_env_value(env.get("CCFAIL_FAULT"))?;
         let own_cgroup = std::fs::read_to_string("/proc/self/cgroup").ok();
         // SAFETY: geteuid has no preconditions and cannot fail.
         let uid = unsafe { libc::geteuid() };
-        Ok(Inputs { env, config_file, config_source, clock, log, fault, own_cgroup, uid })
+        Ok(Inputs { env, config_file, config_source, clock, log, format, fault, own_cgroup, uid })
     }
 
     /// Whether this run is a systemd unit's process.
@@ -50,7 +59,15 @@ impl Inputs {
     /// Reads and validates the config file.
     pub fn load_config(&self) -> Result<Config, ConfigError> {
         if !self.config_file.exists() {
-            return Err(ConfigError::NotFound { file: self.config_file.clone(), from: self.config_source.describe() });
+            let searched = match self.config_source {
+                ConfigSource::Flag | ConfigSource::EnvCcfailConfig => Vec::new(),
+                _ => paths::user_config_file(&self.env).into_iter().chain([self.config_file.clone()]).collect(),
+            };
+            return Err(ConfigError::NotFound {
+                file: self.config_file.clone(),
+                from: self.config_source.describe(),
+                searched,
+            });
         }
         Config::load(&self.config_file, &self.env)
     }

@@ -63,6 +63,9 @@ fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
     if let Command::Doctor(args) = &cli.command {
         return commands::doctor::run(&inputs, args);
     }
+    if let Command::Init(args) = &cli.command {
+        return commands::init::run(&inputs, args);
+    }
     let ctx = Ctx::load(inputs)?;
     let result = run_with_ctx(cli, &ctx);
     if let Some(state::StateError::Busy { streak, .. }) = result.as_ref().err().and_then(|e| e.downcast_ref())
@@ -90,7 +93,7 @@ fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
         ctx.log().warn(&format!("an unfinished swap was resolved: {}", summary.trim_end()));
     }
     match &cli.command {
-        Command::Doctor(_) => unreachable!("doctor runs without a loaded config"),
+        Command::Doctor(_) | Command::Init(_) => unreachable!("doctor and init run without a loaded config"),
         Command::Status(args) => commands::status::run(ctx, args),
         Command::Hooks(args) => commands::hooks::run(ctx, args),
         Command::QuotaCheck(args) => commands::quota_check::run(ctx, args),

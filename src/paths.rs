@@ -90,6 +90,16 @@ pub fn config_path(flag: Option<&Path>, env: &Env) -> Result<(PathBuf, ConfigSou
     Ok((PathBuf::from(SYSTEM_CONFIG), ConfigSource::System))
 }
 
+/// The user's own config file, whether it exists or not: `$XDG_CONFIG_HOME/ccfail/config.yaml`,
+/// else `~/.config/ccfail/config.yaml` (where `ccfail init` writes, and what the search
+/// tries before `/etc`). `None` without a usable `$XDG_CONFIG_HOME` or `$HOME`.
+pub fn user_config_file(env: &Env) -> Option<PathBuf> {
+    match env.get("XDG_CONFIG_HOME") {
+        Some(value) => absolute("XDG_CONFIG_HOME", value).ok().map(|dir| dir.join("ccfail/config.yaml")),
+        None => env.home().map(|home| home.join(".config/ccfail/config.yaml")),
+    }
+}
+
 /// Where the state dir came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

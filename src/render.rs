@@ -57,6 +57,15 @@ pub fn when(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!("{} ({})", at.format("%Y-%m-%d %H:%M UTC"), relative(at, now))
 }
 
+/// `text` without the relative times [`when`] adds (`(in 3h 12m)`, `(5m ago)`,
+/// `(now)`): a key for a notice that must not count as changed every minute.
+pub fn without_relative(text: &str) -> String {
+    static RELATIVE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" ?\((?:in [0-9dhm ]+|[0-9dhm ]+ ago|now)\)").expect("a valid regex")
+    });
+    RELATIVE.replace_all(text, "").into_owned()
+}
+
 /// `in 3h 12m`, `5m ago`, `now`.
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (at - now).num_seconds();
@@ -90,6 +99,11 @@ mod tests {
         assert_eq!(relative(now + chrono::Duration::days(2), now), "in 2d 0h");
         assert_eq!(relative(now, now), "now");
         assert_eq!(when(later, now), "2026-11-21 13:12 UTC (in 3h 12m)");
+        assert_eq!(
+            without_relative(&format!("b: drained until {}, a since {}", when(later, now), when(now, now))),
+            "b: drained until 2026-11-21 13:12 UTC, a since 2026-11-21 10:00 UTC"
+        );
+        assert_eq!(without_relative("x (in 2d 0h) y (5m ago) (kept)"), "x y (kept)");
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub struct State {
     /// What the operator paused (`ccfail pause`): dispatch, per project, pool upkeep.
     #[serde(skip_serializing_if = "PauseState::is_empty")]
     pub pause: PauseState,
+    /// Per timer command, the fingerprints of the warnings its last run had to say (see
+    /// [`crate::log::said`]): a warning still in the set is not said again.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub said: BTreeMap<String, Vec<String>>,
     /// Fields this build does not know (written by a newer one): kept as they are, so a
     /// save by this build does not drop them.
     #[serde(flatten)]

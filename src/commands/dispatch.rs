@@ -122,8 +122,9 @@ impl PairOutcome {
 }
 
 pub fn run(ctx: &Ctx, args: &DispatchArgs) -> Result<ExitCode> {
-    let report = super::locked_pass(ctx, args.dry_run, |lock, state| dispatch(ctx, lock, state, args.dry_run))?;
-    super::report(ctx.log(), &report.notes, args.json, &report, human)?;
+    let (report, journal) =
+        super::timer_pass(ctx, args.dry_run, |lock, state| dispatch(ctx, lock, state, args.dry_run))?;
+    super::print_timer(ctx, args.json, &report, &journal, "")?;
     Ok(if report.pairs.iter().any(|p| p.outcome == PairOutcome::Failed) {
         ExitCode::DispatchFailed
     } else {
@@ -183,7 +184,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     for task in &scan.invalid {
         let key = format!("{}/{}", projects[task.project].name, task.name);
         if !task.marked && !dry_run {
-            ctx.log().warn(&format!("invalid task {key:?}: {}", task.reason));
+            ctx.log().debug(&format!("invalid task {key:?}: {}", task.reason));
             queue::mark(&task.marker(&projects), &format!("{}\n", task.reason))?;
         }
         invalid.push(InvalidTask {
@@ -210,7 +211,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
         if !dry_run {
             let text: String = unmet.iter().map(|u| format!("{}: {}\n", u.entry, u.why)).collect();
             if queue::mark(&queue::blocked_marker(project, &task.id), &text)? {
-                ctx.log().info(&format!("{} blocked: {}", project.key(&task.id), text.trim().replace('\n', "; ")));
+                ctx.log().debug(&format!("{} blocked: {}", project.key(&task.id), text.trim().replace('\n', "; ")));
             }
         }
         blocked.push(BlockedTask { task: project.key(&task.id), unmet });
@@ -413,7 +414,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
                 if memo.transcript.is_none() {
                     memo.transcript.clone_from(&job.transcript);
                 }
-                ctx.log().info(&format!("{} → {}", pairing.task, job.session));
+                ctx.log().debug(&format!("{} → {}", pairing.task, job.session));
                 state
                     .record(now, "dispatched", format!("{} to {}", pairing.task, job.session))
                     .session(&job.session)
@@ -639,6 +640,58 @@ fn undo(ctx: &Ctx, state: &mut State, job: &Job<'_>, error: &str) -> Result<()> 
             .task(&key);
     }
     Ok(())
+}
+
+impl super::TimerReport for DispatchReport {
+    const COMMAND: &'static str = "dispatch";
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+    fn standing(&self) -> Vec<String> {
+        self.invalid.iter().map(|i| format!("invalid task {}/{:?}: {}", i.project, i.file, i.reason)).collect()
+    }
+    fn lines(&self) -> Vec<super::Line> {
+        let mut lines = Vec::new();
+        if let Some(why) = &self.skipped {
+            // Keyed without "(in 3h 12m)", which changes every run.
+            let key = format!("skipped: {}", render::without_relative(why));
+            lines.push(super::Line::once(key, format!("dispatch skipped: {why}")));
+        }
+        for blocked in &self.blocked {
+            let unmet: Vec<String> = blocked.unmet.iter().map(|u| format!("{} ({})", u.entry, u.why)).collect();
+            let text = format!("{} blocked: {}", blocked.task, unmet.join(", "));
+            lines.push(super::Line::once(text.clone(), text));
+        }
+        // A task that no session can ever take is said once; the transient waits (no free
+        // session, next) and the ones said above (blocked, skipped, paused) are not.
+        for waiting in &self.waiting {
+            if matches!(waiting.wait, Wait::Tags { .. } | Wait::NoPool) {
+                let text = format!("{} waits: {}", waiting.task, waiting.wait.text(self.at));
+                lines.push(super::Line::once(text.clone(), text));
+            }
+        }
+        for pair in &self.pairs {
+            let model = pair.model.as_deref().map(|m| format!(", {m}")).unwrap_or_default();
+            let start = if pair.starts_claude { ", Claude started" } else { "" };
+            let outcome = match &pair.error {
+                Some(err) => format!("{}: {err}", pair.outcome.word()),
+                None => pair.outcome.word().to_owned(),
+            };
+            lines.push(super::Line::action(format!(
+                "{} → {}: {outcome} ({}{model}{start})",
+                pair.task,
+                pair.session,
+                pair.priority.word()
+            )));
+        }
+        if self.dry_run && !self.pairs.is_empty() {
+            lines.push(super::Line::action("dry run: nothing claimed or sent"));
+        }
+        lines
+    }
+    fn table(&self) -> String {
+        human(self)
+    }
 }
 
 fn human(report: &DispatchReport) -> String {

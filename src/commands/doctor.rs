@@ -2,9 +2,11 @@
 //!
 //! Checks the config, tmux (binary and socket), the claude binary, account homes and
 //! logins, ccfail's hooks in each account's settings.json, the shared links of every
-//! account, the state file and the active link. `--fix` repairs only what cannot destroy anything: a missing shared link and its
-//! target. Links that point elsewhere and real files in the way are reported, never
-//! changed. The exit code says whether problems remain.
+//! account, the state file and the active link. `--fix` repairs only what cannot destroy
+//! anything: a missing shared link and its target, ccfail's hooks (merged into
+//! settings.json, as `hooks install` does), a missing active link. Links that point
+//! elsewhere and real files in the way are reported, never changed. The exit code says
+//! whether problems remain.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -132,11 +134,19 @@ fn examine_setup(ctx: &Ctx, fix: bool, findings: &mut Findings) {
     check_claude_binary(&ctx.config, &ctx.inputs.env, findings);
     check_manager_path(ctx, findings);
     let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let hooked = if fix { fix_hooks(ctx, findings) } else { Vec::new() };
     for account in &ctx.config.accounts {
         check_account(&ctx.config, account, &spool, fix, findings);
+        if hooked.contains(&account.name)
+            && let Some(finding) =
+                findings.list.iter_mut().rev().find(|f| f.check == "hooks" && f.verdict == Verdict::Ok)
+        {
+            finding.verdict = Verdict::Fixed;
+            finding.message = "installed (by --fix)".to_owned();
+        }
     }
     check_state(ctx, findings);
-    check_active_link(ctx, findings);
+    check_active_link(ctx, fix, findings);
 }
 
 fn check_tmux(ctx: &Ctx, findings: &mut Findings) {
@@ -372,6 +382,27 @@ pub fn find_executable(binary: &str, env: &Env) -> Option<PathBuf> {
         .find(|p| executable(p))
 }
 
+/// `hooks install` for `--fix`: the accounts whose settings.json it changed.
+fn fix_hooks(ctx: &Ctx, findings: &mut Findings) -> Vec<String> {
+    match super::hooks::change(ctx, true, false) {
+        Ok(report) => report
+            .accounts
+            .into_iter()
+            .filter(|a| a.change.as_ref().is_some_and(|c| *c != hooks::MergeChange::default()))
+            .map(|a| a.account)
+            .collect(),
+        Err(err) => {
+            findings.problem(
+                "hooks",
+                "hooks install",
+                format!("{err:#}"),
+                "fix what it says, then ccfail hooks install",
+            );
+            Vec::new()
+        }
+    }
+}
+
 fn check_hooks(account: &crate::config::Account, spool: &Path, findings: &mut Findings) {
     let file = hooks::settings_file(&account.home);
     let subject = format!("account {}: {}", account.name, file.display());
@@ -554,13 +585,26 @@ fn check_state(ctx: &Ctx, findings: &mut Findings) {
     }
 }
 
-fn check_active_link(ctx: &Ctx, findings: &mut Findings) {
+fn check_active_link(ctx: &Ctx, repair: bool, findings: &mut Findings) {
     let Some(link) = &ctx.config.claude.active_link else { return };
     let subject = link.display().to_string();
     let state = ctx.state.read().ok();
     let Some((active, _)) = accounts::active_account(&ctx.config, state.as_ref()) else { return };
     let fix = format!("ln -sfn {} {}", active.home.display(), link.display());
     match std::fs::symlink_metadata(link) {
+        Err(_) if repair => match link
+            .parent()
+            .map_or(Ok(()), crate::files::create_dir_all)
+            .and_then(|()| std::os::unix::fs::symlink(&active.home, link))
+        {
+            Ok(()) => findings.add(
+                "active link",
+                subject,
+                Verdict::Fixed,
+                format!("was missing; created -> {} ({})", active.home.display(), active.name),
+            ),
+            Err(err) => findings.problem("active link", subject, format!("missing; creating it failed: {err}"), fix),
+        },
         Err(_) => {
             findings.problem(
                 "active link",

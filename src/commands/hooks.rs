@@ -37,7 +37,22 @@ pub fn run(ctx: &Ctx, args: &HooksArgs) -> Result<ExitCode> {
         HooksAction::Install(a) => (true, a),
         HooksAction::Uninstall(a) => (false, a),
     };
-    if install && !change_args.dry_run {
+    let report = change(ctx, install, change_args.dry_run)?;
+    super::report(ctx.log(), &[], change_args.json, &report, human)?;
+    Ok(if report.failed() { ExitCode::Error } else { ExitCode::Ok })
+}
+
+impl HooksReport {
+    /// Some account's settings.json could not be changed.
+    pub fn failed(&self) -> bool {
+        self.accounts.iter().any(|a| a.error.is_some())
+    }
+}
+
+/// Installs (or removes) ccfail's entries in every account's settings.json; with
+/// `dry_run`, says what would change.
+pub fn change(ctx: &Ctx, install: bool, dry_run: bool) -> Result<HooksReport> {
+    if install && !dry_run {
         let dir = &ctx.state.paths().dir;
         crate::files::create_dir_all(dir)
             .with_context(|| format!("could not create the state dir {} for the hook spool", dir.display()))?;
@@ -61,7 +76,7 @@ pub fn run(ctx: &Ctx, args: &HooksArgs) -> Result<ExitCode> {
         .iter()
         .map(|account| {
             let settings = hooks::settings_file(&account.home);
-            let outcome = change_file(&settings, change_args.dry_run, |doc| {
+            let outcome = change_file(&settings, dry_run, |doc| {
                 if install { hooks::install_into(doc, &command) } else { hooks::uninstall_from(doc) }
             });
             let (change, error) = match outcome {
@@ -71,15 +86,7 @@ pub fn run(ctx: &Ctx, args: &HooksArgs) -> Result<ExitCode> {
             AccountChange { account: account.name.clone(), settings, change, error }
         })
         .collect::<Vec<_>>();
-    let failed = accounts.iter().any(|a| a.error.is_some());
-    let report = HooksReport {
-        action: if install { "install" } else { "uninstall" },
-        command,
-        dry_run: change_args.dry_run,
-        accounts,
-    };
-    super::report(ctx.log(), &[], change_args.json, &report, human)?;
-    Ok(if failed { ExitCode::Error } else { ExitCode::Ok })
+    Ok(HooksReport { action: if install { "install" } else { "uninstall" }, command, dry_run, accounts })
 }
 
 fn change_file(
@@ -90,7 +97,7 @@ fn change_file(
     json_file::edit(file, !dry_run, |document| edit(document).map(|change| (change, change != MergeChange::default())))
 }
 
-fn human(report: &HooksReport) -> String {
+pub fn human(report: &HooksReport) -> String {
     let mut out = String::new();
     let verb = if report.dry_run { "would change" } else { "changed" };
     for account in &report.accounts {

@@ -66,8 +66,8 @@ impl JanitorKind {
 }
 
 pub fn run(ctx: &Ctx, args: &JanitorArgs) -> Result<ExitCode> {
-    let report = super::locked_pass(ctx, args.dry_run, |_lock, state| janitor(ctx, state, args.dry_run))?;
-    super::report(ctx.log(), &report.notes, args.json, &report, human)?;
+    let (report, journal) = super::timer_pass(ctx, args.dry_run, |_lock, state| janitor(ctx, state, args.dry_run))?;
+    super::print_timer(ctx, args.json, &report, &journal, "")?;
     Ok(ExitCode::Ok)
 }
 
@@ -265,6 +265,35 @@ fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+impl super::TimerReport for JanitorReport {
+    const COMMAND: &'static str = "janitor";
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+    fn lines(&self) -> Vec<super::Line> {
+        let mut lines: Vec<super::Line> = self
+            .actions
+            .iter()
+            .map(|a| {
+                let text = format!("janitor {} {}: {}", a.what.word(), a.target, a.detail);
+                // A skipped step is a standing condition, not something done.
+                if a.what == JanitorKind::Skip {
+                    super::Line::once(text.clone(), text)
+                } else {
+                    super::Line::action(text)
+                }
+            })
+            .collect();
+        if self.dry_run && !lines.is_empty() {
+            lines.push(super::Line::action("dry run: nothing changed"));
+        }
+        lines
+    }
+    fn table(&self) -> String {
+        human(self)
+    }
 }
 
 fn human(report: &JanitorReport) -> String {

@@ -98,11 +98,16 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
                 Some(swap::swap(ctx, &lock, &mut state, &swap::Request { to: None, reason, dry_run: false })?);
         }
     }
+    // After the swap, whose outcome is part of the report; saved again only when what
+    // was said changed (a warning appeared or went away).
+    let said_before = state.said.get(<QuotaReport as commands::TimerReport>::COMMAND).cloned();
+    let journal = commands::journal(&mut state, args.dry_run, &report);
+    if !args.dry_run && state.said.get(<QuotaReport as commands::TimerReport>::COMMAND) != said_before.as_ref() {
+        lock.save(&state)?;
+    }
     drop(lock);
-    commands::report(ctx.log(), &report.notes, args.json, &report, |report| {
-        let swap = report.swap.as_ref().map(|outcome| commands::swap::human(ctx, outcome)).unwrap_or_default();
-        human(report) + &swap
-    })?;
+    let swap = report.swap.as_ref().map(|outcome| commands::swap::human(ctx, outcome)).unwrap_or_default();
+    commands::print_timer(ctx, args.json, &report, &journal, &swap)?;
     if let Some(outcome) = &report.swap {
         let code = commands::swap::exit_code(outcome);
         if code != ExitCode::Ok {
@@ -348,6 +353,100 @@ fn signal_word(signal: Signal) -> &'static str {
         Signal::Transcript => "transcript",
         Signal::Pane => "pane",
     }
+}
+
+impl commands::TimerReport for QuotaReport {
+    const COMMAND: &'static str = "quota-check";
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+    /// A finding that holds across runs (the same notice on screen, a soft cap passed)
+    /// is keyed without the counts and relative times that change every run.
+    fn lines(&self) -> Vec<commands::Line> {
+        let source = |hit: &LimitHit| {
+            let session = hit.session.as_deref().map(|s| format!(" {s}")).unwrap_or_default();
+            format!("{}{session}: {:?}", signal_word(hit.signal), hit.snippet)
+        };
+        let mut lines = Vec::new();
+        match &self.outcome {
+            Outcome::None | Outcome::Cooldown { .. } => {}
+            Outcome::Suspected { account, hit } => lines.push(commands::Line::once(
+                format!("suspected {account} {}", hit.snippet),
+                format!("account {account} SUSPECTED ({}); the next run confirms or clears it", source(hit)),
+            )),
+            Outcome::Confirmed { account, hit, drained_until } => lines.push(commands::Line::once(
+                format!("hit {account} {} {drained_until}", hit.snippet),
+                format!(
+                    "account {account} HIT ITS LIMIT ({}), drained until {}",
+                    source(hit),
+                    drained_until.format("%Y-%m-%d %H:%M UTC")
+                ),
+            )),
+        }
+        for warning in &self.warnings {
+            lines.push(commands::Line::once(
+                format!("warning {} {}", self.account, warning.snippet),
+                format!("account {} warned: {}", self.account, source(warning)),
+            ));
+        }
+        if let Some(hit) = &self.proactive {
+            lines.push(commands::Line::once(
+                format!("proactive {} {}", hit.account, hit.cap_kind.config_key()),
+                format!(
+                    "account {} PROACTIVE: used {} of limits.{} = {} ({:.0}%, threshold {:.0}%)",
+                    hit.account,
+                    hit.used,
+                    hit.cap_kind.config_key(),
+                    hit.cap,
+                    hit.fraction * 100.0,
+                    hit.threshold * 100.0
+                ),
+            ));
+        }
+        if let Some(outcome) = &self.swap {
+            lines.extend(swap_lines(outcome));
+        }
+        if self.dry_run && !lines.is_empty() {
+            lines.push(commands::Line::action("dry run: nothing recorded"));
+        }
+        lines
+    }
+    fn table(&self) -> String {
+        human(self)
+    }
+}
+
+/// The swap quota-check started, one line per session moved; a refusal that holds is
+/// said once.
+fn swap_lines(outcome: &swap::Outcome) -> Vec<commands::Line> {
+    let sessions = |lines: &mut Vec<commands::Line>, sessions: &[swap::journal::SwapSession]| {
+        for s in sessions {
+            let result = s.outcome.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+            lines.push(commands::Line::action(format!("  {}: {result}", s.name)));
+        }
+    };
+    let mut lines = Vec::new();
+    match outcome {
+        swap::Outcome::Done { from, to, sessions: list } => {
+            lines.push(commands::Line::action(format!("swapped {from} -> {to}")));
+            sessions(&mut lines, list);
+        }
+        swap::Outcome::RolledBack { from, to, reason, sessions: list } => {
+            lines.push(commands::Line::action(format!("swap {from} -> {to} FAILED and was rolled back: {reason}")));
+            sessions(&mut lines, list);
+        }
+        swap::Outcome::Partial { reason, .. } => lines.push(commands::Line::action(format!("PARTIAL SWAP: {reason}"))),
+        swap::Outcome::Refused { reason, .. } => {
+            let key = format!("refused {}", render::without_relative(reason));
+            lines.push(commands::Line::once(key, format!("no swap: {reason}")));
+        }
+        swap::Outcome::Latched { reason, .. } => lines.push(commands::Line::once(
+            format!("latched {reason}"),
+            format!("no swap: the partial-swap latch is set: {reason}"),
+        )),
+        swap::Outcome::Planned { .. } => {}
+    }
+    lines
 }
 
 fn human(report: &QuotaReport) -> String {

@@ -143,8 +143,8 @@ enum Effect<'p> {
 }
 
 pub fn run(ctx: &Ctx, args: &WatchOnceArgs) -> Result<ExitCode> {
-    let report = super::locked_pass(ctx, args.dry_run, |lock, state| watch(ctx, lock, state, args.dry_run))?;
-    super::report(ctx.log(), &report.notes, args.json, &report, human)?;
+    let (report, journal) = super::timer_pass(ctx, args.dry_run, |lock, state| watch(ctx, lock, state, args.dry_run))?;
+    super::print_timer(ctx, args.json, &report, &journal, "")?;
     Ok(if report.unrecovered.is_empty() { ExitCode::Ok } else { ExitCode::WatchUnrecovered })
 }
 
@@ -465,7 +465,7 @@ fn apply(ctx: &Ctx, state: &mut State, effects: Vec<Effect<'_>>, now: DateTime<U
                 ctx.fault("complete-after-move");
                 state.queue.attempts.remove(&key);
                 state.record(now, "task-done", format!("{key} by {session} ({how})")).session(&session).task(&key);
-                ctx.log().info(&format!("{key} done by {session} ({how})"));
+                ctx.log().debug(&format!("{key} done by {session} ({how})"));
                 if let Some(file) = done_file(ctx, project, &id, &session) {
                     let _ = std::fs::remove_file(file);
                 }
@@ -599,7 +599,7 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
                 match ctx.tmux.new_session(&spec) {
                     Ok(()) => {
                         created.insert(session.clone());
-                        ctx.log().info(&format!("{session}: tmux session created"));
+                        ctx.log().debug(&format!("{session}: tmux session created"));
                         if let Some(why) = ctx.tmux.take_scope_failure() {
                             ctx.log().warn(&format!(
                                 "the tmux server started in this unit's cgroup, and stops with it: {why}"
@@ -730,6 +730,33 @@ pub fn checkpoint_dir(ctx: &Ctx) -> PathBuf {
     ctx.config.checkpoint.dir.clone().unwrap_or_else(|| ctx.state.paths().dir.join("checkpoints"))
 }
 
+impl super::TimerReport for WatchReport {
+    const COMMAND: &'static str = "watch-once";
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+    fn lines(&self) -> Vec<super::Line> {
+        let mut lines: Vec<super::Line> = self.actions.iter().map(|a| super::Line::action(action_line(a))).collect();
+        for session in &self.unrecovered {
+            lines.push(super::Line::action(format!("{session} could not be restarted")));
+        }
+        if self.dry_run && !lines.is_empty() {
+            lines.push(super::Line::action("dry run: nothing moved, started or written"));
+        }
+        lines
+    }
+    fn table(&self) -> String {
+        human(self)
+    }
+}
+
+/// `pool-1 complete app:t1: done (Stop hook)`: one action on one line.
+fn action_line(action: &Action) -> String {
+    let task = action.task.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+    let detail = if action.detail.is_empty() { String::new() } else { format!(": {}", action.detail) };
+    format!("{} {}{task}{detail}", action.session, action.what.word())
+}
+
 fn human(report: &WatchReport) -> String {
     let mut table = render::table(&["session", "kind", "activity", "task", "status"]);
     for s in &report.sessions {
@@ -743,9 +770,7 @@ fn human(report: &WatchReport) -> String {
     }
     let mut out = format!("{table}\n");
     for action in &report.actions {
-        let task = action.task.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
-        let detail = if action.detail.is_empty() { String::new() } else { format!(": {}", action.detail) };
-        out.push_str(&format!("  {} {}{task}{detail}\n", action.session, action.what.word()));
+        out.push_str(&format!("  {}\n", action_line(action)));
     }
     if report.actions.is_empty() {
         out.push_str("  nothing to do\n");

@@ -23,6 +23,7 @@ pub use queue::{
     CheckpointConfig, DONE_FILE_PLACEHOLDERS, DispatchConfig, DispatchModels, JanitorConfig, PROMPT_PLACEHOLDERS,
     WatchConfig, fill, placeholders,
 };
+pub use validate::expand_path;
 pub use weekly_reset::WeeklyReset;
 
 use crate::paths::Env;
@@ -381,8 +382,14 @@ impl fmt::Display for ConfigProblem {
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("config file {} not found{}", file.display(), source_hint(from))]
-    NotFound { file: PathBuf, from: &'static str },
+    #[error("{}", not_found(file, from, searched))]
+    NotFound {
+        file: PathBuf,
+        from: &'static str,
+        /// The files looked at in order when none was named (the user's, then /etc);
+        /// empty when `--config` or `$CCFAIL_CONFIG` named `file`.
+        searched: Vec<PathBuf>,
+    },
     #[error("could not read config file {}", file.display())]
     Unreadable {
         file: PathBuf,
@@ -393,8 +400,19 @@ pub enum ConfigError {
     Invalid { file: PathBuf, problems: Vec<ConfigProblem> },
 }
 
-fn source_hint(from: &str) -> String {
-    format!(" (chosen by {from}; copy examples/config.yaml there, or pass --config PATH)")
+/// Says where ccfail looked, in its order, and how to get a config.
+fn not_found(file: &Path, from: &str, searched: &[PathBuf]) -> String {
+    const INIT: &str = "`ccfail init --account NAME=HOME …` writes one (or copy examples/config.yaml)";
+    if searched.is_empty() {
+        return format!("config file {} not found (named by {from}); {INIT} there", file.display());
+    }
+    let looked: Vec<String> = searched.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "no config file found: ccfail reads --config PATH, else $CCFAIL_CONFIG, else \
+         $XDG_CONFIG_HOME/ccfail/config.yaml (~/.config/ccfail/config.yaml), else /etc/ccfail/config.yaml, \
+         and none is set or exists (looked at {}); {INIT} at the first",
+        looked.join(", then ")
+    )
 }
 
 fn list(problems: &[ConfigProblem]) -> String {

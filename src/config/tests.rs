@@ -411,6 +411,21 @@ fn the_go_daemons_keys_name_what_ccfail_has_instead() {
 }
 
 #[test]
+fn the_go_daemons_http_server_and_notifiers_name_what_replaces_them() {
+    let text = format!(
+        "{MINIMAL}http:\n  listen: 127.0.0.1:8080\ntelegram:\n  token: x\n  chat_id: 1\nemail:\n  to: ops@example.com\nnotify:\n  smtp: {{host: mail}}\n"
+    );
+    let problems = load(&text).unwrap_err();
+    let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["http", "telegram", "email", "notify.smtp"], "{problems:#?}");
+    assert!(problems[0].message.contains("ccfail status --json") && problems[0].message.contains("MIGRATING.md"));
+    for problem in &problems[1..] {
+        assert!(problem.message.contains("notify.command"), "{problem}");
+        assert!(problem.line.is_some(), "{problem}");
+    }
+}
+
+#[test]
 fn claude_env_is_read_literally_and_its_names_checked() {
     let good = format!(
         "{MINIMAL}claude:\n  env:\n    ANTHROPIC_BASE_URL: http://127.0.0.1:8765\n    IS_SANDBOX: \"1\"\n    NO_EXPAND: $HOME/x\n"

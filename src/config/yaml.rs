@@ -142,6 +142,25 @@ const GO_KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Sections of the Go daemon's HTTP server and notifiers, wherever its config may have
+/// put them: ccfail has no key for them, only a replacement to name.
+const HTTP: &str = "has no ccfail equivalent: ccfail opens no port. What the Go daemon's HTTP /status \
+    served is `ccfail status --json` (put any static or CGI server in front of it; see MIGRATING.md)";
+const NOTIFIER: &str = "has no ccfail equivalent: ccfail has one notifier, notify.command, run with each \
+    event as JSON on stdin; the README's \"Notifications\" has Telegram and mail examples (see MIGRATING.md)";
+const GO_SECTIONS: &[(&str, &str)] = &[
+    ("http", HTTP),
+    ("server", HTTP),
+    ("telegram", NOTIFIER),
+    ("email", NOTIFIER),
+    ("smtp", NOTIFIER),
+    ("notifiers", NOTIFIER),
+    ("notifications", NOTIFIER),
+    ("notify.telegram", NOTIFIER),
+    ("notify.email", NOTIFIER),
+    ("notify.smtp", NOTIFIER),
+];
+
 /// Reports and takes out the Go daemon's keys, so each gets its own message instead of
 /// "unknown key"; its `watcher` section goes whole once its keys are reported.
 fn take_go_keys(node: &mut Node, path: &str, normalized: &str, problems: &mut Vec<ConfigProblem>) {
@@ -151,7 +170,7 @@ fn take_go_keys(node: &mut Node, path: &str, normalized: &str, problems: &mut Ve
                 let name = key.scalar_text().unwrap_or_default().into_owned();
                 let child = yaml::join(path, &name);
                 let child_normalized = yaml::join(normalized, &name);
-                if let Some((_, message)) = GO_KEYS.iter().find(|(go, _)| *go == child_normalized) {
+                if let Some((_, message)) = GO_KEYS.iter().chain(GO_SECTIONS).find(|(go, _)| *go == child_normalized) {
                     problems.push(ConfigProblem {
                         key: child,
                         line: Some(key.position.line),

@@ -87,7 +87,7 @@ pub fn requeue(ctx: &Ctx, state: &mut State, project: &Project, id: &str, reason
         ctx.fault("requeue-after-move");
         state.queue.attempts.insert(key.clone(), attempts);
         state.record(now, "task-requeued", format!("{key}: {reason} (attempt {attempts})")).task(&key);
-        ctx.log().info(&format!("{key} back in the inbox: {reason} (attempt {attempts})"));
+        ctx.log().debug(&format!("{key} back in the inbox: {reason} (attempt {attempts})"));
         Ok(Requeued::Inbox)
     }
 }

@@ -49,7 +49,16 @@ fn all_config_problems_come_in_one_run() {
 fn missing_config_says_where_it_looked() {
     let env = TestEnv::new();
     fs::remove_file(env.config_file()).unwrap();
-    env.ccfail(&["status"]).status(3).stderr_has("not found").stderr_has("--config").stderr_has("examples/config.yaml");
+    env.ccfail(&["status"]).status(3).stderr_has("not found").stderr_has("named by --config").stderr_has("ccfail init");
+    // Nothing named, nothing found: the search order, the user's file first, then /etc.
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ccfail"));
+    env.seal(&mut command);
+    let run = crate::support::Run(command.arg("status").output().unwrap());
+    let user = env.path("home/.config/ccfail/config.yaml");
+    run.status(3)
+        .stderr_has("no config file found: ccfail reads --config PATH, else $CCFAIL_CONFIG, else $XDG_CONFIG_HOME")
+        .stderr_has(&format!("looked at {}, then /etc/ccfail/config.yaml", user.display()))
+        .stderr_has("`ccfail init --account NAME=HOME …` writes one");
 }
 
 #[test]

@@ -105,7 +105,7 @@ fn a_suspicion_is_cleared_by_a_clean_run() {
     env.control(UNMANAGED, r#"{"mode": "normal", "work_seconds": 0.1}"#);
     env.prompt(&pane, "again");
     env.wait_screen(&pane, "mode normal");
-    env.ccfail(&["quota-check"]).status(0).stdout_has("account a ok");
+    env.ccfail(&["--format", "table", "quota-check"]).status(0).stdout_has("account a ok");
     assert!(state(&env)["quota"]["suspicion"].is_null());
 }
 

@@ -160,7 +160,14 @@ fn task_ls_and_dispatch_say_why_each_task_waits_and_pauses_hold_dispatch() {
     ccfail(&env, &["task", "add", "-p", "api", "--id", "later", "After gpu", "--depends-on", "gpu"]).status(0);
 
     // The issue's case: one ready task, free sessions, none with its tags.
+    // For the journal (no terminal): each standing reason once, then nothing.
     let run = ccfail(&env, &["dispatch"]);
+    run.status(0).stdout_has("api:gpu waits: needs tags [gpu] that no pool session has");
+    run.stdout_has("api:typo blocked: api:shcema (no such task");
+    run.stdout_has("api:later blocked: gpu (not done yet: pending)");
+    assert_eq!(ccfail(&env, &["dispatch"]).status(0).stdout(), "", "said once");
+    // For people at a terminal: the summary says why.
+    let run = ccfail(&env, &["--format", "table", "dispatch"]);
     run.status(0)
         .stdout_has("dispatch: nothing to send (1 ready, 2 free sessions: 1 needs tags [gpu] that no session has)");
     run.stdout_has("api:typo: api:shcema (no such task");
@@ -195,7 +202,7 @@ fn task_ls_and_dispatch_say_why_each_task_waits_and_pauses_hold_dispatch() {
     let report = ls(&env, &["--state", "pending"]);
     assert_eq!(entry(&report, "web:w-a")["wait"]["kind"], "paused");
     assert_eq!(entry(&report, "web:w-a")["wait"]["project"], "web");
-    let dispatch = ccfail(&env, &["dispatch"]);
+    let dispatch = ccfail(&env, &["--format", "table", "dispatch"]);
     dispatch.status(0).stdout_has("3 held by the pause of web");
     dispatch.stderr_has("ready task(s) of web held");
     // Said once in the log, not at every timer run.
@@ -344,7 +351,7 @@ fn cancel_of_a_claimed_task_interrupts_its_session_even_when_killed_midway() {
     assert_eq!(reason, "cancelled by operator (it was running in w1)\n");
     env.control("a", r#"{"mode": "normal"}"#);
     ccfail(&env, &["task", "add", "-p", "p", "--id", "third", "After the cancel"]).status(0);
-    ccfail(&env, &["dispatch"]).status(0).stdout_has("nothing to send");
+    ccfail(&env, &["--format", "table", "dispatch"]).status(0).stdout_has("nothing to send");
     ccfail(&env, &["watch-once"]).status(0).stdout_has("w1 recycle");
     assert_ne!(crate::swap::client_of(&env, "w1").map(|c| c.1), Some(client), "a fresh client");
     cycle_until(&env, Duration::from_secs(60), || env.path("projects/p/.agent-queue/done/third.md").exists());
@@ -384,7 +391,7 @@ fn paused_upkeep_leaves_a_stopped_pool_stopped_but_still_requeues_its_tasks() {
     assert!(report["upkeep_paused"].as_str().unwrap().contains("w1 recreate"), "{report:#}");
     assert!(!env.tmux().observe().unwrap().has_session("w1"));
     assert!(inbox(&env, "p").join("long.md").exists());
-    ccfail(&env, &["watch-once"]).status(0).stdout_has("pool upkeep is paused since");
+    ccfail(&env, &["--format", "table", "watch-once"]).status(0).stdout_has("pool upkeep is paused since");
     ccfail(&env, &["status"]).status(0).stdout_has("pool upkeep paused since");
 
     env.control("a", r#"{"mode": "normal"}"#);
