@@ -3,6 +3,8 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // A TAB in the shell runs `CCFAIL_COMPLETE=<shell> ccfail -- <words>`: answered here.
+    ccfail::complete::complete_if_asked();
     let cli = ccfail::cli::Cli::parse();
     ccfail::main_with(cli).into()
 }

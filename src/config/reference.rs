@@ -152,6 +152,11 @@ pub const KEYS: &[KeyDoc] = &[
     ),
     key("state.lock_wait", "duration", "How long a run waits for the state lock before it exits 4, busy, skipped."),
     key(
+        "state.history_limit",
+        "integer",
+        "History entries kept in the state for ccfail log, the oldest dropped first (janitor.history_ttl also ages them); the default holds a week of a 20-session pool, and every run reads and writes them.",
+    ),
+    key(
         "quota.min_pool_hits",
         "integer",
         "Pool sessions that must show a limit notice on their screen in one run for it to count (0: screens of pool sessions never count). Hook events and transcript records count at once.",
