@@ -197,6 +197,30 @@ mod tests {
     }
 
     #[test]
+    fn projects_and_tasks_come_from_the_queues() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("app");
+        for sub in ["inbox", "failed", "done"] {
+            fs::create_dir_all(app.join(".agent-queue").join(sub)).unwrap();
+        }
+        for file in ["inbox/t1.md", "inbox/t2.md.dispatched", "inbox/t1.md.blocked", "failed/t3.md", "done/t0.md"] {
+            fs::write(app.join(".agent-queue").join(file), "").unwrap();
+        }
+        let config =
+            config(&format!("accounts: [{{name: a, home: /h/a}}]\nprojects: {{scan: [{}]}}\n", dir.path().display()));
+        let names = |kind| names_in(&config, kind);
+        assert_eq!(names(Names::Project)[0].0, "app");
+        let tasks: Vec<(String, String)> = names(Names::Task);
+        let expected = [
+            ("app:t1", "pending task"),
+            ("app:t2", "claimed task"),
+            ("app:t3", "failed task"),
+            ("app:t0", "done task"),
+        ];
+        assert_eq!(tasks, expected.map(|(n, w)| (n.to_owned(), w.to_owned())));
+    }
+
+    #[test]
     fn the_config_flag_is_read_off_the_line_being_completed() {
         let words = |w: &[&str]| w.iter().map(OsString::from).collect::<Vec<_>>();
         assert_eq!(config_flag(&words(&["ccfail", "--", "ccfail", "swap", "--to", ""])), None);

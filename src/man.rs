@@ -344,17 +344,11 @@ fn config_page(version: &str) -> String {
         ".SH EXAMPLES\n",
         "Two accounts, a pool of four sessions working on the projects under \\fI~/src\\fR:\n",
         ".PP\n.RS 4\n.nf\n",
-        "accounts:\n",
-        "  \\- {name: work, home: ~/.claude\\-accounts/work, priority: 0}\n",
-        "  \\- {name: spare, home: ~/.claude\\-accounts/spare, priority: 1}\n",
-        "claude:\n",
-        "  args: [\\-\\-dangerously\\-skip\\-permissions]\n",
-        "  shared: {root: ~/.claude\\-accounts/shared}\n",
-        "pool:\n",
-        "  autonomous: {min: 2, max: 4, workdir: ~/work}\n",
-        "  dedicated: [{name: main, project: ~/src/app}]\n",
-        "projects: {scan: [~/src]}\n",
-        "notify: {command: [/usr/local/bin/ccfail\\-notify]}\n",
+    ));
+    for line in CONFIG_EXAMPLE.lines() {
+        page.push_str(&format!("{}\n", esc(line)));
+    }
+    page.push_str(concat!(
         ".fi\n.RE\n",
         ".PP\n",
         "The source tree's \\fIexamples/config.yaml\\fR shows every key with its default.\n",
@@ -365,6 +359,21 @@ fn config_page(version: &str) -> String {
     ));
     page
 }
+
+/// The example of `ccfail-config(5)`; a test loads it.
+const CONFIG_EXAMPLE: &str = "\
+accounts:
+  - {name: work, home: ~/.claude-accounts/work, priority: 0}
+  - {name: spare, home: ~/.claude-accounts/spare, priority: 1}
+claude:
+  args: [--dangerously-skip-permissions]
+  shared: {root: ~/.claude-accounts/shared}
+pool:
+  autonomous: {min: 2, max: 4, workdir: ~/work}
+  dedicated: [{name: main, project: ~/src/app}]
+projects: {scan: [~/src]}
+notify: {command: [/usr/local/bin/ccfail-notify]}
+";
 
 fn title(name: &str, section: &str, version: &str) -> String {
     format!(".TH \"{}\" \"{section}\" \"\" \"ccfail {version}\" \"ccfail manual\"\n", name.to_uppercase())
@@ -585,6 +594,13 @@ mod tests {
                 rest = &rest[name_end..];
             }
         }
+    }
+
+    #[test]
+    fn the_config_example_is_a_valid_config() {
+        let env = crate::paths::Env::from_pairs([("HOME", "/home/u")]);
+        let loaded = crate::config::Config::from_yaml(CONFIG_EXAMPLE, std::path::Path::new("/e.yaml"), &env);
+        assert!(loaded.is_ok(), "{loaded:?}");
     }
 
     #[test]
