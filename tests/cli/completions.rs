@@ -154,3 +154,37 @@ fn zsh_completes_accounts_and_sessions_from_the_config() {
     let shown = tab(&env, &pane, "ccfail swap --to ", 1);
     assert!(shown.contains("spare") && shown.contains("work"), "zsh did not list the accounts:\n{shown}");
 }
+
+/// fish's own completion machinery (`complete -C`, what a TAB runs) on the sourced
+/// script; skipped without fish.
+#[test]
+fn fish_completes_accounts_from_the_config() {
+    if !has_shell("fish") {
+        eprintln!("fish not installed: its completion was not tried (apt-get install fish)");
+        return;
+    }
+    let (env, path) = sandbox();
+    let script = "ccfail completions fish | source
+for line in 'ccfail swap --to ' 'ccfail swap --to zz' 'ccfail g' 'ccfail launch m'
+    echo \"> $line\"
+    complete -C $line
+end";
+    let mut command = Command::new("fish");
+    command.args(["--no-config", "-c", script]);
+    env.seal(&mut command);
+    let output = command
+        .env("PATH", &path)
+        .env("CCFAIL_CONFIG", env.config_file())
+        .current_dir(env.path("work"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let offered = |line: &str| -> Vec<&str> {
+        let block = text.split("> ").find(|b| b.starts_with(&format!("{line}\n"))).unwrap_or_default();
+        block.lines().skip(1).map(|l| l.split('\t').next().unwrap_or_default()).collect()
+    };
+    assert_eq!(offered("ccfail swap --to "), ["work", "spare"], "{text}");
+    assert!(offered("ccfail swap --to zz").is_empty(), "{text}");
+    assert!(offered("ccfail g").is_empty(), "{text}");
+    assert_eq!(offered("ccfail launch m"), ["main"], "{text}");
+}
