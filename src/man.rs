@@ -455,9 +455,7 @@ fn arguments_section(cmd: &Command) -> String {
         return String::new();
     }
     let mut out = String::from(".SH ARGUMENTS\n");
-    for arg in positionals {
-        out.push_str(&format!(".TP\n\\fI{}\\fR\n{}\n", value_name(arg), esc(&help(arg))));
-    }
+    out.extend(positionals.into_iter().map(option_entry));
     out
 }
 
@@ -467,16 +465,13 @@ fn options_section<'a>(heading: &str, args: impl Iterator<Item = &'a Arg>) -> St
 }
 
 fn option_entry(arg: &Arg) -> String {
-    if arg.is_positional() {
-        return format!(".TP\n\\fI{}\\fR\n{}\n", value_name(arg), esc(&help(arg)));
-    }
     let mut head = match (arg.get_short(), arg.get_long()) {
         (Some(s), Some(l)) => format!("\\fB\\-{}\\fR, \\fB\\-\\-{}\\fR", esc(&s.to_string()), esc(l)),
         (None, Some(l)) => format!("\\fB\\-\\-{}\\fR", esc(l)),
         (Some(s), None) => format!("\\fB\\-{}\\fR", esc(&s.to_string())),
-        (None, None) => String::new(),
+        (None, None) => format!("\\fI{}\\fR", value_name(arg)),
     };
-    if takes_value(arg) {
+    if takes_value(arg) && !arg.is_positional() {
         head.push_str(&format!(" \\fI{}\\fR", value_name(arg)));
     }
     let mut body = esc(&help(arg));
