@@ -49,10 +49,17 @@ pub fn names(kind: Names) -> ArgValueCandidates {
     ArgValueCandidates::new(move || candidates(kind))
 }
 
-/// Answers a completion request and exits, when [`VAR`] is set; returns otherwise. Called
-/// first thing in `main`, before anything is printed.
-pub fn complete_if_asked() {
+/// Answers a completion request (`CCFAIL_COMPLETE=<shell> ccfail -- <words>`) and exits
+/// (clap_complete's protocol), when [`VAR`] is set; returns otherwise. Asked for the
+/// script itself (`CCFAIL_COMPLETE=bash ccfail`, clap's usual way), it returns the one
+/// `ccfail completions` prints, for `main` to print. Called first thing in `main`.
+pub fn complete_if_asked() -> Option<String> {
+    let words = std::env::args_os().any(|a| a == "--");
+    if !words && let Some(shell) = std::env::var(VAR).ok().and_then(|v| v.parse::<clap_complete::Shell>().ok()) {
+        return script(shell).ok();
+    }
     CompleteEnv::with_factory(command).var(VAR).bin(BIN).completer(BIN).complete();
+    None
 }
 
 /// The script that makes `shell` complete ccfail, as `ccfail completions <shell>` prints
