@@ -5,14 +5,16 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueHint};
+
+use crate::complete::{Names, names};
 
 /// Keeps a pool of Claude Code sessions in tmux working across several accounts.
 #[derive(Debug, Parser)]
 #[command(name = "ccfail", version, about, long_about = None, after_long_help = crate::exit::table_text())]
 pub struct Cli {
     /// Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
 
     /// More log lines on stderr (repeat for more).
@@ -100,7 +102,13 @@ pub enum Command {
     /// Oldest first; without --since or --last, the last 50 matching entries. Read-only:
     /// answers while another run holds the state lock.
     Log(LogArgs),
-    /// Write shell completions or man pages (for packagers; the repo commits them).
+    /// Print the shell script that completes ccfail's commands, options and names.
+    ///
+    /// The script asks ccfail itself at each TAB, so account, session, project and task
+    /// names come from the config: `source <(ccfail completions bash)` in ~/.bashrc, or
+    /// install the file `completions/` holds for the shell.
+    Completions(CompletionsArgs),
+    /// Write the man pages (for packagers; the repo commits them).
     #[command(hide = true)]
     Generate(GenerateArgs),
     // -- tasks lane: the operator's queue commands.
@@ -195,7 +203,7 @@ pub struct QuotaCheckArgs {
 #[derive(Debug, Args)]
 pub struct SwapArgs {
     /// The account to move to [default: the eligible account with the lowest priority]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = names(Names::Account))]
     pub to: Option<String>,
     /// Print the plan (sessions, ids, commands) and change nothing.
     #[arg(long)]
@@ -242,15 +250,16 @@ pub struct JanitorArgs {
 #[derive(Debug, Args)]
 pub struct LaunchArgs {
     /// The tmux session (created when missing).
+    #[arg(add = names(Names::Session))]
     pub session: String,
     /// Folder Claude starts in [default: a dedicated session's project, else $HOME]
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub project: Option<PathBuf>,
     /// Resume this conversation (claude --resume ID).
     #[arg(long, value_name = "ID")]
     pub resume: Option<String>,
     /// Account to start on [default: the active account]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = names(Names::Account))]
     pub account: Option<String>,
     /// Model to start with (claude --model M).
     #[arg(long, value_name = "M")]
@@ -266,7 +275,7 @@ pub struct LaunchArgs {
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// Account [default: the active account]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = names(Names::Account))]
     pub account: Option<String>,
     /// Print one JSON document (schema in docs/json.md) instead of export lines.
     #[arg(long)]
@@ -284,10 +293,10 @@ pub struct LogArgs {
     #[arg(long, value_name = "KIND")]
     pub kind: Vec<String>,
     /// Only entries about this tmux session.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = names(Names::Session))]
     pub session: Option<String>,
     /// Only entries about a task of this project.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = names(Names::Project))]
     pub project: Option<String>,
     /// At most the last N matching entries [default: 50 unless --since is given]
     #[arg(long, value_name = "N")]
@@ -300,7 +309,7 @@ pub struct LogArgs {
 #[derive(Debug, Args)]
 pub struct HookArgs {
     /// The events spool to append to [default: events.jsonl in the state dir]
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub spool: Option<PathBuf>,
 }
 
@@ -364,13 +373,13 @@ pub enum TaskAction {
 #[derive(Debug, Args)]
 pub struct TaskAddArgs {
     /// The project [default: the only registered one]
-    #[arg(long, short, value_name = "NAME")]
+    #[arg(long, short, value_name = "NAME", add = names(Names::Project))]
     pub project: Option<String>,
     /// The task's id: the file is inbox/<ID>.md [default: the file's name, else one made from the title]
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
     /// Read the whole task file (front matter and body) from PATH, or from stdin with -.
-    #[arg(long, short, value_name = "PATH", conflicts_with_all = ["title", "body", "priority", "tags", "depends_on", "model"])]
+    #[arg(long, short, value_name = "PATH", value_hint = ValueHint::FilePath, conflicts_with_all = ["title", "body", "priority", "tags", "depends_on", "model"])]
     pub file: Option<PathBuf>,
     /// The title (the words are joined with spaces).
     #[arg(value_name = "TITLE")]
@@ -385,7 +394,7 @@ pub struct TaskAddArgs {
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
     /// A task that must be done first, as project:id or id (repeat for more).
-    #[arg(long = "depends-on", value_name = "TASK")]
+    #[arg(long = "depends-on", value_name = "TASK", add = names(Names::Task))]
     pub depends_on: Vec<String>,
     /// The model for this task (overrides dispatch.models).
     #[arg(long, value_name = "M")]
@@ -398,7 +407,7 @@ pub struct TaskAddArgs {
 #[derive(Debug, Args)]
 pub struct TaskLsArgs {
     /// Only this project (repeat for more).
-    #[arg(long, short, value_name = "NAME")]
+    #[arg(long, short, value_name = "NAME", add = names(Names::Project))]
     pub project: Vec<String>,
     /// Only tasks in this state (repeat for more) [default: all but done]
     #[arg(long, short, value_enum, value_name = "STATE")]
@@ -438,7 +447,7 @@ pub enum TaskState {
 #[derive(Debug, Args)]
 pub struct TaskRefArgs {
     /// The task: project:id, or id when one project has it.
-    #[arg(value_name = "TASK")]
+    #[arg(value_name = "TASK", add = names(Names::Task))]
     pub task: String,
     /// Print one JSON document instead of text.
     #[arg(long)]
@@ -448,7 +457,7 @@ pub struct TaskRefArgs {
 #[derive(Debug, Args)]
 pub struct PauseArgs {
     /// Pause the dispatch of this project only (repeat for more).
-    #[arg(long, short, value_name = "NAME", conflicts_with = "upkeep")]
+    #[arg(long, short, value_name = "NAME", conflicts_with = "upkeep", add = names(Names::Project))]
     pub project: Vec<String>,
     /// Pause pool upkeep (watch-once creating, starting and recycling pool sessions).
     #[arg(long)]
@@ -464,7 +473,7 @@ pub struct PauseArgs {
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     /// Resume the dispatch of this project (repeat for more).
-    #[arg(long, short, value_name = "NAME", conflicts_with_all = ["upkeep", "all"])]
+    #[arg(long, short, value_name = "NAME", conflicts_with_all = ["upkeep", "all"], add = names(Names::Project))]
     pub project: Vec<String>,
     /// Resume pool upkeep.
     #[arg(long, conflicts_with = "all")]
@@ -479,6 +488,13 @@ pub struct ResumeArgs {
 // -- end of the tasks lane.
 
 #[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 pub struct GenerateArgs {
     #[command(subcommand)]
     pub what: Generate,
@@ -486,15 +502,10 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Generate {
-    /// Completions for one shell, on stdout.
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Man pages: ccfail.1 and one page per subcommand.
+    /// Man pages: ccfail.1, one page per subcommand and ccfail-config.5.
     Man {
         /// Directory to write the pages into.
-        #[arg(long, value_name = "DIR", default_value = "man")]
+        #[arg(long, value_name = "DIR", default_value = "man", value_hint = ValueHint::DirPath)]
         out: PathBuf,
     },
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod commands;
+pub mod complete;
 pub mod config;
 pub(crate) mod ctx;
 pub(crate) mod delivery;
@@ -19,6 +20,7 @@ pub(crate) mod files;
 pub mod hooks;
 pub(crate) mod json_file;
 pub(crate) mod log;
+pub(crate) mod man;
 pub(crate) mod names;
 pub(crate) mod notify;
 pub mod paths;
@@ -56,6 +58,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
 fn run(cli: &Cli, env: Env) -> Result<ExitCode> {
     match &cli.command {
         Command::Generate(args) => return commands::generate::run(args),
+        Command::Completions(args) => return commands::completions::run(args),
         Command::Hook(args) => return Ok(commands::hook::run(args, &env, || Inputs::from_cli(cli, env.clone()))),
         _ => {}
     }
@@ -109,7 +112,9 @@ fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
         Command::Pause(args) => commands::pause::run(ctx, args),
         Command::Resume(args) => commands::pause::resume(ctx, args),
         // -- end of the tasks lane
-        Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
+        Command::Generate(_) | Command::Hook(_) | Command::Completions(_) => {
+            unreachable!("handled before the context is built")
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod duration;
 mod queue;
+pub mod reference;
 mod validate;
 mod weekly_reset;
 mod yaml;

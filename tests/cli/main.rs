@@ -3,6 +3,7 @@
 //! the tests and the demo run as `claude` (see `standin`).
 
 mod bad_input;
+mod completions;
 mod console;
 mod delivery;
 mod driver;
