@@ -112,9 +112,22 @@ pub struct Waits {
 /// fails the start with its text. Fails too when the client says the conversation does
 /// not exist under this account, or when the box never comes.
 pub fn start(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Waits) -> Result<()> {
-    let pane_pid = tmux.observe().ok().and_then(|o| o.pane_by_id(pane).map(|p| p.pid));
+    type_start(tmux, pane, command)?;
+    wait_ready(tmux, pane, command, home, waits)
+}
+
+/// The first half of [`start`]: the start command typed into the pane's shell and
+/// entered. A swap times it apart from the wait, and a run that finds a start begun by
+/// a run that died goes straight to [`wait_ready`].
+pub fn type_start(tmux: &Tmux, pane: &str, command: &str) -> Result<()> {
     typing::shell_line(tmux, pane, command, tmux.enter_delay())
-        .with_context(|| format!("could not type the start command into pane {pane}"))?;
+        .with_context(|| format!("could not type the start command into pane {pane}"))
+}
+
+/// The second half of [`start`]: waits until the client started by `command` is at its
+/// input box, answering the start-up dialogs on the way.
+pub fn wait_ready(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Waits) -> Result<()> {
+    let pane_pid = tmux.observe().ok().and_then(|o| o.pane_by_id(pane).map(|p| p.pid));
     let started = Instant::now();
     let mut confirmed_at: Option<Instant> = None;
     // The selection when arrow keys were last sent: the selector wraps (2.1.332), so a
