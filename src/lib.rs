@@ -108,6 +108,9 @@ fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
         Command::Pause(args) => commands::pause::run(ctx, args),
         Command::Resume(args) => commands::pause::resume(ctx, args),
         // -- end of the tasks lane
+        // -- swapops lane
+        Command::Account(args) => commands::account::run(ctx, args),
+        // -- end of the swapops lane
         Command::Generate(_) | Command::Hook(_) => unreachable!("handled before the context is built"),
     }
 }
@@ -120,6 +123,11 @@ fn report_error(logger: &Logger, err: &anyhow::Error) -> ExitCode {
     if let Some(state::StateError::Busy { .. }) = err.downcast_ref::<state::StateError>() {
         logger.warn(&format!("skipped: {err}"));
         return ExitCode::Busy;
+    }
+    if let Some(usage) = err.downcast_ref::<exit::UsageError>() {
+        use std::io::Write;
+        let _ = write!(std::io::stderr(), "{}", usage.render());
+        return ExitCode::Usage;
     }
     let mut message = err.to_string();
     for cause in err.chain().skip(1) {

@@ -6,6 +6,7 @@
 //! loads the config only when it must, so it gets the environment and a way to build
 //! the inputs on demand.
 
+pub mod account;
 pub mod dispatch;
 pub mod doctor;
 pub mod env;

@@ -65,6 +65,8 @@ pub struct Request {
     pub to: Option<String>,
     pub reason: Reason,
     pub dry_run: bool,
+    /// `--force`: the requested account may be drained.
+    pub force: bool,
 }
 
 /// Runs a swap under the caller's lock, saving the state after every phase.
@@ -102,7 +104,7 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
             drained_until: state.accounts.get(&a.name).and_then(|s| s.drained_until),
         })
         .collect();
-    let to = match target::choose(&candidates, &active.name, request.to.as_deref(), now) {
+    let to = match target::choose(&candidates, &active.name, request.to.as_deref(), request.force, now) {
         Ok(to) => to,
         Err(refusal) => {
             record_refusal(lock, state, request, now, &refusal.to_string())?;
@@ -115,6 +117,8 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
         }
     };
     let target = config.account(&to).expect("chosen among the configured accounts");
+    let forced_over =
+        candidates.iter().find(|c| c.name == to).and_then(|c| c.drained_until).filter(|until| *until > now);
     // Pre-flight: a target whose shared links cannot be made sound would fail at the
     // switch after every session was stopped; refuse before touching anything.
     if let Err(problem) = shared_links_problem(ctx, target) {
@@ -143,6 +147,16 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
             })
             .collect();
         return Ok(Outcome::Planned { journal, commands });
+    }
+    if let Some(until) = forced_over {
+        ctx.log().warn(&format!(
+            "account {to} is drained until {}; --force uses it anyway (it may hit its limit at once)",
+            crate::render::when(until, now)
+        ));
+        state
+            .record(now, "swap-forced", format!("{to} used by --force while drained until {}", until.to_rfc3339()))
+            .account(&to)
+            .data(json!({ "to": to, "drained_until": until }));
     }
     state
         .record(now, "swap-started", format!("{} -> {} ({})", journal.from, journal.to, journal.reason.describe()))
