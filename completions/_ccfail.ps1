@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('launch', 'launch', [CompletionResultType]::ParameterValue, 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment Claude needs for an account, as export lines for eval')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Say what ccfail cannot see: an account has quota again (`undrain`), or has none until a time (`drain`). Recorded in the history')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
             [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Add, list, show, retry and cancel tasks of the projects'' queues')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`')
@@ -91,6 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan (sessions, ids, commands) and change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (schema in docs/json.md) instead of text')
             [CompletionResult]::new('--clear-partial', '--clear-partial', [CompletionResultType]::ParameterName, 'Re-check the active link and every shared link; clear the partial-swap latch if they are sound, else say what is still wrong')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Use the --to account even though it is drained (its reset time is a hint, not a promise); warns and records it in the history. Never overrides the latch, an account without credentials or the active one')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
@@ -240,6 +242,57 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ccfail;account' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('undrain', 'undrain', [CompletionResultType]::ParameterValue, 'The account has quota again: clear its drain, so a swap may choose it')
+            [CompletionResult]::new('drain', 'drain', [CompletionResultType]::ParameterValue, 'The account has no quota until --until: no swap chooses it before then (only `swap --to NAME --force`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ccfail;account;undrain' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ccfail;account;drain' {
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Until when: an RFC 3339 time (2026-12-02T19:00:00Z) or a duration from now (90m, 5h)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log lines on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ccfail;account;help' {
+            [CompletionResult]::new('undrain', 'undrain', [CompletionResultType]::ParameterValue, 'The account has quota again: clear its drain, so a swap may choose it')
+            [CompletionResult]::new('drain', 'drain', [CompletionResultType]::ParameterValue, 'The account has no quota until --until: no swap chooses it before then (only `swap --to NAME --force`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ccfail;account;help;undrain' {
+            break
+        }
+        'ccfail;account;help;drain' {
+            break
+        }
+        'ccfail;account;help;help' {
             break
         }
         'ccfail;generate' {
@@ -446,6 +499,7 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             [CompletionResult]::new('launch', 'launch', [CompletionResultType]::ParameterValue, 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print the environment Claude needs for an account, as export lines for eval')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications')
+            [CompletionResult]::new('account', 'account', [CompletionResultType]::ParameterValue, 'Say what ccfail cannot see: an account has quota again (`undrain`), or has none until a time (`drain`). Recorded in the history')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages (for packagers; the repo commits them)')
             [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Add, list, show, retry and cancel tasks of the projects'' queues')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`')
@@ -495,6 +549,17 @@ Register-ArgumentCompleter -Native -CommandName 'ccfail' -ScriptBlock {
             break
         }
         'ccfail;help;log' {
+            break
+        }
+        'ccfail;help;account' {
+            [CompletionResult]::new('undrain', 'undrain', [CompletionResultType]::ParameterValue, 'The account has quota again: clear its drain, so a swap may choose it')
+            [CompletionResult]::new('drain', 'drain', [CompletionResultType]::ParameterValue, 'The account has no quota until --until: no swap chooses it before then (only `swap --to NAME --force`)')
+            break
+        }
+        'ccfail;help;account;undrain' {
+            break
+        }
+        'ccfail;help;account;drain' {
             break
         }
         'ccfail;help;generate' {

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand launch 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
             cand env 'Print the environment Claude needs for an account, as export lines for eval'
             cand log 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
+            cand account 'Say what ccfail cannot see: an account has quota again (`undrain`), or has none until a time (`drain`). Recorded in the history'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand task 'Add, list, show, retry and cancel tasks of the projects'' queues'
             cand pause 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`'
@@ -84,6 +85,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --dry-run 'Print the plan (sessions, ids, commands) and change nothing'
             cand --json 'Print one JSON document (schema in docs/json.md) instead of text'
             cand --clear-partial 'Re-check the active link and every shared link; clear the partial-swap latch if they are sound, else say what is still wrong'
+            cand --force 'Use the --to account even though it is drained (its reset time is a hint, not a promise); warns and records it in the history. Never overrides the latch, an account without credentials or the active one'
             cand -v 'More log lines on stderr (repeat for more)'
             cand --verbose 'More log lines on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
@@ -219,6 +221,50 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand --quiet 'Only errors on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ccfail;account'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand undrain 'The account has quota again: clear its drain, so a swap may choose it'
+            cand drain 'The account has no quota until --until: no swap chooses it before then (only `swap --to NAME --force`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;account;undrain'= {
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;account;drain'= {
+            cand --until 'Until when: an RFC 3339 time (2026-12-02T19:00:00Z) or a duration from now (90m, 5h)'
+            cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
+            cand --json 'Print one JSON document instead of text'
+            cand -v 'More log lines on stderr (repeat for more)'
+            cand --verbose 'More log lines on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ccfail;account;help'= {
+            cand undrain 'The account has quota again: clear its drain, so a swap may choose it'
+            cand drain 'The account has no quota until --until: no swap chooses it before then (only `swap --to NAME --force`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ccfail;account;help;undrain'= {
+        }
+        &'ccfail;account;help;drain'= {
+        }
+        &'ccfail;account;help;help'= {
         }
         &'ccfail;generate'= {
             cand --config 'Config file [default: $CCFAIL_CONFIG, else $XDG_CONFIG_HOME/ccfail/config.yaml, else /etc/ccfail/config.yaml]'
@@ -402,6 +448,7 @@ set edit:completion:arg-completer[ccfail] = {|@words|
             cand launch 'Start Claude in a tmux session, creating the session if needed, and wait for its input box (for scripts)'
             cand env 'Print the environment Claude needs for an account, as export lines for eval'
             cand log 'Show the history kept in the state: swaps with their sessions and outcomes, dispatches, completions, requeues, quota hits, refusals and notifications'
+            cand account 'Say what ccfail cannot see: an account has quota again (`undrain`), or has none until a time (`drain`). Recorded in the history'
             cand generate 'Write shell completions or man pages (for packagers; the repo commits them)'
             cand task 'Add, list, show, retry and cancel tasks of the projects'' queues'
             cand pause 'Pause dispatch (of the whole pool, or of projects) or pool upkeep, until `resume`'
@@ -437,6 +484,14 @@ set edit:completion:arg-completer[ccfail] = {|@words|
         &'ccfail;help;env'= {
         }
         &'ccfail;help;log'= {
+        }
+        &'ccfail;help;account'= {
+            cand undrain 'The account has quota again: clear its drain, so a swap may choose it'
+            cand drain 'The account has no quota until --until: no swap chooses it before then (only `swap --to NAME --force`)'
+        }
+        &'ccfail;help;account;undrain'= {
+        }
+        &'ccfail;help;account;drain'= {
         }
         &'ccfail;help;generate'= {
             cand completions 'Completions for one shell, on stdout'

@@ -1187,6 +1187,32 @@ mod tests {
     }
 
     #[test]
+    fn the_timings_name_the_switch_then_every_session_in_step_order() {
+        let mut sessions = BTreeMap::new();
+        sessions.insert(
+            "w1".to_owned(),
+            vec![
+                (Step::Stop, Duration::from_millis(810)),
+                (Step::Start, Duration::from_millis(120)),
+                (Step::Verify, Duration::from_millis(1900)),
+                (Step::Continue, Duration::from_millis(600)),
+            ],
+        );
+        sessions.insert("w2".to_owned(), vec![(Step::Stop, Duration::from_millis(700))]);
+        let lines =
+            timing_lines("swap a -> b", Some(Duration::from_micros(400)), Some(Duration::from_millis(2)), &sessions);
+        assert_eq!(
+            lines,
+            [
+                "swap a -> b timings: link flip 0.4 ms, shared links 2.0 ms",
+                "swap a -> b timings: w1: stop 0.81 s, start 0.12 s, verify 1.90 s, continue 0.60 s",
+                "swap a -> b timings: w2: stop 0.70 s",
+            ]
+        );
+        assert!(timing_lines("swap a -> b", None, None, &BTreeMap::new()).is_empty());
+    }
+
+    #[test]
     fn the_model_is_read_from_the_clients_command_line() {
         assert_eq!(model_of(&argv(&["claude", "--model", "sonnet", "--resume", "x"])).as_deref(), Some("sonnet"));
         assert_eq!(model_of(&argv(&["/opt/claude", "--model=opus"])).as_deref(), Some("opus"));
