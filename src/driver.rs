@@ -210,6 +210,52 @@ fn step_towards_yes(dialog: &Dialog, pane: &str) -> Result<Step> {
     Ok(if keys.is_empty() { Step::Confirm } else { Step::Keys(keys) })
 }
 
+/// Empties the input box and types `/exit` into it; true when the box shows exactly
+/// that (then Enter may be pressed). A screen without a box (a modal holds the keyboard)
+/// gets `/exit` as before. False: the box would not empty or showed something else; it
+/// is cleared, and the caller's wait ends in signals rather than a turn on the old account.
+fn exit_typed_alone(tmux: &Tmux, pane: &str) -> Result<bool> {
+    let box_text = |tmux: &Tmux| -> Result<Option<String>> {
+        Ok(screen::parse(&tmux.capture_one(pane)?).input_box().map(|b| b.text.clone()))
+    };
+    let settled = |tmux: &Tmux, want: &str| -> Result<Option<bool>> {
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        loop {
+            match box_text(tmux)? {
+                None => return Ok(None),
+                Some(text) if typing::signature(&text) == want => return Ok(Some(true)),
+                Some(_) if Instant::now() >= deadline => return Ok(Some(false)),
+                Some(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    };
+    // A prompt put back late lands on the `/exit` typed: start again, a few times.
+    for _ in 0..3 {
+        let mut empty = None;
+        for _ in 0..4 {
+            tmux.send_keys(pane, &typing::CLEAR_KEYS)?;
+            empty = settled(tmux, "")?;
+            if empty != Some(false) {
+                break;
+            }
+            // A line above what was cleared: join it, then clear again.
+            tmux.send_keys(pane, &["BSpace"])?;
+        }
+        if empty == Some(false) {
+            return Ok(false);
+        }
+        tmux.send_literal(pane, "/exit")?;
+        if empty.is_none() {
+            return Ok(true);
+        }
+        if settled(tmux, "/exit")? != Some(false) {
+            return Ok(true);
+        }
+    }
+    tmux.send_keys(pane, &typing::CLEAR_KEYS)?;
+    Ok(false)
+}
+
 /// How a client left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stopped {
@@ -231,12 +277,14 @@ pub fn stop(tmux: &Tmux, pane: &str, pane_pid: u32, waits: Waits) -> Result<Stop
     }
     tmux.send_keys(pane, &["Escape"])?;
     std::thread::sleep(Duration::from_millis(200));
-    // Escape puts an interrupted prompt back into the box (both versions): `/exit` typed
-    // after it would be sent to the account being left as a new turn.
-    tmux.send_keys(pane, &crate::typing::CLEAR_KEYS)?;
-    tmux.send_literal(pane, "/exit")?;
-    std::thread::sleep(Duration::from_millis(300));
-    tmux.send_keys(pane, &["Enter"])?;
+    // Escape puts an interrupted prompt back into the box (both versions), on a slow
+    // machine after a while, and a dispatched prompt spans two lines (its token):
+    // `/exit` typed after what is left would be sent to the account being left as a new
+    // turn. So the box is emptied and seen empty, and Enter pressed only on `/exit` alone.
+    if exit_typed_alone(tmux, pane)? {
+        std::thread::sleep(Duration::from_millis(300));
+        tmux.send_keys(pane, &["Enter"])?;
+    }
     let started = Instant::now();
     while started.elapsed() < waits.stop {
         if process::children(pane_pid).is_empty() {

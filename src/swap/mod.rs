@@ -905,17 +905,57 @@ fn after_start(
     if let Some(previous) = memo.token.take() {
         memo.earlier_tokens.push(previous);
     }
-    memo.token = Some(token);
+    memo.token = Some(token.clone());
     memo.delivered = false;
     memo.prompt_id = None;
     memo.idle_since = None;
     lock.save(state)?;
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let spool_start = std::fs::metadata(&spool).map_or(0, |m| m.len());
     let typed = typing::box_prompts(&ctx.tmux, &[(pane.pane_id.as_str(), prompt.as_str())], enter_delay, || {});
     if let Some(Err(why)) = typed.into_iter().next() {
         ctx.log().warn(&format!("session {}: the continuation prompt was not sent: {why}", session.name));
         return Ok(SessionOutcome::ResumedTaskResent { account: account_name });
     }
+    // Seen arriving before the swap ends, as dispatch does: a watch-once right after
+    // must not take a continuation the client has not yet reported for one that never
+    // came (with parallel starts the last session's continuation ends the swap).
+    if let Some(receipt) = continuation_receipt(ctx, pane, &token, &spool, spool_start) {
+        let memo = state.queue.sessions.entry(session.name.clone()).or_default();
+        memo.delivered = true;
+        memo.prompt_id = receipt.prompt_id;
+        lock.save(state)?;
+    }
     Ok(SessionOutcome::Continued { account: account_name })
+}
+
+/// Polls, up to `dispatch.submit_wait`, for the client's record of `token`: a
+/// UserPromptSubmit hook event of the pane since `spool_start`, or its transcript line.
+fn continuation_receipt(
+    ctx: &Ctx,
+    pane: &Pane,
+    token: &str,
+    spool: &Path,
+    spool_start: u64,
+) -> Option<delivery::Receipt> {
+    let started = Instant::now();
+    loop {
+        let events: Vec<hooks::HookEvent> = hooks::read_from(spool, spool_start)
+            .map(|r| r.events.into_iter().filter(|e| e.pane.as_deref() == Some(pane.pane_id.as_str())).collect())
+            .unwrap_or_default();
+        let mine: Vec<&hooks::HookEvent> = events.iter().collect();
+        let transcript = client::client_in_pane(&client::all_running(&ctx.config), &pane.pane_id, pane.pid)
+            .and_then(|c| crate::pool::transcript_path(ctx, c))
+            .and_then(|path| delivery::read_transcript_tail(&path));
+        let evidence = delivery::Evidence { events: &mine, transcript: transcript.as_deref() };
+        if let Some(receipt) = delivery::receipt(token, &evidence) {
+            return Some(receipt);
+        }
+        if started.elapsed() >= ctx.config.dispatch.submit_wait.get() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// What one run of the swap reports as it goes (progress) and, with `-v`, at the end
