@@ -16,6 +16,9 @@ _ccfail() {
             ",$1")
                 cmd="ccfail"
                 ;;
+            ccfail,account)
+                cmd="ccfail__subcmd__account"
+                ;;
             ccfail,dispatch)
                 cmd="ccfail__subcmd__dispatch"
                 ;;
@@ -67,6 +70,24 @@ _ccfail() {
             ccfail,watch-once)
                 cmd="ccfail__subcmd__watch__subcmd__once"
                 ;;
+            ccfail__subcmd__account,drain)
+                cmd="ccfail__subcmd__account__subcmd__drain"
+                ;;
+            ccfail__subcmd__account,help)
+                cmd="ccfail__subcmd__account__subcmd__help"
+                ;;
+            ccfail__subcmd__account,undrain)
+                cmd="ccfail__subcmd__account__subcmd__undrain"
+                ;;
+            ccfail__subcmd__account__subcmd__help,drain)
+                cmd="ccfail__subcmd__account__subcmd__help__subcmd__drain"
+                ;;
+            ccfail__subcmd__account__subcmd__help,help)
+                cmd="ccfail__subcmd__account__subcmd__help__subcmd__help"
+                ;;
+            ccfail__subcmd__account__subcmd__help,undrain)
+                cmd="ccfail__subcmd__account__subcmd__help__subcmd__undrain"
+                ;;
             ccfail__subcmd__generate,completions)
                 cmd="ccfail__subcmd__generate__subcmd__completions"
                 ;;
@@ -84,6 +105,9 @@ _ccfail() {
                 ;;
             ccfail__subcmd__generate__subcmd__help,man)
                 cmd="ccfail__subcmd__generate__subcmd__help__subcmd__man"
+                ;;
+            ccfail__subcmd__help,account)
+                cmd="ccfail__subcmd__help__subcmd__account"
                 ;;
             ccfail__subcmd__help,dispatch)
                 cmd="ccfail__subcmd__help__subcmd__dispatch"
@@ -135,6 +159,12 @@ _ccfail() {
                 ;;
             ccfail__subcmd__help,watch-once)
                 cmd="ccfail__subcmd__help__subcmd__watch__subcmd__once"
+                ;;
+            ccfail__subcmd__help__subcmd__account,drain)
+                cmd="ccfail__subcmd__help__subcmd__account__subcmd__drain"
+                ;;
+            ccfail__subcmd__help__subcmd__account,undrain)
+                cmd="ccfail__subcmd__help__subcmd__account__subcmd__undrain"
                 ;;
             ccfail__subcmd__help__subcmd__generate,completions)
                 cmd="ccfail__subcmd__help__subcmd__generate__subcmd__completions"
@@ -224,8 +254,122 @@ _ccfail() {
 
     case "${cmd}" in
         ccfail)
-            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log account generate task pause resume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__account)
+            opts="-v -q -h --config --verbose --quiet --help undrain drain help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__account__subcmd__drain)
+            opts="-v -q -h --until --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__account__subcmd__help)
+            opts="undrain drain help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__account__subcmd__help__subcmd__drain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__account__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__account__subcmd__help__subcmd__undrain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__account__subcmd__undrain)
+            opts="-v -q -h --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -414,8 +558,50 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__help)
-            opts="status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log generate task pause resume help"
+            opts="status doctor quota-check swap hook hooks dispatch watch-once janitor launch env log account generate task pause resume help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__account)
+            opts="undrain drain"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__account__subcmd__drain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ccfail__subcmd__help__subcmd__account__subcmd__undrain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1110,7 +1296,7 @@ _ccfail() {
             return 0
             ;;
         ccfail__subcmd__swap)
-            opts="-v -q -h --to --dry-run --json --clear-partial --config --verbose --quiet --help"
+            opts="-v -q -h --to --dry-run --json --clear-partial --force --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -16,7 +16,7 @@ pub const FAULT_EXIT: i32 = 99;
 
 /// Every crash point: the queue's in the order a task meets them, then the swap's in the
 /// order of its phases.
-pub const POINTS: [&str; 18] = [
+pub const POINTS: [&str; 20] = [
     // dispatch: the task was renamed to `.dispatched`, the claim not yet saved.
     "dispatch-after-claim",
     // dispatch: the claim is saved, nothing sent yet.
