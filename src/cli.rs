@@ -102,6 +102,9 @@ pub enum Command {
     /// Oldest first; without --since or --last, the last 50 matching entries. Read-only:
     /// answers while another run holds the state lock.
     Log(LogArgs),
+    /// Say what ccfail cannot see: an account has quota again (`undrain`), or has none
+    /// until a time (`drain`). Recorded in the history.
+    Account(AccountArgs),
     /// Print the shell script that completes ccfail's commands, options and names.
     ///
     /// The script asks ccfail itself at each TAB, so account, session, project and task
@@ -215,6 +218,49 @@ pub struct SwapArgs {
     /// they are sound, else say what is still wrong.
     #[arg(long, conflicts_with_all = ["to", "dry_run"])]
     pub clear_partial: bool,
+    /// Use the --to account even though it is drained (its reset time is a hint, not a
+    /// promise); warns and records it in the history. Never overrides the latch, an
+    /// account without credentials or the active one.
+    #[arg(long, requires = "to")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    #[command(subcommand)]
+    pub action: AccountAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// The account has quota again: clear its drain, so a swap may choose it.
+    Undrain(AccountUndrainArgs),
+    /// The account has no quota until --until: no swap chooses it before then (only
+    /// `swap --to NAME --force`).
+    Drain(AccountDrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountUndrainArgs {
+    /// The account, as named in the config.
+    #[arg(value_name = "NAME", add = names(Names::Account))]
+    pub name: String,
+    /// Print one JSON document instead of text (schema in docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountDrainArgs {
+    /// The account, as named in the config.
+    #[arg(value_name = "NAME", add = names(Names::Account))]
+    pub name: String,
+    /// Until when: an RFC 3339 time (2026-12-02T19:00:00Z) or a duration from now (90m, 5h)
+    #[arg(long, value_name = "T", default_value = "5h", value_parser = crate::commands::account::parse_until)]
+    pub until: crate::commands::account::Until,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

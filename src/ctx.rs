@@ -32,6 +32,8 @@ pub struct Inputs {
     /// `/proc/self/cgroup`: whether this run is a systemd unit's (see [`tmux::under_unit`]).
     pub own_cgroup: Option<String>,
     pub uid: u32,
+    /// The width of the terminal on stderr, when it is one: progress redraws a line there.
+    pub stderr_tty: Option<usize>,
 }
 
 impl Inputs {
@@ -48,7 +50,8 @@ impl Inputs {
         let own_cgroup = std::fs::read_to_string("/proc/self/cgroup").ok();
         // SAFETY: geteuid has no preconditions and cannot fail.
         let uid = unsafe { libc::geteuid() };
-        Ok(Inputs { env, config_file, config_source, clock, log, format, fault, own_cgroup, uid })
+        let stderr_tty = crate::progress::stderr_terminal();
+        Ok(Inputs { env, config_file, config_source, clock, log, format, fault, own_cgroup, uid, stderr_tty })
     }
 
     /// Whether this run is a systemd unit's process.
@@ -113,6 +116,11 @@ impl Ctx {
     pub fn notify(&self, event: &str, summary: impl Into<String>, details: serde_json::Value) {
         let event = crate::notify::Event::new(event, self.now(), summary, details);
         crate::notify::send(&self.config.notify, self.log(), &event);
+    }
+
+    /// Progress of long work on stderr (see [`crate::progress`]).
+    pub fn progress(&self, title: impl Into<String>) -> crate::progress::Progress<'_> {
+        crate::progress::Progress::new(self.log(), self.inputs.stderr_tty, title)
     }
 
     /// Ends the process here, abruptly, when `CCFAIL_FAULT` names this point.

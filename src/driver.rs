@@ -112,9 +112,22 @@ pub struct Waits {
 /// fails the start with its text. Fails too when the client says the conversation does
 /// not exist under this account, or when the box never comes.
 pub fn start(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Waits) -> Result<()> {
-    let pane_pid = tmux.observe().ok().and_then(|o| o.pane_by_id(pane).map(|p| p.pid));
+    type_start(tmux, pane, command)?;
+    wait_ready(tmux, pane, command, home, waits)
+}
+
+/// The first half of [`start`]: the start command typed into the pane's shell and
+/// entered. A swap times it apart from the wait, and a run that finds a start begun by
+/// a run that died goes straight to [`wait_ready`].
+pub fn type_start(tmux: &Tmux, pane: &str, command: &str) -> Result<()> {
     typing::shell_line(tmux, pane, command, tmux.enter_delay())
-        .with_context(|| format!("could not type the start command into pane {pane}"))?;
+        .with_context(|| format!("could not type the start command into pane {pane}"))
+}
+
+/// The second half of [`start`]: waits until the client started by `command` is at its
+/// input box, answering the start-up dialogs on the way.
+pub fn wait_ready(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Waits) -> Result<()> {
+    let pane_pid = tmux.observe().ok().and_then(|o| o.pane_by_id(pane).map(|p| p.pid));
     let started = Instant::now();
     let mut confirmed_at: Option<Instant> = None;
     // The selection when arrow keys were last sent: the selector wraps (2.1.332), so a
@@ -197,6 +210,52 @@ fn step_towards_yes(dialog: &Dialog, pane: &str) -> Result<Step> {
     Ok(if keys.is_empty() { Step::Confirm } else { Step::Keys(keys) })
 }
 
+/// Empties the input box and types `/exit` into it; true when the box shows exactly
+/// that (then Enter may be pressed). A screen without a box (a modal holds the keyboard)
+/// gets `/exit` as before. False: the box would not empty or showed something else; it
+/// is cleared, and the caller's wait ends in signals rather than a turn on the old account.
+fn exit_typed_alone(tmux: &Tmux, pane: &str) -> Result<bool> {
+    let box_text = |tmux: &Tmux| -> Result<Option<String>> {
+        Ok(screen::parse(&tmux.capture_one(pane)?).input_box().map(|b| b.text.clone()))
+    };
+    let settled = |tmux: &Tmux, want: &str| -> Result<Option<bool>> {
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        loop {
+            match box_text(tmux)? {
+                None => return Ok(None),
+                Some(text) if typing::signature(&text) == want => return Ok(Some(true)),
+                Some(_) if Instant::now() >= deadline => return Ok(Some(false)),
+                Some(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    };
+    // A prompt put back late lands on the `/exit` typed: start again, a few times.
+    for _ in 0..3 {
+        let mut empty = None;
+        for _ in 0..4 {
+            tmux.send_keys(pane, &typing::CLEAR_KEYS)?;
+            empty = settled(tmux, "")?;
+            if empty != Some(false) {
+                break;
+            }
+            // A line above what was cleared: join it, then clear again.
+            tmux.send_keys(pane, &["BSpace"])?;
+        }
+        if empty == Some(false) {
+            return Ok(false);
+        }
+        tmux.send_literal(pane, "/exit")?;
+        if empty.is_none() {
+            return Ok(true);
+        }
+        if settled(tmux, "/exit")? != Some(false) {
+            return Ok(true);
+        }
+    }
+    tmux.send_keys(pane, &typing::CLEAR_KEYS)?;
+    Ok(false)
+}
+
 /// How a client left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stopped {
@@ -218,12 +277,14 @@ pub fn stop(tmux: &Tmux, pane: &str, pane_pid: u32, waits: Waits) -> Result<Stop
     }
     tmux.send_keys(pane, &["Escape"])?;
     std::thread::sleep(Duration::from_millis(200));
-    // Escape puts an interrupted prompt back into the box (both versions): `/exit` typed
-    // after it would be sent to the account being left as a new turn.
-    tmux.send_keys(pane, &crate::typing::CLEAR_KEYS)?;
-    tmux.send_literal(pane, "/exit")?;
-    std::thread::sleep(Duration::from_millis(300));
-    tmux.send_keys(pane, &["Enter"])?;
+    // Escape puts an interrupted prompt back into the box (both versions), on a slow
+    // machine after a while, and a dispatched prompt spans two lines (its token):
+    // `/exit` typed after what is left would be sent to the account being left as a new
+    // turn. So the box is emptied and seen empty, and Enter pressed only on `/exit` alone.
+    if exit_typed_alone(tmux, pane)? {
+        std::thread::sleep(Duration::from_millis(300));
+        tmux.send_keys(pane, &["Enter"])?;
+    }
     let started = Instant::now();
     while started.elapsed() < waits.stop {
         if process::children(pane_pid).is_empty() {

@@ -143,6 +143,52 @@ impl From<ExitCode> for std::process::ExitCode {
     }
 }
 
+/// A value clap could not check when it parsed (it names something in the config: an
+/// account) is wrong: the run ends as clap's own usage errors do, exit 2, with clap's
+/// message and the values that would do (rendered by the one error printer).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value '{value}' for '{arg}' (possible values: {})", .valid.join(", "))]
+pub struct UsageError {
+    /// The subcommand path, such as `["swap"]` or `["account", "undrain"]`.
+    pub subcommand: Vec<String>,
+    /// The argument as clap shows it: `--to <NAME>`, `<NAME>`.
+    pub arg: String,
+    pub value: String,
+    pub valid: Vec<String>,
+}
+
+impl UsageError {
+    /// An unknown account name given to `arg` of `subcommand`.
+    pub fn unknown_account(config: &crate::config::Config, subcommand: &[&str], arg: &str, value: &str) -> UsageError {
+        UsageError {
+            subcommand: subcommand.iter().map(|s| (*s).to_owned()).collect(),
+            arg: arg.to_owned(),
+            value: value.to_owned(),
+            valid: config.accounts.iter().map(|a| a.name.clone()).collect(),
+        }
+    }
+
+    /// The message exactly as clap prints an invalid value, with the subcommand's usage.
+    pub fn render(&self) -> String {
+        use clap::CommandFactory;
+        use clap::error::{ContextKind, ContextValue, ErrorKind};
+        let mut command = crate::cli::Cli::command();
+        command.build();
+        let mut target = &command;
+        for name in &self.subcommand {
+            match target.find_subcommand(name) {
+                Some(sub) => target = sub,
+                None => break,
+            }
+        }
+        let mut err = clap::Error::new(ErrorKind::InvalidValue).with_cmd(target);
+        err.insert(ContextKind::InvalidArg, ContextValue::String(self.arg.clone()));
+        err.insert(ContextKind::InvalidValue, ContextValue::String(self.value.clone()));
+        err.insert(ContextKind::ValidValue, ContextValue::Strings(self.valid.clone()));
+        err.render().to_string()
+    }
+}
+
 /// Ranges kept free for the subcommands still to come, so their codes never collide.
 pub const RESERVED_RANGES: &str = "18-19 swap, 24-29 dispatch, watch-once and janitor";
 

@@ -16,7 +16,7 @@ pub const FAULT_EXIT: i32 = 99;
 
 /// Every crash point: the queue's in the order a task meets them, then the swap's in the
 /// order of its phases.
-pub const POINTS: [&str; 18] = [
+pub const POINTS: [&str; 20] = [
     // dispatch: the task was renamed to `.dispatched`, the claim not yet saved.
     "dispatch-after-claim",
     // dispatch: the claim is saved, nothing sent yet.
@@ -42,10 +42,15 @@ pub const POINTS: [&str; 18] = [
     // swap: after each phase is saved, and inside the long ones.
     "swap:planned",
     "swap:saved",
+    // swap: a stop is in flight (or, with swap.parallel 1, one done), the next recorded
+    // begun; the other panes may have had some of their keys.
+    "swap:stopping",
     "swap:mid-stop",
     "swap:stopped",
     "swap:mid-switch",
     "swap:switched",
+    // swap: a start is in flight, the next recorded begun.
+    "swap:starting",
     "swap:mid-relaunch",
     "swap:relaunched",
 ];

@@ -23,9 +23,11 @@ pub(crate) mod log;
 pub(crate) mod man;
 pub(crate) mod names;
 pub(crate) mod notify;
+pub(crate) mod parallel;
 pub mod paths;
 pub(crate) mod pool;
 pub mod process;
+pub(crate) mod progress;
 pub(crate) mod queue;
 pub mod quota;
 pub(crate) mod render;
@@ -112,6 +114,9 @@ fn run_with_ctx(cli: &Cli, ctx: &Ctx) -> Result<ExitCode> {
         Command::Pause(args) => commands::pause::run(ctx, args),
         Command::Resume(args) => commands::pause::resume(ctx, args),
         // -- end of the tasks lane
+        // -- swapops lane
+        Command::Account(args) => commands::account::run(ctx, args),
+        // -- end of the swapops lane
         Command::Generate(_) | Command::Hook(_) | Command::Completions(_) => {
             unreachable!("handled before the context is built")
         }
@@ -126,6 +131,11 @@ fn report_error(logger: &Logger, err: &anyhow::Error) -> ExitCode {
     if let Some(state::StateError::Busy { .. }) = err.downcast_ref::<state::StateError>() {
         logger.warn(&format!("skipped: {err}"));
         return ExitCode::Busy;
+    }
+    if let Some(usage) = err.downcast_ref::<exit::UsageError>() {
+        use std::io::Write;
+        let _ = write!(std::io::stderr(), "{}", usage.render());
+        return ExitCode::Usage;
     }
     let mut message = err.to_string();
     for cause in err.chain().skip(1) {

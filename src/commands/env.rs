@@ -24,7 +24,7 @@ pub struct EnvReport {
 }
 
 pub fn run(ctx: &Ctx, args: &EnvArgs) -> Result<ExitCode> {
-    let account = super::launch::choose_account(ctx, args.account.as_deref())?;
+    let account = super::launch::choose_account(ctx, "env", args.account.as_deref())?;
     let mut env = ctx.config.claude.env.clone();
     env.insert("CLAUDE_CONFIG_DIR".to_owned(), account.home.display().to_string());
     env.insert("CCFAIL_ACCOUNT".to_owned(), account.name.clone());

@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
         bail!("--model {model:?} is not a model name");
     }
     let _lock = if in_pool { Some(ctx.state.lock()?) } else { None };
-    let account = choose_account(ctx, args.account.as_deref())?;
+    let account = choose_account(ctx, "launch", args.account.as_deref())?;
     let dir = match &args.project {
         Some(dir) => dir.canonicalize().with_context(|| format!("--project {}", dir.display()))?,
         None => default_dir(ctx, &args.session, in_pool)?,
@@ -128,12 +128,12 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// `--account NAME`, else the active account.
-pub fn choose_account<'c>(ctx: &'c Ctx, name: Option<&str>) -> Result<&'c Account> {
+/// `--account NAME` (an unknown name is a usage error of `subcommand`), else the active
+/// account.
+pub fn choose_account<'c>(ctx: &'c Ctx, subcommand: &str, name: Option<&str>) -> Result<&'c Account> {
     if let Some(name) = name {
-        ctx.config.account(name).with_context(|| {
-            let known: Vec<&str> = ctx.config.accounts.iter().map(|a| a.name.as_str()).collect();
-            format!("no account named {name:?}; configured: {}", known.join(", "))
+        ctx.config.account(name).ok_or_else(|| {
+            crate::exit::UsageError::unknown_account(&ctx.config, &[subcommand], "--account <NAME>", name).into()
         })
     } else {
         let state = ctx.state.read().ok();

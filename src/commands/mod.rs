@@ -10,6 +10,7 @@
 //! [`TimerReport`]: a table for a person, or for the journal one line per action and
 //! nothing when nothing happened, with standing warnings said once until they change.
 
+pub mod account;
 pub mod completions;
 pub mod dispatch;
 pub mod doctor;

@@ -85,8 +85,12 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
                 let reason = Reason::Proactive {
                     detail: format!("{:.0}% of limits.{}", hit.fraction * 100.0, hit.cap_kind.config_key()),
                 };
-                report.swap =
-                    Some(swap::swap(ctx, &lock, &mut state, &swap::Request { to: None, reason, dry_run: false })?);
+                report.swap = Some(swap::swap(
+                    ctx,
+                    &lock,
+                    &mut state,
+                    &swap::Request { to: None, reason, dry_run: false, force: false },
+                )?);
             }
         }
         if let Outcome::Confirmed { hit, .. } = &report.outcome
@@ -94,8 +98,12 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
         {
             let reason = Reason::QuotaHit { snippet: hit.snippet.clone(), reset_at: hit.reset_at };
             // A set latch refuses the swap inside swap(): quota-check never triggers past it.
-            report.swap =
-                Some(swap::swap(ctx, &lock, &mut state, &swap::Request { to: None, reason, dry_run: false })?);
+            report.swap = Some(swap::swap(
+                ctx,
+                &lock,
+                &mut state,
+                &swap::Request { to: None, reason, dry_run: false, force: false },
+            )?);
         }
     }
     // After the swap, whose outcome is part of the report; saved again only when what

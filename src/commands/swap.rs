@@ -5,11 +5,16 @@ use anyhow::Result;
 
 use crate::cli::SwapArgs;
 use crate::ctx::Ctx;
-use crate::exit::ExitCode;
+use crate::exit::{ExitCode, UsageError};
 use crate::render;
 use crate::swap::{self, Outcome, Request, journal::Reason};
 
 pub fn run(ctx: &Ctx, args: &SwapArgs) -> Result<ExitCode> {
+    if let Some(to) = &args.to
+        && ctx.config.account(to).is_none()
+    {
+        return Err(UsageError::unknown_account(&ctx.config, &["swap"], "--to <NAME>", to).into());
+    }
     let lock = ctx.state.lock()?;
     let mut state = lock.load()?;
     if args.clear_partial {
@@ -24,7 +29,7 @@ pub fn run(ctx: &Ctx, args: &SwapArgs) -> Result<ExitCode> {
             ctx,
             &lock,
             &mut state,
-            &Request { to: args.to.clone(), reason: Reason::Manual, dry_run: args.dry_run },
+            &Request { to: args.to.clone(), reason: Reason::Manual, dry_run: args.dry_run, force: args.force },
         )?,
     };
     drop(lock);

@@ -578,8 +578,8 @@ fn facts(
     facts
 }
 
-/// Carries out the session work, one thread per session (each waits seconds on its
-/// own client). Returns the sessions that could not be brought back.
+/// Carries out the session work, `swap.parallel` sessions at a time (each waits seconds
+/// on its own client). Returns the sessions that could not be brought back.
 fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work)]) -> Result<Vec<String>> {
     if work.is_empty() {
         return Ok(Vec::new());
@@ -629,24 +629,37 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
             Work::Recreate | Work::Respawn => None,
         })
         .collect();
-    let results: Vec<(String, Result<()>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = starts
-            .iter()
-            .map(|(session, stop_first)| {
-                let pane = observation.session_pane(session).cloned();
-                let account = &account;
-                let model = model.as_deref();
-                scope.spawn(move || {
-                    let result = match pane {
-                        None => Err(anyhow::anyhow!("the tmux session is gone")),
-                        Some(pane) => fresh_claude(ctx, account, model, &pane, *stop_first, waits),
+    // `swap.parallel` at a time (a pool start of twenty real clients at once starves the
+    // machine), each said as it goes.
+    let mut progress = ctx.progress(format!("pool start on {}", account.name));
+    progress.step("starting", starts.len());
+    let mut results: Vec<(String, Result<()>)> = Vec::new();
+    crate::parallel::run(
+        &starts,
+        ctx.config.swap.parallel,
+        |_, (session, stop_first)| match observation.session_pane(session) {
+            None => Err(anyhow::anyhow!("the tmux session is gone")),
+            Some(pane) => fresh_claude(ctx, &account, model.as_deref(), pane, *stop_first, waits),
+        },
+        |event| {
+            match event {
+                crate::parallel::Event::Begin(i) => progress.begin(&starts[i].0),
+                crate::parallel::Event::Done(i, result, took) => {
+                    let what = match &result {
+                        Ok(()) => "started".to_owned(),
+                        Err(err) => format!("failed: {err:#}"),
                     };
-                    (session.clone(), result)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("session thread panicked")).collect()
-    });
+                    progress.done(&starts[i].0, &what, took);
+                    results.push((starts[i].0.clone(), result));
+                }
+            }
+            Ok(())
+        },
+    )?;
+    if !starts.is_empty() {
+        let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+        progress.finish(&format!("{} sessions started, {failed} failed", starts.len() - failed));
+    }
     let mut unrecovered = Vec::new();
     for (session, result) in results {
         match result {

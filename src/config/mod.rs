@@ -277,6 +277,8 @@ pub struct SwapConfig {
     pub start_timeout: HumanDuration,
     /// Typed into a resumed pool session that was working, so its task goes on.
     pub continue_prompt: String,
+    /// How many sessions are stopped (and then started) at once; 1 = one after another.
+    pub parallel: usize,
 }
 
 impl Default for SwapConfig {
@@ -286,6 +288,7 @@ impl Default for SwapConfig {
             start_timeout: HumanDuration::from_secs(60),
             continue_prompt: "The session was moved to another account. Continue the task you were working on."
                 .to_owned(),
+            parallel: 4,
         }
     }
 }

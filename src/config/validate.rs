@@ -376,6 +376,9 @@ fn check_queue(config: &mut Config, env: &Env, problems: &mut Vec<ConfigProblem>
             Err(message) => problems.push(ConfigProblem::new("watch.done_file", message)),
         }
     }
+    if !(1..=64).contains(&config.swap.parallel) {
+        problems.push(ConfigProblem::new("swap.parallel", "must be from 1 (one session after another) to 64"));
+    }
     if config.checkpoint.keep == 0 {
         problems.push(ConfigProblem::new("checkpoint.keep", "must be at least 1: the swap resumes from the newest"));
     }

@@ -182,6 +182,17 @@ pub enum Plan {
     Untouched,
 }
 
+/// How far one session's stop or start got, recorded per session as the parallel steps
+/// go, so a run that dies mid-step leaves each session's progress behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    /// Handed to a worker: keys may have been sent to its pane.
+    Begun,
+    /// Finished (for a start: its outcome is recorded too).
+    Done,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwapSession {
     pub name: String,
@@ -207,6 +218,16 @@ pub struct SwapSession {
     /// The model the client ran with (`--model`), given again at the relaunch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// How far its stop got: `begun` is recorded before the first key is sent, `done` once
+    /// Claude has left the pane. A run that rolls back a swap which died with a stop
+    /// begun finishes that stop first (the client may be halfway out, `/exit` typed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Mark>,
+    /// How far its start got (on the target, or on `from` when rolling back): a run that
+    /// finds a start begun and the client running waits for its input box rather than
+    /// typing the command again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Mark>,
     /// What happened at the relaunch (or the rollback), for `status`. A journal written
     /// before outcomes were typed holds the sentence; it is read back as the outcome.
     #[serde(default, deserialize_with = "outcome_or_sentence")]

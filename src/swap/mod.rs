@@ -16,6 +16,7 @@ pub mod target;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
@@ -30,11 +31,14 @@ use crate::ctx::Ctx;
 use crate::delivery;
 use crate::driver::{self, Launch, Stopped, Waits};
 use crate::hooks;
+use crate::log::Level;
+use crate::parallel::{self, Event};
+use crate::progress::{self, Progress};
 use crate::screen;
 use crate::state::{PartialSwapLatch, SessionKind, SessionStatus, State, StateLock, SwapRecord};
 use crate::tmux::{Observation, Pane};
 use crate::typing;
-use journal::{Journal, Phase, Plan, Reason, Recovery, SessionOutcome, SwapSession};
+use journal::{Journal, Mark, Phase, Plan, Reason, Recovery, SessionOutcome, SwapSession};
 use target::{Candidate, Refusal};
 
 /// What a swap (or a recovery) ended with.
@@ -61,6 +65,8 @@ pub struct Request {
     pub to: Option<String>,
     pub reason: Reason,
     pub dry_run: bool,
+    /// `--force`: the requested account may be drained.
+    pub force: bool,
 }
 
 /// Runs a swap under the caller's lock, saving the state after every phase.
@@ -98,7 +104,7 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
             drained_until: state.accounts.get(&a.name).and_then(|s| s.drained_until),
         })
         .collect();
-    let to = match target::choose(&candidates, &active.name, request.to.as_deref(), now) {
+    let to = match target::choose(&candidates, &active.name, request.to.as_deref(), request.force, now) {
         Ok(to) => to,
         Err(refusal) => {
             record_refusal(lock, state, request, now, &refusal.to_string())?;
@@ -111,6 +117,8 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
         }
     };
     let target = config.account(&to).expect("chosen among the configured accounts");
+    let forced_over =
+        candidates.iter().find(|c| c.name == to).and_then(|c| c.drained_until).filter(|until| *until > now);
     // Pre-flight: a target whose shared links cannot be made sound would fail at the
     // switch after every session was stopped; refuse before touching anything.
     if let Err(problem) = shared_links_problem(ctx, target) {
@@ -140,6 +148,16 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
             .collect();
         return Ok(Outcome::Planned { journal, commands });
     }
+    if let Some(until) = forced_over {
+        ctx.log().warn(&format!(
+            "account {to} is drained until {}; --force uses it anyway (it may hit its limit at once)",
+            crate::render::when(until, now)
+        ));
+        state
+            .record(now, "swap-forced", format!("{to} used by --force while drained until {}", until.to_rfc3339()))
+            .account(&to)
+            .data(json!({ "to": to, "drained_until": until }));
+    }
     state
         .record(now, "swap-started", format!("{} -> {} ({})", journal.from, journal.to, journal.reason.describe()))
         .account(&journal.to)
@@ -149,10 +167,11 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
         format!("swap {} -> {} started ({})", journal.from, journal.to, journal.reason.describe()),
         json!({ "from": journal.from, "to": journal.to, "reason": journal.reason, "sessions": journal.sessions.len() }),
     );
+    let mut tracker = Tracker::new(ctx, &journal, "");
     state.swap.journal = Some(journal);
     lock.save(state)?;
     ctx.fault("swap:planned");
-    advance(ctx, lock, state)
+    advance(ctx, lock, state, &mut tracker)
 }
 
 /// A refused swap, in the history (a dry run records nothing).
@@ -206,8 +225,9 @@ pub fn recover(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Option<
         "found an unfinished swap from {} to {} (last phase: {:?}); {what}",
         journal.from, journal.to, journal.phase
     ));
+    let mut tracker = Tracker::new(ctx, journal, " (recovered)");
     match recovery {
-        Recovery::Finish => advance(ctx, lock, state).map(Some),
+        Recovery::Finish => advance(ctx, lock, state, &mut tracker).map(Some),
         // A swap that died before switching (or while undoing) is undone: the old
         // account stays active.
         _ => {
@@ -215,7 +235,7 @@ pub fn recover(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Option<
                 .rollback_reason
                 .clone()
                 .unwrap_or_else(|| "the swap was interrupted before the switch".to_owned());
-            roll_back(ctx, lock, state, reason).map(Some)
+            roll_back(ctx, lock, state, reason, &mut tracker).map(Some)
         }
     }
 }
@@ -245,7 +265,7 @@ pub fn recover_if_needed(ctx: &Ctx) -> Result<Option<Outcome>> {
 }
 
 /// Moves the journal forward from its phase to the end, or back when it cannot switch.
-fn advance(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
+fn advance(ctx: &Ctx, lock: &StateLock, state: &mut State, tracker: &mut Tracker<'_>) -> Result<Outcome> {
     loop {
         let phase = state.swap.journal.as_ref().expect("a journal").phase;
         match phase {
@@ -256,29 +276,29 @@ fn advance(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
                 ctx.fault("swap:saved");
             }
             Phase::Saved => {
-                stop_sessions(ctx, lock, state)?;
+                stop_sessions(ctx, lock, state, tracker, Stops::All)?;
                 set_phase(state, Phase::Stopped);
                 lock.save(state)?;
                 ctx.fault("swap:stopped");
             }
-            Phase::Stopped => match switch(ctx, state) {
+            Phase::Stopped => match switch(ctx, state, tracker) {
                 Ok(()) => {
                     set_phase(state, Phase::Switched);
                     lock.save(state)?;
                     ctx.fault("swap:switched");
                 }
-                Err(reason) => return roll_back(ctx, lock, state, format!("{reason:#}")),
+                Err(reason) => return roll_back(ctx, lock, state, format!("{reason:#}"), tracker),
             },
             Phase::Switched => {
-                relaunch(ctx, lock, state)?;
+                relaunch(ctx, lock, state, tracker)?;
                 set_phase(state, Phase::Relaunched);
                 lock.save(state)?;
                 ctx.fault("swap:relaunched");
             }
-            Phase::Relaunched => return finish(ctx, lock, state),
+            Phase::Relaunched => return finish(ctx, lock, state, tracker),
             Phase::RollingBack => {
                 let reason = journal_mut(state).rollback_reason.clone().unwrap_or_else(|| "rolling back".to_owned());
-                return roll_back(ctx, lock, state, reason);
+                return roll_back(ctx, lock, state, reason, tracker);
             }
             Phase::Latched => {
                 let latch = state.swap.partial_latch.clone();
@@ -353,6 +373,8 @@ fn plan(
             task: recorded.and_then(|r| r.task.clone()),
             task_delivered: false,
             task_turn_ended: false,
+            stop: None,
+            start: None,
             outcome: None,
             model: if plan == Plan::Untouched { None } else { model },
         });
@@ -513,45 +535,105 @@ fn waits(ctx: &Ctx) -> Waits {
     Waits { start: ctx.config.swap.start_timeout.get(), stop: ctx.config.swap.stop_timeout.get() }
 }
 
-/// Phase 3: Claude stopped in every involved pane; dead panes get a fresh shell. A
-/// client that printed its resume id on `/exit` fills an id the save phase missed.
-fn stop_sessions(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<()> {
+/// Which sessions [`stop_sessions`] stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stops {
+    /// Every involved session whose stop is not done (the stop phase).
+    All,
+    /// Only those whose stop a run that died had begun (before a rollback starts them).
+    Begun,
+}
+
+/// Phase 3: Claude stopped in every involved pane, `swap.parallel` at a time; dead panes
+/// get a fresh shell. Each session's stop is recorded `begun` before its first key and
+/// `done` after, and the state saved each time, so a run that dies mid-phase leaves
+/// every session's progress. A client that printed its resume id on `/exit` fills an id
+/// the save phase missed.
+fn stop_sessions(
+    ctx: &Ctx,
+    lock: &StateLock,
+    state: &mut State,
+    tracker: &mut Tracker<'_>,
+    which: Stops,
+) -> Result<()> {
     let observation = ctx.tmux.observe().context("could not observe tmux")?;
-    let count = journal_mut(state).sessions.len();
-    for index in 0..count {
-        let session = journal_mut(state).sessions[index].clone();
-        if session.plan == Plan::Untouched {
+    let mut jobs: Vec<(usize, Pane)> = Vec::new();
+    for (index, session) in journal_mut(state).sessions.iter_mut().enumerate() {
+        let wanted = match which {
+            Stops::All => session.plan != Plan::Untouched && session.stop != Some(Mark::Done),
+            Stops::Begun => session.stop == Some(Mark::Begun),
+        };
+        if !wanted {
             continue;
         }
         let Some(pane) = observation.session_pane(&session.name) else { continue };
         if pane.dead {
             ctx.tmux.respawn_pane(&pane.pane_id, session.cwd.as_deref(), None)?;
+            session.stop = Some(Mark::Done);
             continue;
         }
-        let stopped = driver::stop(&ctx.tmux, &pane.pane_id, pane.pid, waits(ctx))
-            .with_context(|| format!("could not stop Claude in session {}", session.name))?;
-        if let Stopped::Exited { resume_id: Some(id) } = stopped {
-            let entry = &mut journal_mut(state).sessions[index];
-            if entry.claude_session_id.is_none()
-                && entry.plan == Plan::LeaveAtShell
-                && let Some(id) = valid_id(&id)
-            {
-                entry.claude_session_id = Some(id);
-                entry.id_source = Some("pane".to_owned());
-                entry.plan = Plan::Resume;
-            }
-        }
-        if index == 0 {
-            lock.save(state)?;
-            ctx.fault("swap:mid-stop");
-        }
+        jobs.push((index, pane.clone()));
     }
-    Ok(())
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    tracker.progress.step(if which == Stops::All { "stopping" } else { "finishing the stops begun" }, jobs.len());
+    let waits = waits(ctx);
+    let mut finished = 0;
+    parallel::run(
+        &jobs,
+        ctx.config.swap.parallel,
+        |_, (_, pane)| driver::stop(&ctx.tmux, &pane.pane_id, pane.pid, waits),
+        |event| match event {
+            Event::Begin(job) => {
+                let index = jobs[job].0;
+                let entry = &mut journal_mut(state).sessions[index];
+                entry.stop = Some(Mark::Begun);
+                let name = entry.name.clone();
+                lock.save(state)?;
+                tracker.progress.begin(&name);
+                if job == 1 {
+                    // One stop is in flight (with a bound of 1: done), the next recorded begun.
+                    ctx.fault("swap:stopping");
+                }
+                Ok(())
+            }
+            Event::Done(job, result, took) => {
+                let index = jobs[job].0;
+                let name = journal_mut(state).sessions[index].name.clone();
+                let stopped = result.with_context(|| format!("could not stop Claude in session {name}"))?;
+                let entry = &mut journal_mut(state).sessions[index];
+                entry.stop = Some(Mark::Done);
+                if let Stopped::Exited { resume_id: Some(id) } = &stopped
+                    && entry.claude_session_id.is_none()
+                    && entry.plan == Plan::LeaveAtShell
+                    && let Some(id) = valid_id(id)
+                {
+                    entry.claude_session_id = Some(id);
+                    entry.id_source = Some("pane".to_owned());
+                    entry.plan = Plan::Resume;
+                }
+                lock.save(state)?;
+                tracker.step(&name, Step::Stop, took);
+                let what = match stopped {
+                    Stopped::Exited { .. } => "stopped",
+                    Stopped::Killed => "stopped by signal (it did not leave on /exit)",
+                    Stopped::NotRunning => "was not running",
+                };
+                tracker.progress.done(&name, what, took);
+                finished += 1;
+                if finished == 1 {
+                    ctx.fault("swap:mid-stop");
+                }
+                Ok(())
+            }
+        },
+    )
 }
 
 /// Phase 4: the active link flipped to the target (new link + rename) and the target's
 /// shared links in place.
-fn switch(ctx: &Ctx, state: &State) -> Result<()> {
+fn switch(ctx: &Ctx, state: &State, tracker: &mut Tracker<'_>) -> Result<()> {
     let journal = state.swap.journal.as_ref().expect("journal");
     let target =
         ctx.config.account(&journal.to).with_context(|| format!("account {} is no longer configured", journal.to))?;
@@ -566,11 +648,16 @@ fn switch(ctx: &Ctx, state: &State) -> Result<()> {
         }
     }
     if let Some(link) = &ctx.config.claude.active_link {
+        let started = Instant::now();
         point_link(link, &target.home)?;
+        tracker.link_flip = Some(started.elapsed());
         ctx.fault("swap:mid-switch");
     }
+    let started = Instant::now();
     shared_links_problem(ctx, target).map_err(|problem| anyhow!("account {}: {problem}", target.name))?;
-    ensure_shared_links(ctx, target)
+    ensure_shared_links(ctx, target)?;
+    tracker.shared_links = Some(started.elapsed());
+    Ok(())
 }
 
 /// Whether the target's shared links are sound or safely creatable.
@@ -631,50 +718,152 @@ fn point_link(link: &Path, target: &Path) -> Result<()> {
 
 /// Phase 5: every session started again on the target, each verified at its input box.
 /// A failure is recorded on the session and does not undo the swap.
-fn relaunch(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<()> {
+fn relaunch(ctx: &Ctx, lock: &StateLock, state: &mut State, tracker: &mut Tracker<'_>) -> Result<()> {
     let journal = journal_mut(state);
     journal.target_started_at.get_or_insert(ctx.now());
     let to = journal.to.clone();
-    relaunch_on(ctx, lock, state, &to, true)
+    relaunch_on(ctx, lock, state, &to, true, tracker)
 }
 
-/// Starts the sessions of the journal on `account`; `continue_tasks` types the
-/// continuation prompt into resumed pool sessions whose task's prompt had arrived.
-fn relaunch_on(ctx: &Ctx, lock: &StateLock, state: &mut State, account_name: &str, continue_tasks: bool) -> Result<()> {
+/// One start handed to a worker.
+struct StartJob {
+    index: usize,
+    session: SwapSession,
+    pane: Pane,
+    /// A run that died had typed the command and the client runs: only wait for its box.
+    resume_wait: bool,
+}
+
+/// Starts the sessions of the journal on `account`, `swap.parallel` at a time, each
+/// recorded `begun` before its command is typed and with its outcome when it is at its
+/// input box (or failed); `continue_tasks` types the continuation prompt into resumed
+/// pool sessions whose task's prompt had arrived (on this thread: it records a token in
+/// state first).
+fn relaunch_on(
+    ctx: &Ctx,
+    lock: &StateLock,
+    state: &mut State,
+    account_name: &str,
+    continue_tasks: bool,
+    tracker: &mut Tracker<'_>,
+) -> Result<()> {
     let account =
         ctx.config.account(account_name).with_context(|| format!("account {account_name} is not configured"))?.clone();
     let observation = ctx.tmux.observe().context("could not observe tmux")?;
+    let mut jobs = Vec::new();
     let count = journal_mut(state).sessions.len();
     for index in 0..count {
         let session = journal_mut(state).sessions[index].clone();
         if !matches!(session.plan, Plan::Resume | Plan::Fresh) || session.outcome.is_some() {
             continue;
         }
-        let outcome = match observation.session_pane(&session.name) {
+        let pane = observation.session_pane(&session.name);
+        let running = pane.is_some_and(|pane| {
+            crate::pool::claude_running(false, &crate::process::children(pane.pid), &pane.current_command)
+        });
+        let outcome = match pane {
             None => SessionOutcome::Failed { reason: "the tmux session is gone".to_owned() },
-            Some(pane)
-                if crate::pool::claude_running(false, &crate::process::children(pane.pid), &pane.current_command) =>
-            {
-                SessionOutcome::AlreadyRunning
+            Some(_) if running && session.start != Some(Mark::Begun) => SessionOutcome::AlreadyRunning,
+            Some(pane) => {
+                jobs.push(StartJob { index, pane: pane.clone(), resume_wait: running, session });
+                continue;
             }
-            Some(pane) => match start_one(ctx, lock, state, &account, &session, pane, continue_tasks) {
-                Ok(done) => done,
-                Err(err) => SessionOutcome::Failed { reason: format!("{err:#}") },
-            },
         };
         if outcome.failed() {
-            ctx.log().error(&format!("session {}: relaunch on {account_name} {outcome}", session.name));
+            tracker
+                .progress
+                .note(Level::Error, &format!("session {}: relaunch on {account_name} {outcome}", session.name));
         }
         journal_mut(state).sessions[index].outcome = Some(outcome);
-        lock.save(state)?;
-        if index == 0 {
-            ctx.fault("swap:mid-relaunch");
-        }
     }
-    Ok(())
+    lock.save(state)?;
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    tracker.progress.step(&format!("starting on {account_name}"), jobs.len());
+    let mut finished = 0;
+    parallel::run(
+        &jobs,
+        ctx.config.swap.parallel,
+        |_, job| launch(ctx, &account, job),
+        |event| match event {
+            Event::Begin(j) => {
+                journal_mut(state).sessions[jobs[j].index].start = Some(Mark::Begun);
+                lock.save(state)?;
+                tracker.progress.begin(&jobs[j].session.name);
+                if j == 1 {
+                    ctx.fault("swap:starting");
+                }
+                Ok(())
+            }
+            Event::Done(j, result, took) => {
+                let job = &jobs[j];
+                let name = &job.session.name;
+                let outcome = match result {
+                    Ok(steps) => {
+                        tracker.step(name, Step::Start, steps.typed);
+                        tracker.step(name, Step::Verify, steps.ready);
+                        let started = Instant::now();
+                        let outcome = after_start(ctx, lock, state, &account, &job.session, &job.pane, continue_tasks)
+                            .unwrap_or_else(|err| SessionOutcome::Failed { reason: format!("{err:#}") });
+                        if matches!(outcome, SessionOutcome::Continued { .. }) {
+                            tracker.step(name, Step::Continue, started.elapsed());
+                        }
+                        outcome
+                    }
+                    Err(err) => SessionOutcome::Failed { reason: format!("{err:#}") },
+                };
+                if outcome.failed() {
+                    tracker
+                        .progress
+                        .note(Level::Error, &format!("session {name}: relaunch on {account_name} {outcome}"));
+                }
+                tracker.progress.done(name, &outcome.to_string(), took);
+                let entry = &mut journal_mut(state).sessions[job.index];
+                entry.start = Some(Mark::Done);
+                entry.outcome = Some(outcome);
+                lock.save(state)?;
+                finished += 1;
+                if finished == 1 {
+                    ctx.fault("swap:mid-relaunch");
+                }
+                Ok(())
+            }
+        },
+    )
 }
 
-fn start_one(
+/// How long a start's two halves took.
+struct Started {
+    typed: Duration,
+    ready: Duration,
+}
+
+/// A worker's part of a start: the trust pre-accepted, the shell moved to the
+/// conversation's folder, the command typed, the client waited for at its input box.
+fn launch(ctx: &Ctx, account: &Account, job: &StartJob) -> Result<Started> {
+    let session = &job.session;
+    let resume = if session.plan == Plan::Resume { session.claude_session_id.as_deref() } else { None };
+    let command = driver::command_line(&ctx.config, account, &Launch { resume, model: session.model.as_deref() });
+    let typing = Instant::now();
+    if !job.resume_wait {
+        if let Some(cwd) = &session.cwd {
+            driver::pre_accept_trust(&account.home, cwd)?;
+            // The client starts in the shell's cwd; make it the conversation's.
+            let line = format!("cd {}", driver::quote(&cwd.display().to_string()));
+            typing::shell_line(&ctx.tmux, &job.pane.pane_id, &line, ctx.config.tmux.enter_delay.get())?;
+        }
+        driver::type_start(&ctx.tmux, &job.pane.pane_id, &command)?;
+    }
+    let typed = typing.elapsed();
+    let waiting = Instant::now();
+    driver::wait_ready(&ctx.tmux, &job.pane.pane_id, &command, &account.home, waits(ctx))?;
+    Ok(Started { typed, ready: waiting.elapsed() })
+}
+
+/// The outcome of a session whose client is at its input box; a working pool session's
+/// task is told to continue when its prompt had arrived.
+fn after_start(
     ctx: &Ctx,
     lock: &StateLock,
     state: &mut State,
@@ -684,15 +873,7 @@ fn start_one(
     continue_tasks: bool,
 ) -> Result<SessionOutcome> {
     let enter_delay = ctx.config.tmux.enter_delay.get();
-    if let Some(cwd) = &session.cwd {
-        driver::pre_accept_trust(&account.home, cwd)?;
-        // The client starts in the shell's cwd; make it the conversation's.
-        let line = format!("cd {}", driver::quote(&cwd.display().to_string()));
-        typing::shell_line(&ctx.tmux, &pane.pane_id, &line, enter_delay)?;
-    }
     let resume = if session.plan == Plan::Resume { session.claude_session_id.as_deref() } else { None };
-    let command = driver::command_line(&ctx.config, account, &Launch { resume, model: session.model.as_deref() });
-    driver::start(&ctx.tmux, &pane.pane_id, &command, &account.home, waits(ctx))?;
     let account_name = account.name.clone();
     let carries_task = continue_tasks
         && session.kind == SessionKind::Pool
@@ -724,21 +905,146 @@ fn start_one(
     if let Some(previous) = memo.token.take() {
         memo.earlier_tokens.push(previous);
     }
-    memo.token = Some(token);
+    memo.token = Some(token.clone());
     memo.delivered = false;
     memo.prompt_id = None;
     memo.idle_since = None;
     lock.save(state)?;
+    let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
+    let spool_start = std::fs::metadata(&spool).map_or(0, |m| m.len());
     let typed = typing::box_prompts(&ctx.tmux, &[(pane.pane_id.as_str(), prompt.as_str())], enter_delay, || {});
     if let Some(Err(why)) = typed.into_iter().next() {
         ctx.log().warn(&format!("session {}: the continuation prompt was not sent: {why}", session.name));
         return Ok(SessionOutcome::ResumedTaskResent { account: account_name });
     }
+    // Seen arriving before the swap ends, as dispatch does: a watch-once right after
+    // must not take a continuation the client has not yet reported for one that never
+    // came (with parallel starts the last session's continuation ends the swap).
+    if let Some(receipt) = continuation_receipt(ctx, pane, &token, &spool, spool_start) {
+        let memo = state.queue.sessions.entry(session.name.clone()).or_default();
+        memo.delivered = true;
+        memo.prompt_id = receipt.prompt_id;
+        lock.save(state)?;
+    }
     Ok(SessionOutcome::Continued { account: account_name })
 }
 
+/// Polls, up to `dispatch.submit_wait`, for the client's record of `token`: a
+/// UserPromptSubmit hook event of the pane since `spool_start`, or its transcript line.
+fn continuation_receipt(
+    ctx: &Ctx,
+    pane: &Pane,
+    token: &str,
+    spool: &Path,
+    spool_start: u64,
+) -> Option<delivery::Receipt> {
+    let started = Instant::now();
+    loop {
+        let events: Vec<hooks::HookEvent> = hooks::read_from(spool, spool_start)
+            .map(|r| r.events.into_iter().filter(|e| e.pane.as_deref() == Some(pane.pane_id.as_str())).collect())
+            .unwrap_or_default();
+        let mine: Vec<&hooks::HookEvent> = events.iter().collect();
+        let transcript = client::client_in_pane(&client::all_running(&ctx.config), &pane.pane_id, pane.pid)
+            .and_then(|c| crate::pool::transcript_path(ctx, c))
+            .and_then(|path| delivery::read_transcript_tail(&path));
+        let evidence = delivery::Evidence { events: &mine, transcript: transcript.as_deref() };
+        if let Some(receipt) = delivery::receipt(token, &evidence) {
+            return Some(receipt);
+        }
+        if started.elapsed() >= ctx.config.dispatch.submit_wait.get() {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// What one run of the swap reports as it goes (progress) and, with `-v`, at the end
+/// (how long each step took, per session).
+struct Tracker<'a> {
+    progress: Progress<'a>,
+    log: &'a crate::log::Logger,
+    title: String,
+    sessions: BTreeMap<String, Vec<(Step, Duration)>>,
+    link_flip: Option<Duration>,
+    shared_links: Option<Duration>,
+    started: Instant,
+}
+
+/// The timed steps of one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Stop,
+    /// The `cd` and the start command typed.
+    Start,
+    /// From the command to the input box (dialogs answered on the way).
+    Verify,
+    /// The continuation prompt typed and seen to arrive.
+    Continue,
+}
+
+impl Step {
+    fn word(self) -> &'static str {
+        match self {
+            Step::Stop => "stop",
+            Step::Start => "start",
+            Step::Verify => "verify",
+            Step::Continue => "continue",
+        }
+    }
+}
+
+impl<'a> Tracker<'a> {
+    fn new(ctx: &'a Ctx, journal: &Journal, suffix: &str) -> Tracker<'a> {
+        let title = format!("swap {} -> {}{suffix}", journal.from, journal.to);
+        Tracker {
+            progress: ctx.progress(title.clone()),
+            log: ctx.log(),
+            title,
+            sessions: BTreeMap::new(),
+            link_flip: None,
+            shared_links: None,
+            started: Instant::now(),
+        }
+    }
+
+    fn step(&mut self, session: &str, step: Step, took: Duration) {
+        self.sessions.entry(session.to_owned()).or_default().push((step, took));
+    }
+
+    /// The summary line, then (`-v`) the timings of every step.
+    fn finish(&mut self, summary: &str) {
+        self.progress.finish(&format!("{summary} in {}", progress::seconds(self.started.elapsed())));
+        for line in timing_lines(&self.title, self.link_flip, self.shared_links, &self.sessions) {
+            self.log.debug(&line);
+        }
+    }
+}
+
+/// Pure: the `-v` lines, the switch's steps first, then one line per session.
+fn timing_lines(
+    title: &str,
+    link_flip: Option<Duration>,
+    shared_links: Option<Duration>,
+    sessions: &BTreeMap<String, Vec<(Step, Duration)>>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let switch: Vec<String> = [("link flip", link_flip), ("shared links", shared_links)]
+        .into_iter()
+        .filter_map(|(what, took)| took.map(|t| format!("{what} {}", progress::seconds(t))))
+        .collect();
+    if !switch.is_empty() {
+        lines.push(format!("{title} timings: {}", switch.join(", ")));
+    }
+    for (name, steps) in sessions {
+        let steps: Vec<String> =
+            steps.iter().map(|(step, took)| format!("{} {}", step.word(), progress::seconds(*took))).collect();
+        lines.push(format!("{title} timings: {name}: {}", steps.join(", ")));
+    }
+    lines
+}
+
 /// Phase 6: the target is the active account; the journal becomes history.
-fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
+fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State, tracker: &mut Tracker<'_>) -> Result<Outcome> {
     let now = ctx.now();
     let journal = state.swap.journal.take().expect("journal");
     // Clients on the target answered from their first start, not from the swap's end.
@@ -786,13 +1092,20 @@ fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State) -> Result<Outcome> {
         ),
         json!({ "from": journal.from, "to": journal.to, "sessions": journal.sessions }),
     );
+    tracker.finish(&format!("done, {} sessions, {failed} relaunch failures", journal.sessions.len()));
     Ok(Outcome::Done { from: journal.from, to: journal.to, sessions: journal.sessions })
 }
 
 /// Undoes a swap that could not switch: the active link back where it was, the stopped
 /// sessions started again on the old account, the journal closed as failed. If the link
 /// cannot be put back, the partial-swap latch is set.
-fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> Result<Outcome> {
+fn roll_back(
+    ctx: &Ctx,
+    lock: &StateLock,
+    state: &mut State,
+    reason: String,
+    tracker: &mut Tracker<'_>,
+) -> Result<Outcome> {
     let now = ctx.now();
     {
         // Recorded first: a run that dies while undoing is undone again, never finished.
@@ -805,7 +1118,9 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
         }
     }
     let journal = state.swap.journal.clone().expect("journal");
-    ctx.log().error(&format!("swap {} -> {} failed: {reason}; rolling back", journal.from, journal.to));
+    tracker
+        .progress
+        .note(Level::Error, &format!("swap {} -> {} failed: {reason}; rolling back", journal.from, journal.to));
     if let Some(link) = &ctx.config.claude.active_link {
         let restore = match &journal.link_before {
             Some(before) => {
@@ -845,7 +1160,10 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
     }
     // Sessions stopped for the swap go back to work on the old account.
     if journal.stopped_any() {
-        relaunch_on(ctx, lock, state, &journal.from, false)?;
+        // A stop that a run which died had begun is finished first: its client may be
+        // halfway out, `/exit` in its box.
+        stop_sessions(ctx, lock, state, tracker, Stops::Begun)?;
+        relaunch_on(ctx, lock, state, &journal.from, false, tracker)?;
     }
     let journal = state.swap.journal.take().expect("journal");
     state
@@ -858,6 +1176,7 @@ fn roll_back(ctx: &Ctx, lock: &StateLock, state: &mut State, reason: String) -> 
         format!("swap {} -> {} failed and was rolled back: {reason}", journal.from, journal.to),
         json!({ "from": journal.from, "to": journal.to, "reason": reason }),
     );
+    tracker.finish(&format!("rolled back, {} is still active", journal.from));
     Ok(Outcome::RolledBack { from: journal.from, to: journal.to, reason, sessions: journal.sessions })
 }
 
@@ -905,6 +1224,32 @@ mod tests {
 
     fn argv(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_timings_name_the_switch_then_every_session_in_step_order() {
+        let mut sessions = BTreeMap::new();
+        sessions.insert(
+            "w1".to_owned(),
+            vec![
+                (Step::Stop, Duration::from_millis(810)),
+                (Step::Start, Duration::from_millis(120)),
+                (Step::Verify, Duration::from_millis(1900)),
+                (Step::Continue, Duration::from_millis(600)),
+            ],
+        );
+        sessions.insert("w2".to_owned(), vec![(Step::Stop, Duration::from_millis(700))]);
+        let lines =
+            timing_lines("swap a -> b", Some(Duration::from_micros(400)), Some(Duration::from_millis(2)), &sessions);
+        assert_eq!(
+            lines,
+            [
+                "swap a -> b timings: link flip 0.4 ms, shared links 2.0 ms",
+                "swap a -> b timings: w1: stop 0.81 s, start 0.12 s, verify 1.90 s, continue 0.60 s",
+                "swap a -> b timings: w2: stop 0.70 s",
+            ]
+        );
+        assert!(timing_lines("swap a -> b", None, None, &BTreeMap::new()).is_empty());
     }
 
     #[test]

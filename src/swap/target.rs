@@ -1,6 +1,7 @@
 //! Choosing the account to swap to (pure).
 //!
-//! `--to NAME` must name an eligible account; otherwise the choice is automatic: every
+//! `--to NAME` must name an eligible account (`--force` lets it be a drained one);
+//! otherwise the choice is automatic: every
 //! account other than the active one whose credentials exist and whose drained-until has
 //! passed, lowest priority first, then the one drained longest ago (never drained counts
 //! as longest). A swap never targets an account drained at the time, which with the
@@ -71,6 +72,7 @@ pub fn choose(
     candidates: &[Candidate],
     active: &str,
     requested: Option<&str>,
+    force: bool,
     now: DateTime<Utc>,
 ) -> Result<String, Refusal> {
     let verdict = |c: &Candidate| -> Option<Ineligible> {
@@ -93,6 +95,11 @@ pub fn choose(
     if let Some(name) = requested {
         return match candidates.iter().find(|c| c.name == name) {
             None => Err(refusal(requested, true)),
+            // `--force` overrides a drain only: never the active account, never one
+            // without credentials.
+            Some(c) if force && matches!(verdict(c), Some(Ineligible::Drained { .. })) && c.credentials => {
+                Ok(c.name.clone())
+            }
             Some(c) if verdict(c).is_some() => Err(refusal(requested, false)),
             Some(c) => Ok(c.name.clone()),
         };
@@ -129,10 +136,10 @@ mod tests {
             candidate("c", 1, Some("2026-11-20T09:00:00Z")),
             candidate("d", 2, None),
         ];
-        assert_eq!(choose(&accounts, "a", None, at(NOW)).unwrap(), "c");
+        assert_eq!(choose(&accounts, "a", None, false, at(NOW)).unwrap(), "c");
         let accounts =
             [candidate("a", 0, None), candidate("b", 1, Some("2026-11-21T09:00:00Z")), candidate("c", 1, None)];
-        assert_eq!(choose(&accounts, "a", None, at(NOW)).unwrap(), "c", "never drained first");
+        assert_eq!(choose(&accounts, "a", None, false, at(NOW)).unwrap(), "c", "never drained first");
     }
 
     #[test]
@@ -140,7 +147,7 @@ mod tests {
         let mut b = candidate("b", 0, None);
         b.credentials = false;
         let accounts = [candidate("a", 0, None), b, candidate("c", 0, Some("2026-11-21T19:00:00Z"))];
-        let refusal = choose(&accounts, "a", None, at(NOW)).unwrap_err();
+        let refusal = choose(&accounts, "a", None, false, at(NOW)).unwrap_err();
         let text = refusal.to_string();
         assert!(
             text.contains("b: not logged in") && text.contains("c: drained until 2026-11-21 19:00 UTC (in 9h 0m)"),
@@ -151,10 +158,27 @@ mod tests {
     #[test]
     fn requested_target_must_be_eligible() {
         let accounts = [candidate("a", 0, None), candidate("b", 1, Some("2026-11-21T19:00:00Z"))];
-        let err = choose(&accounts, "a", Some("b"), at(NOW)).unwrap_err();
+        let err = choose(&accounts, "a", Some("b"), false, at(NOW)).unwrap_err();
         assert_eq!(err.to_string(), "account b cannot take the pool: drained until 2026-11-21 19:00 UTC (in 9h 0m)");
-        assert!(choose(&accounts, "a", Some("a"), at(NOW)).unwrap_err().to_string().contains("active account"));
-        assert!(choose(&accounts, "a", Some("zz"), at(NOW)).unwrap_err().to_string().contains("no account named"));
-        assert_eq!(choose(&accounts, "a", Some("b"), at("2026-11-21T20:00:00Z")).unwrap(), "b", "the drain has passed");
+        assert!(choose(&accounts, "a", Some("a"), false, at(NOW)).unwrap_err().to_string().contains("active account"));
+        assert!(
+            choose(&accounts, "a", Some("zz"), false, at(NOW)).unwrap_err().to_string().contains("no account named")
+        );
+        assert_eq!(
+            choose(&accounts, "a", Some("b"), false, at("2026-11-21T20:00:00Z")).unwrap(),
+            "b",
+            "the drain has passed"
+        );
+    }
+
+    #[test]
+    fn force_overrides_a_drain_and_nothing_else() {
+        let mut c = candidate("c", 0, Some("2026-11-21T19:00:00Z"));
+        c.credentials = false;
+        let accounts = [candidate("a", 0, None), candidate("b", 1, Some("2026-11-21T19:00:00Z")), c];
+        assert_eq!(choose(&accounts, "a", Some("b"), true, at(NOW)).unwrap(), "b");
+        assert!(choose(&accounts, "a", Some("a"), true, at(NOW)).is_err(), "never the active account");
+        assert!(choose(&accounts, "a", Some("c"), true, at(NOW)).is_err(), "never one without credentials");
+        assert!(choose(&accounts, "a", None, true, at(NOW)).is_err(), "no automatic choice of a drained account");
     }
 }

@@ -23,6 +23,7 @@ mod state_concurrency;
 mod status_doctor;
 mod support;
 mod swap;
+mod swapops;
 mod sweep;
 mod task;
 mod tmux_layer;

@@ -487,7 +487,7 @@ fn launch_and_env_serve_scripts() {
     json.status(0);
     assert_eq!(json.json()["env"]["CLAUDE_CONFIG_DIR"], env.path("accounts/b").display().to_string());
     assert!(json.json()["command"].as_str().unwrap().contains("accounts/b"));
-    ccfail(&env, &["env", "--account", "nope"]).status(1).stderr_has("configured: a, b");
+    ccfail(&env, &["env", "--account", "nope"]).status(2).stderr_has("[possible values: a, b]");
 
     ccfail(&env, &["launch", "w1"]).status(22).stderr_has("--pool");
     ccfail(&env, &["launch", "bad.name"]).status(1);

@@ -139,8 +139,8 @@ fn crash_then_converge(point: &str) {
     let state = state(&env);
     assert!(state["swap"]["journal"].is_null(), "{point}: converged");
     let active = env.ccfail(&["status", "--json"]).json()["active_account"].as_str().unwrap().to_owned();
-    let expected =
-        if point >= "swap:switched" || point == "swap:mid-relaunch" || point == "swap:relaunched" { "b" } else { "a" };
+    let after_switch = ["swap:switched", "swap:starting", "swap:mid-relaunch", "swap:relaunched"];
+    let expected = if after_switch.contains(&point) { "b" } else { "a" };
     assert_eq!(active, expected, "{point}: finished forward after the switch, rolled back before it");
     assert_eq!(fs::read_link(env.path("home/.claude")).unwrap(), env.path(&format!("accounts/{active}")));
     for session in ["w1", "w2", "main"] {
@@ -161,6 +161,10 @@ fn crash_after_saved_rolls_back() {
     crash_then_converge("swap:saved");
 }
 #[test]
+fn crash_with_a_stop_in_flight_rolls_back() {
+    crash_then_converge("swap:stopping");
+}
+#[test]
 fn crash_mid_stop_rolls_back() {
     crash_then_converge("swap:mid-stop");
 }
@@ -175,6 +179,10 @@ fn crash_mid_switch_rolls_back() {
 #[test]
 fn crash_after_switched_finishes() {
     crash_then_converge("swap:switched");
+}
+#[test]
+fn crash_with_a_start_in_flight_finishes() {
+    crash_then_converge("swap:starting");
 }
 #[test]
 fn crash_mid_relaunch_finishes() {
