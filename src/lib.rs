@@ -26,6 +26,7 @@ pub(crate) mod pool;
 pub mod process;
 pub(crate) mod queue;
 pub mod quota;
+pub(crate) mod recovery;
 pub(crate) mod render;
 pub mod screen;
 pub mod state;
