@@ -1,6 +1,6 @@
 //! `--dry-run` prints exactly the actions the real run takes: for ten worlds built with
 //! the stand-in (a done turn, an interrupted one, a claim whose prompt never arrived, an
-//! orphaned claim, one with its attempts used up, a dead session, a task moved by hand,
+//! orphaned claim, one with its attempts used up, a dead client, a task moved by hand,
 //! pairings with blocked and invalid tasks, an archive pass), `dispatch`, `watch-once` or
 //! `janitor` runs first with `--dry-run --json`, then for real on the same world, and the
 //! two action lists must be identical (and not empty).

@@ -194,3 +194,39 @@ fn a_recovery_killed_at_any_step_is_finished_by_the_next_run() {
         assert!(history(&env, "task-unclaimed").is_empty(), "{point}: {:?}", history(&env, "task-unclaimed"));
     }
 }
+
+/// One session killed while the server runs (an operator's `tmux kill-session`, an OOM
+/// of its pane) is a loss like a reboot: the janitor leaves its claim to watch-once,
+/// which brings the session back in its conversation; the other session is untouched.
+#[test]
+fn a_lost_session_on_a_running_server_comes_back_and_the_janitor_leaves_its_claim() {
+    let env = queue_env();
+    setup(&env, 2, 2, &[("p", 0)], "janitor:\n  orphan_after: 0s\n");
+    ccfail(&env, &["watch-once"]).status(0);
+    add_task(&env, "p", "t1.md", "---\ntitle: long [standin work=20]\n---\n");
+    ccfail(&env, &["dispatch"]).status(0);
+    let holder = wait_until("the task claimed", Duration::from_secs(20), || {
+        let state = state(&env);
+        let sessions = state["sessions"].as_object().cloned().unwrap_or_default();
+        sessions.iter().find(|(_, s)| s["task"] == "p:t1").map(|(n, _)| n.clone()).ok_or(format!("{state:#}"))
+    });
+    let other = if holder == "w1" { "w2" } else { "w1" };
+    wait_delivered(&env, &[holder.as_str()]);
+    env.control("a", r#"{"work_seconds": 6}"#);
+    let before = wait_for_ids(&env, &[holder.as_str(), other], "both conversation ids");
+    let other_pid = env.tmux().observe().unwrap().session_pane(other).unwrap().pid;
+
+    env.tmux().kill_session(&holder).unwrap();
+    let janitor = ccfail(&env, &["janitor", "--json"]);
+    janitor.status(0);
+    assert!(env.path("projects/p/.agent-queue/inbox/t1.md.dispatched").exists(), "{}", janitor.stdout());
+    let run = ccfail(&env, &["watch-once", "--json"]);
+    run.status(0);
+    assert_eq!(actions(&run.json(), "resume"), [holder.as_str()], "{:#}", run.json());
+    let after = wait_for_ids(&env, &[holder.as_str(), other], "the session back with its conversation");
+    assert_eq!(after, before, "the same conversations");
+    assert_eq!(env.tmux().observe().unwrap().session_pane(other).unwrap().pid, other_pid, "the other left alone");
+    finish(&env, &["p:t1".to_owned()]);
+    assert_eq!(state(&env)["queue"]["attempts"], serde_json::json!({}));
+    assert!(history(&env, "task-requeued").is_empty(), "{:?}", history(&env, "task-requeued"));
+}
