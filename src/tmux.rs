@@ -17,6 +17,12 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+/// `-u`: this client takes UTF-8, whatever the locale says. Without it a client in the
+/// C locale (a login shell with no `LANG`, as on a minimal Debian) gets every tab of a
+/// `-F` format and every non-ASCII character of a capture replaced by `_`: no pane line
+/// parses, and no screen either.
+const UTF8_CLIENT: &str = "-u";
+
 /// The marker line printed before each pane's text in a batched capture.
 const CAPTURE_MARKER: &str = "\u{27e6}ccfail-capture\u{27e7}";
 
@@ -181,6 +187,7 @@ pub fn start_command(
     if let Some(socket) = socket {
         tmux.extend([OsString::from("-S"), socket.as_os_str().to_owned()]);
     }
+    tmux.push(UTF8_CLIENT.into());
     tmux.extend(args.iter().map(OsString::from));
     match home {
         ServerHome::Inherit => (binary.to_path_buf(), tmux),
@@ -518,7 +525,7 @@ impl Tmux {
         if let Some(socket) = &self.socket {
             command.arg("-S").arg(socket);
         }
-        command.args(args).stdin(Stdio::null());
+        command.arg(UTF8_CLIENT).args(args).stdin(Stdio::null());
         if without_unit_variables {
             for variable in UNIT_VARIABLES {
                 command.env_remove(variable);
@@ -649,11 +656,14 @@ mod tests {
         let dashes = argv.iter().position(|a| a == "--").unwrap();
         assert_eq!(&argv[..4], ["--user", "--scope", "--collect", "--quiet"]);
         assert!(argv[..dashes].contains(&format!("--unit={unit}")));
-        assert_eq!(&argv[dashes + 1..], ["tmux", "-S", "/tmp/tmux-1000/default", "new-session", "-d", "-s", "p1"]);
+        assert_eq!(
+            &argv[dashes + 1..],
+            ["tmux", "-S", "/tmp/tmux-1000/default", "-u", "new-session", "-d", "-s", "p1"]
+        );
 
         let (program, argv) = start_command(Path::new("tmux"), Some(socket), &ServerHome::Inherit, &["new-session"]);
         assert_eq!(program, PathBuf::from("tmux"));
-        assert_eq!(argv, ["-S", "/tmp/tmux-1000/default", "new-session"].map(OsString::from));
+        assert_eq!(argv, ["-S", "/tmp/tmux-1000/default", "-u", "new-session"].map(OsString::from));
     }
 
     #[test]
