@@ -222,7 +222,9 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         entry.kind = view.kind;
         if let Some(client) = view.client {
             entry.claude_session_id = Some(client.state.session_id.clone());
-            entry.cwd = Some(PathBuf::from(&client.state.cwd));
+            if !client.state.cwd.is_empty() {
+                entry.cwd = Some(PathBuf::from(&client.state.cwd));
+            }
         }
         if entry.recovering.is_none() && view.activity == Activity::Absent {
             let (lost, dir) = lost_facts(ctx, state, &name, view.kind, active_home.as_deref());
@@ -265,7 +267,9 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                     if let Some(entry) = state.sessions.get_mut(&name) {
                         entry.recovering = None;
                     }
-                    ctx.log().info(&format!("{name} is back ({})", describe(&recovering)));
+                    if !dry_run {
+                        ctx.log().info(&format!("{name} is back ({})", describe(&recovering)));
+                    }
                 }
                 Step::Wait => {}
             }
