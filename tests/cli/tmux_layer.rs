@@ -110,7 +110,7 @@ fn respawn_restarts_the_pane_process() {
 
 /// A client in the C locale (a login shell with no `LANG`, as on a minimal Debian) gets
 /// tabs and non-ASCII characters as `_` unless it says it takes UTF-8: ccfail's `-u`
-/// keeps its pane list and its captures whole there.
+/// (passed when the locale is not UTF-8) keeps its pane list and its captures whole.
 #[test]
 fn a_client_in_the_c_locale_still_reads_every_pane_and_its_text() {
     use std::os::unix::fs::PermissionsExt;
@@ -121,7 +121,8 @@ fn a_client_in_the_c_locale_still_reads_every_pane_and_its_text() {
     let script = format!("#!/bin/sh\nexec env -i HOME='{}' PATH='{path}' LANG=C tmux \"$@\"\n", home.display());
     std::fs::write(&wrapper, script).unwrap();
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let tmux = Tmux::new(&wrapper, Some(env.socket()), Duration::from_millis(50));
+    // This test process's own locale is not the one under test: the wrapper's C is.
+    let tmux = Tmux::new(&wrapper, Some(env.socket()), Duration::from_millis(50)).with_utf8_flag(true);
     let work = env.path("work");
     tmux.new_session(&NewSession { name: "w1", cwd: Some(&work), ..Default::default() }).unwrap();
     let observation = tmux.observe().unwrap();

@@ -136,7 +136,7 @@ fn under_a_unit_the_server_is_started_in_a_scope_of_its_own() {
     assert_eq!(lines.len(), 1, "one call, with no unit variables in its environment:\n{calls}");
     let socket = env.socket().display().to_string();
     assert!(lines[0].starts_with("args: --user --scope --collect --quiet --unit=ccfail-tmux-"), "{calls}");
-    assert!(lines[0].contains(&format!(" -- tmux -S {socket} -u new-session -d -s w1 ")), "{calls}");
+    assert!(lines[0].contains(&format!(" -- tmux -S {socket} new-session -d -s w1 ")), "{calls}");
     let pid = env.tmux().server_pid().unwrap().expect("the server runs");
     assert!(env.tmux().has_session("w2").unwrap(), "the second session was made on the running server");
 
