@@ -9,8 +9,13 @@
 #     restart` of every ccfail unit (the server lives in its own scope, not a unit's);
 #   * a shell, a unit and a unit with the old `StateDirectory=ccfail` resolve one state
 #     path;
-#   * a swap happens: both pool sessions hit the stand-in's usage limit on account a,
-#     the quota-check unit swaps the pool to b.
+#   * a swap happens: two pool sessions hit the stand-in's usage limit on account a,
+#     the quota-check unit swaps the pool to b; a shell's `ccfail status` and a unit's
+#     print the same state path and the same last swap;
+#   * a reboot, simulated: the tmux server is killed with three pool sessions busy on
+#     tasks and a dedicated session holding a conversation; the watch-once unit brings
+#     every session back with the same conversation id, no task is requeued with an
+#     attempt counted, none is lost, and the tasks finish.
 # Everything it prints is also in the run dir it names (check.log, boot.log).
 #
 # Needs root, debootstrap and systemd-nspawn (apt-get install systemd-container
@@ -68,6 +73,11 @@ S() { runuser -l op -c "export XDG_RUNTIME_DIR=$RUN PATH=\$HOME/.cargo/bin:\$PAT
 SOCKET=/tmp/tmux-1000/default
 server_pid() { U tmux -S $SOCKET display-message -p '#{pid}' 2>/dev/null; }
 pane_has() { U tmux -S $SOCKET capture-pane -p -J -t "=$1:" 2>/dev/null | grep -qF -- "$2"; }
+# At the input box: the footer under it names the permission mode (the units' clients
+# run with --dangerously-skip-permissions: "bypass permissions on"), or shortcuts.
+at_box() { U tmux -S $SOCKET capture-pane -p -J -t "=$1:" 2>/dev/null | grep -qE -- 'bypass permissions on|for shortcuts'; }
+STATE=/home/op/.local/state/ccfail/state.json
+INBOX=/home/op/work/app/.agent-queue/inbox
 wait_until() { # seconds description command...
     local seconds=$1 what=$2
     shift 2
@@ -90,13 +100,12 @@ U systemctl --user daemon-reload
 U systemctl --user enable --now ccfail.target
 
 say "the timers bring the pool up (watch-once fires 20 s after start)"
-# Both clients running, as ccfail saw them (their conversation ids in the state), then
-# at their input box, whatever footer the stand-in's version profile draws.
-both_idle() {
-    [ "$(grep -c '"claude_session_id": "' /home/op/.local/state/ccfail/state.json 2>/dev/null)" = 2 ] &&
-        pane_has pool-1 "shortcuts" && pane_has pool-2 "shortcuts"
+# The three clients running, as ccfail saw them (their conversation ids in the state),
+# then at their input box.
+all_idle() {
+    [ "$(grep -c '"claude_session_id": "' $STATE 2>/dev/null)" = 3 ] && at_box pool-1 && at_box pool-2 && at_box pool-3
 }
-wait_until 150 "the pool sessions came up under the timers" both_idle
+wait_until 150 "the pool sessions came up under the timers" all_idle
 pid0=$(server_pid)
 echo "tmux server pid: ${pid0:-none}"
 [ -n "$pid0" ] && echo "its cgroup: $(cat /proc/$pid0/cgroup | tail -1)"
@@ -137,7 +146,7 @@ echo "unit with StateDirectory=ccfail: $old_state"
 echo "doctor in that old unit:"
 U systemd-run --user --wait --pipe --quiet -p StateDirectory=ccfail /home/op/.cargo/bin/ccfail doctor | grep -iE 'state|socket' || true
 
-say "a swap: account a runs out, both pool sessions hit the limit, the quota-check unit swaps to b"
+say "a swap: account a runs out, two pool sessions hit the limit, the quota-check unit swaps to b"
 printf '{"mode": "limit", "limit_text": "You%sve hit your limit \xc2\xb7 resets 8pm (Europe/Paris)", "work_seconds": 0.2}\n' "'" \
     > /home/op/.claude-accounts/a/standin.json
 chown op: /home/op/.claude-accounts/a/standin.json
@@ -157,6 +166,89 @@ echo "$swapped" | grep -q '"b"' || bad "the pool was not swapped to account b"
 pid=$(server_pid)
 echo "server pid after the swap: ${pid:-none}"
 [ "$pid" = "$pid0" ] || bad "the server pid changed with the swap"
+
+say "the same state and the same last swap for a shell's status and a unit's"
+last_swap_of() { tr -d '\n' | grep -o '"last_swap": *{[^}]*}' | tr -s ' '; }
+S 'ccfail status' | grep -E '^(state|last swap): '
+U systemd-run --user --wait --pipe --quiet /home/op/.cargo/bin/ccfail status | grep -E '^(state|last swap): '
+shell_json=$(S 'ccfail status --json')
+unit_json=$(U systemd-run --user --wait --pipe --quiet /home/op/.cargo/bin/ccfail status --json)
+echo "shell: $(echo "$shell_json" | state_of) $(echo "$shell_json" | last_swap_of)"
+echo "unit:  $(echo "$unit_json" | state_of) $(echo "$unit_json" | last_swap_of)"
+[ -n "$(echo "$shell_json" | last_swap_of)" ] || bad "the shell's status shows no last swap"
+[ "$(echo "$shell_json" | state_of)" = "$(echo "$unit_json" | state_of)" ] || bad "the state paths differ"
+[ "$(echo "$shell_json" | last_swap_of)" = "$(echo "$unit_json" | last_swap_of)" ] || bad "the last swaps differ"
+
+say "a reboot, simulated: the tmux server is killed with three pool sessions busy and a dedicated one"
+inbox_empty() { [ -z "$(ls $INBOX)" ]; }
+wait_until 90 "the swapped tasks finished" inbox_empty
+# The operator's session, launched from a login shell, takes a turn: a conversation
+# with a transcript.
+S 'ccfail launch app; echo "ccfail launch app: exit $?"'
+if ! U tmux -S $SOCKET has-session -t =app 2>/dev/null; then
+    bad "ccfail launch app left no session app"
+    echo "sessions: $(U tmux -S $SOCKET list-sessions -F '#{session_name}' | tr '\n' ' ')"
+    echo "a probe session from a login shell, kept when its shell exits:"
+    U tmux -S $SOCKET set-option -g remain-on-exit on
+    S "tmux -S $SOCKET new-session -d -s probe -c /home/op/work/app; sleep 1; tmux -S $SOCKET list-panes -a -F '#{session_name} dead=#{pane_dead} status=#{pane_dead_status} #{pane_current_command}'; tmux -S $SOCKET capture-pane -p -t =probe: | head -5"
+    U tmux -S $SOCKET set-option -g remain-on-exit off
+    U tmux -S $SOCKET kill-session -t =probe 2>/dev/null
+    echo "launched from a unit instead:"
+    U systemd-run --user --wait --pipe --quiet /home/op/.cargo/bin/ccfail launch app
+fi
+U tmux -S $SOCKET send-keys -t =app: -l 'Review the design [standin work=0.2]'
+U tmux -S $SOCKET send-keys -t =app: Enter
+app_done() { pane_has app "Review the design" && at_box app && ! pane_has app "esc to interrupt"; }
+wait_until 30 "the dedicated session's turn ended" app_done
+for id in three four five; do
+    printf -- '---\ntitle: "Long %s [standin work=90]"\n---\nLong %s\n' $id $id >$INBOX/$id.md
+done
+chown -R op: /home/op/work
+start_unit ccfail-dispatch.service
+delivered() { start_unit ccfail-watch-once.service; [ "$(grep -c '"delivered": true' $STATE)" = 3 ]; }
+wait_until 60 "the three long tasks claimed and delivered" delivered
+# The go-on turns after the recovery take 30 s, so the resumed conversations are seen
+# before a finished task's session is recycled to a fresh one.
+printf '{"work_seconds": 30}\n' >/home/op/.claude-accounts/b/standin.json
+chown op: /home/op/.claude-accounts/b/standin.json
+ids() { grep -o '"claude_session_id": *"[^"]*"' $STATE | sort | tr '\n' ' '; }
+four_ids() { start_unit ccfail-watch-once.service; [ "$(ids | wc -w)" = 8 ]; }
+wait_until 60 "four conversation ids in the state" four_ids
+ids_before=$(ids)
+echo "claimed: $(ls $INBOX | tr '\n' ' ')"
+echo "conversations before: $ids_before"
+U tmux -S $SOCKET kill-server
+echo "tmux kill-server; the next watch-once unit run:"
+since=$(date '+%Y-%m-%d %H:%M:%S')
+start_unit ccfail-watch-once.service
+echo "watch-once unit: result=$(U systemctl --user show -p Result --value ccfail-watch-once.service)"
+journalctl --no-pager -o cat _UID=1000 SYSLOG_IDENTIFIER=ccfail --since "$since" |
+    grep -E 'no tmux server|resume|is back|created|back in the inbox'
+back() { pane_has pool-1 "Long" && pane_has pool-2 "Long" && pane_has pool-3 "Long" && pane_has app "Review the design"; }
+wait_until 60 "every session back in its conversation" back
+start_unit ccfail-watch-once.service
+ids_after=$(ids)
+echo "conversations after:  $ids_after"
+[ "$ids_before" = "$ids_after" ] || bad "the conversations changed"
+echo "app's dir: $(U tmux -S $SOCKET display-message -p -t =app: '#{pane_current_path}')"
+echo "tasks: $(ls $INBOX | tr '\n' ' ')"
+attempts=$(tr -d '\n ' <$STATE | grep -o '"attempts":{[^}]*}')
+echo "attempts counted: $attempts"
+[ "$attempts" = '"attempts":{}' ] || bad "an attempt was counted against a task"
+requeued=$(grep -c '"event": "task-requeued"' $STATE)
+echo "task-requeued events: $requeued"
+[ "$requeued" = 0 ] || bad "a task was requeued"
+tasks_done() {
+    start_unit ccfail-watch-once.service
+    [ -e /home/op/work/app/.agent-queue/done/three.md ] && [ -e /home/op/work/app/.agent-queue/done/four.md ] &&
+        [ -e /home/op/work/app/.agent-queue/done/five.md ]
+}
+wait_until 200 "the three tasks finished in their resumed conversations" tasks_done
+echo "done: $(ls /home/op/work/app/.agent-queue/done | tr '\n' ' '); failed: $(ls /home/op/work/app/.agent-queue/failed 2>/dev/null | tr '\n' ' ')"
+[ -z "$(ls /home/op/work/app/.agent-queue/failed 2>/dev/null)" ] || bad "a task failed"
+pid0=$(server_pid)
+echo "the new server: pid $pid0, cgroup $(tail -1 /proc/$pid0/cgroup)"
+grep -q 'ccfail-tmux-.*\.scope$' /proc/$pid0/cgroup || bad "the new server is not in a ccfail-tmux scope"
 
 say "35 s of timers after the restart, then systemctl --user list-timers"
 sleep 35
@@ -209,9 +301,12 @@ pool:
   autonomous:
     prefix: pool-
     start_index: 1
-    min: 2
-    max: 2
+    min: 3
+    max: 3
     workdir: ~/work/pool
+  dedicated:
+    - name: app
+      project: ~/work/app
 projects:
   list:
     - path: ~/work/app

@@ -16,7 +16,7 @@ pub const FAULT_EXIT: i32 = 99;
 
 /// Every crash point: the queue's in the order a task meets them, then the swap's in the
 /// order of its phases.
-pub const POINTS: [&str; 20] = [
+pub const POINTS: [&str; 24] = [
     // dispatch: the task was renamed to `.dispatched`, the claim not yet saved.
     "dispatch-after-claim",
     // dispatch: the claim is saved, nothing sent yet.
@@ -39,6 +39,15 @@ pub const POINTS: [&str; 20] = [
     "cancel-after-move",
     // task retry: the task was moved back to the inbox, state not yet saved.
     "retry-after-move",
+    // watch-once, a lost session: its recovery planned and saved, nothing created yet.
+    "recover-after-plan",
+    // watch-once, a lost session: its tmux session created again, no client started.
+    "recover-after-create",
+    // watch-once, a lost session: its client started (`--resume`), its task not yet
+    // told to go on.
+    "recover-after-start",
+    // watch-once, a lost session: the go-on prompt sent, the recovery not yet cleared.
+    "recover-after-go-on",
     // swap: after each phase is saved, and inside the long ones.
     "swap:planned",
     "swap:saved",

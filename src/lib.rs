@@ -30,6 +30,7 @@ pub mod process;
 pub(crate) mod progress;
 pub(crate) mod queue;
 pub mod quota;
+pub(crate) mod recovery;
 pub(crate) mod render;
 pub mod screen;
 pub mod state;

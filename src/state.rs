@@ -172,8 +172,31 @@ pub struct SessionState {
     pub last_dispatch: Option<DateTime<Utc>>,
     #[serde(default)]
     pub claude_session_id: Option<String>,
+    /// The folder that conversation runs in (the client's own `cwd`): where its
+    /// transcript is, and where the session is created again after a loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<PathBuf>,
+    /// Set while the session is being brought back after its tmux session was lost
+    /// ([`crate::recovery`]); cleared once its client is back at its box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovering: Option<Recovering>,
     #[serde(flatten)]
     pub unknown: Unknown,
+}
+
+/// A lost session on its way back: what the run that planned it decided, so a run
+/// killed half-way leaves the next one enough to finish the same recovery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recovering {
+    /// `claude --resume` of this conversation; `None`: a fresh client.
+    pub resume: Option<String>,
+    /// Where the session is created and the client started.
+    pub dir: PathBuf,
+    /// The token of the prompt that tells its task to go on (already in the queue
+    /// memo), when it holds one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_on: Option<String>,
+    pub since: DateTime<Utc>,
 }
 
 impl SessionState {
@@ -186,6 +209,8 @@ impl SessionState {
             since: None,
             last_dispatch: None,
             claude_session_id: None,
+            cwd: None,
+            recovering: None,
             unknown: Unknown::new(),
         }
     }

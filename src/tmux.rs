@@ -17,6 +17,23 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+/// `-u`: this client takes UTF-8, whatever the locale says. Without it a client in the
+/// C locale (a login shell with no `LANG`, as on a minimal Debian) gets every tab of a
+/// `-F` format and every non-ASCII character of a capture replaced by `_`: no pane line
+/// parses, and no screen either. Passed only when the locale is not UTF-8 already (see
+/// [`locale_is_utf8`]): under a UTF-8 locale it changed how Claude Code 2.1.332's trust
+/// dialog was answered (the real-client tier), for reasons not yet understood.
+const UTF8_CLIENT: &str = "-u";
+
+/// Whether tmux takes this process for a UTF-8 client: the first of `LC_ALL`,
+/// `LC_CTYPE`, `LANG` that is set and not empty names a UTF-8 charset, as tmux decides.
+pub fn locale_is_utf8(lc_all: Option<&str>, lc_ctype: Option<&str>, lang: Option<&str>) -> bool {
+    [lc_all, lc_ctype, lang].into_iter().flatten().find(|v| !v.is_empty()).is_some_and(|v| {
+        let v = v.to_ascii_lowercase();
+        v.contains("utf-8") || v.contains("utf8")
+    })
+}
+
 /// The marker line printed before each pane's text in a batched capture.
 const CAPTURE_MARKER: &str = "\u{27e6}ccfail-capture\u{27e7}";
 
@@ -176,10 +193,14 @@ pub fn start_command(
     socket: Option<&Path>,
     home: &ServerHome,
     args: &[&str],
+    utf8_flag: bool,
 ) -> (PathBuf, Vec<OsString>) {
     let mut tmux: Vec<OsString> = Vec::new();
     if let Some(socket) = socket {
         tmux.extend([OsString::from("-S"), socket.as_os_str().to_owned()]);
+    }
+    if utf8_flag {
+        tmux.push(UTF8_CLIENT.into());
     }
     tmux.extend(args.iter().map(OsString::from));
     match home {
@@ -209,6 +230,8 @@ pub struct Tmux {
     scope_failure: Arc<Mutex<Option<String>>>,
     /// tmux processes spawned through this handle and its clones.
     spawned: Arc<AtomicUsize>,
+    /// Pass `-u` ([`UTF8_CLIENT`]): this process's locale is not UTF-8.
+    utf8_flag: bool,
 }
 
 const LIST_FORMAT: &str = "#{session_name}\t#{window_index}\t#{pane_index}\t#{pane_id}\t#{pane_pid}\t#{pane_current_command}\t#{pane_dead}\t#{window_activity}\t#{pane_width}\t#{pane_height}\t#{pane_current_path}";
@@ -222,7 +245,19 @@ impl Tmux {
             home: ServerHome::Inherit,
             scope_failure: Arc::default(),
             spawned: Arc::default(),
+            utf8_flag: !locale_is_utf8(
+                std::env::var("LC_ALL").ok().as_deref(),
+                std::env::var("LC_CTYPE").ok().as_deref(),
+                std::env::var("LANG").ok().as_deref(),
+            ),
         }
+    }
+
+    /// Passes `-u` or not, whatever this process's locale says.
+    #[must_use]
+    pub fn with_utf8_flag(mut self, on: bool) -> Tmux {
+        self.utf8_flag = on;
+        self
     }
 
     /// Where a server this handle starts is to run (see [`server_home`]).
@@ -355,7 +390,7 @@ impl Tmux {
             return self.run(&refs).map(drop);
         }
         // This command starts the server: from its own scope, with no unit variables.
-        let (program, argv) = start_command(&self.binary, self.socket.as_deref(), &self.home, &refs);
+        let (program, argv) = start_command(&self.binary, self.socket.as_deref(), &self.home, &refs, self.utf8_flag);
         let mut command = Command::new(&program);
         command.args(&argv).stdin(Stdio::null());
         for variable in UNIT_VARIABLES {
@@ -518,6 +553,9 @@ impl Tmux {
         if let Some(socket) = &self.socket {
             command.arg("-S").arg(socket);
         }
+        if self.utf8_flag {
+            command.arg(UTF8_CLIENT);
+        }
         command.args(args).stdin(Stdio::null());
         if without_unit_variables {
             for variable in UNIT_VARIABLES {
@@ -643,17 +681,32 @@ mod tests {
         assert_eq!(home, server_home(true, socket), "one socket, one scope");
         assert_ne!(home, server_home(true, Path::new("/tmp/tmux-1000/other")));
 
-        let (program, argv) = start_command(Path::new("tmux"), Some(socket), &home, &["new-session", "-d", "-s", "p1"]);
+        let (program, argv) =
+            start_command(Path::new("tmux"), Some(socket), &home, &["new-session", "-d", "-s", "p1"], true);
         assert_eq!(program, PathBuf::from("systemd-run"));
         let argv: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         let dashes = argv.iter().position(|a| a == "--").unwrap();
         assert_eq!(&argv[..4], ["--user", "--scope", "--collect", "--quiet"]);
         assert!(argv[..dashes].contains(&format!("--unit={unit}")));
-        assert_eq!(&argv[dashes + 1..], ["tmux", "-S", "/tmp/tmux-1000/default", "new-session", "-d", "-s", "p1"]);
+        assert_eq!(
+            &argv[dashes + 1..],
+            ["tmux", "-S", "/tmp/tmux-1000/default", "-u", "new-session", "-d", "-s", "p1"]
+        );
 
-        let (program, argv) = start_command(Path::new("tmux"), Some(socket), &ServerHome::Inherit, &["new-session"]);
+        let (program, argv) =
+            start_command(Path::new("tmux"), Some(socket), &ServerHome::Inherit, &["new-session"], true);
         assert_eq!(program, PathBuf::from("tmux"));
-        assert_eq!(argv, ["-S", "/tmp/tmux-1000/default", "new-session"].map(OsString::from));
+        assert_eq!(argv, ["-S", "/tmp/tmux-1000/default", "-u", "new-session"].map(OsString::from));
+    }
+
+    #[test]
+    fn the_first_locale_variable_set_decides_utf8_as_tmux_does() {
+        assert!(locale_is_utf8(None, None, Some("C.UTF-8")));
+        assert!(locale_is_utf8(None, None, Some("en_US.utf8")));
+        assert!(!locale_is_utf8(None, None, None), "no locale: C");
+        assert!(!locale_is_utf8(Some("C"), None, Some("C.UTF-8")), "LC_ALL wins");
+        assert!(locale_is_utf8(Some(""), Some("de_DE.UTF-8"), Some("C")), "an empty one is not set");
+        assert!(!locale_is_utf8(None, None, Some("POSIX")));
     }
 
     #[test]

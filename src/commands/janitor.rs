@@ -85,6 +85,7 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
     };
 
     // Claimed tasks with no live owner.
+    let kept = crate::pool::session_names(ctx);
     let observation = match ctx.tmux.observe() {
         Ok(observation) => Some(observation),
         Err(err) => {
@@ -111,7 +112,12 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
                 state.sessions.iter().find(|(_, s)| s.task.as_deref() == Some(key.as_str())).map(|(n, _)| n.clone());
             let why = match &owner {
                 None => "no session owns it",
-                Some(name) if !observation.has_session(name) => "its session is gone",
+                // A lost session ccfail keeps is watch-once's to bring back, its claim
+                // with it (src/recovery.rs): requeued here, an attempt would be counted
+                // for the machine's failure.
+                Some(name) if !observation.has_session(name) && !kept.iter().any(|(n, _)| n == name) => {
+                    "its session is gone"
+                }
                 Some(_) => continue,
             };
             let claimed_at = queue::renamed_at(&project.claimed(&id)).unwrap_or(now);

@@ -10,6 +10,11 @@
 //! Dedicated sessions are the operator's: their state is recorded and checkpointed,
 //! nothing is ever typed into them, and they are never stopped or killed. Names outside
 //! the pool range are never created, killed or touched.
+//!
+//! A session ccfail knows that is found without its tmux session (a reboot, a killed
+//! server or session) is brought back by [`crate::recovery`]: created again in its dir
+//! (a dedicated one in its project), its conversation resumed on the active account,
+//! its claimed task told to go on; the machine's failure never counts an attempt.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -32,8 +37,11 @@ use crate::queue::ops::{self, Requeued};
 use crate::queue::watch::{self, Facts, Limits, Verdict};
 use crate::queue::{self, Location};
 use crate::quota::{self, Classification};
+use crate::recovery::{self, Step, TaskAfter};
 use crate::render;
-use crate::state::{SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock, write_atomically};
+use crate::state::{
+    Recovering, SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock, write_atomically,
+};
 use crate::tmux::NewSession;
 use crate::typing;
 
@@ -88,6 +96,10 @@ pub enum ActionKind {
     Stalled,
     /// The continue prompt typed: the limit has reset.
     Continue,
+    /// A lost session created again in its dir and its conversation resumed
+    /// (`claude --resume`), or a fresh client there when it has none to resume; a task
+    /// it holds is told to go on.
+    Resume,
     Recycle,
     Recreate,
     Respawn,
@@ -104,6 +116,7 @@ impl ActionKind {
             ActionKind::Release => "release",
             ActionKind::Stalled => "stalled",
             ActionKind::Continue => "continue",
+            ActionKind::Resume => "resume",
             ActionKind::Recycle => "recycle",
             ActionKind::Recreate => "recreate",
             ActionKind::Respawn => "respawn",
@@ -130,6 +143,7 @@ enum Effect<'p> {
         project: &'p queue::Project,
         id: String,
         session: String,
+        why: &'static str,
     },
     Notify {
         event: &'static str,
@@ -159,6 +173,9 @@ enum Work {
     Respawn,
     /// Start Claude at the shell.
     Start,
+    /// Take a lost session's recovery one step further (its [`crate::state::Recovering`]
+    /// says how): create or respawn, start with `--resume`, tell its task to go on.
+    Recover,
 }
 
 pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<WatchReport> {
@@ -186,6 +203,17 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
     let mut work: Vec<(String, Work)> = Vec::new();
     let mut effects: Vec<Effect<'_>> = Vec::new();
     let views: Vec<View<'_>> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
+    if !world.observation.server_running
+        && names.iter().any(|(name, _)| {
+            state.sessions.get(name).is_some_and(|s| s.claude_session_id.is_some() || s.task.is_some())
+        })
+    {
+        report.notes.push(format!(
+            "no tmux server answers{} while ccfail knows sessions (a reboot or a lost server): they are brought back",
+            ctx.tmux.socket().map(|s| format!(" on {}", s.display())).unwrap_or_default()
+        ));
+    }
+    let active_home = accounts::active_account(config, Some(state)).map(|(account, _)| account.home.clone());
 
     for view in &views {
         let name = view.name.clone();
@@ -194,7 +222,60 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         entry.kind = view.kind;
         if let Some(client) = view.client {
             entry.claude_session_id = Some(client.state.session_id.clone());
+            if !client.state.cwd.is_empty() {
+                entry.cwd = Some(PathBuf::from(&client.state.cwd));
+            }
         }
+        if entry.recovering.is_none() && view.activity == Activity::Absent {
+            let (lost, dir) = lost_facts(ctx, state, &name, view.kind, active_home.as_deref());
+            if let Some(plan) = recovery::after_loss(&lost) {
+                plan_recovery(ctx, state, &projects, &mut report, &mut effects, &name, plan, dir, now);
+            }
+        }
+        if let Some(recovering) = state.sessions.get(&name).and_then(|e| e.recovering.clone()) {
+            let memo = state.queue.sessions.entry(name.clone()).or_default();
+            let received = recovering.go_on.as_deref().and_then(|token| {
+                let transcript = transcript_of(ctx, view, memo).1;
+                let events: Vec<&HookEvent> = view
+                    .pane
+                    .map(|p| world.events_of(&p.pane_id).filter(|e| e.at >= recovering.since).collect())
+                    .unwrap_or_default();
+                delivery::receipt(token, &delivery::Evidence { events: &events, transcript: transcript.as_deref() })
+            });
+            match recovery::next_step(&recovering, view.activity, received.is_some()) {
+                Step::Create | Step::Respawn | Step::Start | Step::GoOn => {
+                    work.push((name.clone(), Work::Recover));
+                    let what = recovering
+                        .resume
+                        .as_deref()
+                        .map_or_else(|| "a fresh client".to_owned(), |id| format!("claude --resume {id}"));
+                    let go_on = if recovering.go_on.is_some() { "; its task told to go on" } else { "" };
+                    let task = state.sessions.get(&name).and_then(|e| e.task.clone());
+                    push(
+                        &mut report,
+                        &name,
+                        ActionKind::Resume,
+                        task.as_deref(),
+                        format!("{what} in {}{go_on}", recovering.dir.display()),
+                    );
+                }
+                Step::Finished => {
+                    if let Some(receipt) = received {
+                        memo.delivered = true;
+                        memo.prompt_id = receipt.prompt_id;
+                    }
+                    if let Some(entry) = state.sessions.get_mut(&name) {
+                        entry.recovering = None;
+                    }
+                    if !dry_run {
+                        ctx.log().info(&format!("{name} is back ({})", describe(&recovering)));
+                    }
+                }
+                Step::Wait => {}
+            }
+            continue;
+        }
+        let entry = state.sessions.get_mut(&name).expect("entry exists");
         let Some(key) = entry.task.clone() else {
             // No task: record what the session does; recover a failed pool session.
             match view.kind {
@@ -257,7 +338,12 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                 continue;
             } else {
                 push(&mut report, &name, ActionKind::Unclaim, Some(&key), "the prompt never arrived".to_owned());
-                effects.push(Effect::Unclaim { project, id: id.clone(), session: name.clone() });
+                effects.push(Effect::Unclaim {
+                    project,
+                    id: id.clone(),
+                    session: name.clone(),
+                    why: "the prompt never reached it",
+                });
                 ops::release(state, &name, SessionStatus::Idle, now);
                 continue;
             }
@@ -356,7 +442,9 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
     let pool_views: Vec<&View<'_>> = views.iter().filter(|v| v.kind == SessionKind::Pool).collect();
     for view in &pool_views {
         match view.activity {
-            Activity::Absent => work.push((view.name.clone(), Work::Recreate)),
+            Activity::Absent if !work.iter().any(|(n, _)| *n == view.name) => {
+                work.push((view.name.clone(), Work::Recreate));
+            }
             Activity::DeadPane if !work.iter().any(|(n, _)| *n == view.name) => {
                 work.push((view.name.clone(), Work::Respawn));
             }
@@ -367,14 +455,15 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         .iter()
         .filter(|v| !matches!(v.activity, Activity::Absent | Activity::DeadPane | Activity::Shell))
         .filter(|v| !work.iter().any(|(n, w)| *n == v.name && *w != Work::Recycle))
-        .count();
+        .count()
+        + pool_views.iter().filter(|v| work.iter().any(|(n, w)| *n == v.name && *w == Work::Recover)).count();
     let mut missing = (config.pool.autonomous.min as usize).saturating_sub(running);
     for view in &pool_views {
         if missing == 0 {
             break;
         }
         let shell = matches!(view.activity, Activity::Absent | Activity::DeadPane | Activity::Shell);
-        let holds_task = state.sessions.get(&view.name).is_some_and(|s| s.task.is_some());
+        let holds_task = state.sessions.get(&view.name).is_some_and(|s| s.task.is_some() || s.recovering.is_some());
         if shell && !holds_task {
             work.push((view.name.clone(), Work::Start));
             missing -= 1;
@@ -405,6 +494,8 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
             Work::Recreate => ActionKind::Recreate,
             Work::Respawn => ActionKind::Respawn,
             Work::Start => ActionKind::Start,
+            // Its action, with the conversation and the dir, was pushed with the plan.
+            Work::Recover => continue,
         };
         push(&mut report, session, kind, None, String::new());
     }
@@ -425,6 +516,9 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
     }
     apply(ctx, state, effects, now)?;
     lock.save(state)?;
+    if work.iter().any(|(_, w)| *w == Work::Recover) {
+        ctx.fault("recover-after-plan");
+    }
 
     report.unrecovered = apply_work(ctx, state, &world, &work)?;
     for session in &report.unrecovered {
@@ -444,6 +538,135 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
         }
     }
     Ok(report)
+}
+
+/// What this run knows of a session found absent, for [`recovery::after_loss`], and
+/// the dir it comes back in: its conversation's own, else a dedicated session's project
+/// or the pool's workdir (else `$HOME`).
+fn lost_facts<'s>(
+    ctx: &Ctx,
+    state: &'s State,
+    name: &str,
+    kind: SessionKind,
+    active_home: Option<&Path>,
+) -> (recovery::Lost<'s>, PathBuf) {
+    let entry = state.sessions.get(name);
+    let conversation = entry.and_then(|e| e.claude_session_id.as_deref());
+    let dir = entry
+        .and_then(|e| e.cwd.clone())
+        .or_else(|| ctx.config.pool.dedicated.iter().find(|d| d.name == name).map(|d| d.project.clone()))
+        .or_else(|| ctx.config.pool.autonomous.workdir.clone())
+        .or_else(|| ctx.inputs.env.home())
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let transcript = |id: &str| {
+        active_home.map(|home| {
+            home.join("projects")
+                .join(crate::client::project_slug(&dir.display().to_string()))
+                .join(format!("{id}.jsonl"))
+        })
+    };
+    let resumable = conversation.and_then(transcript).is_some_and(|path| path.is_file());
+    let task = entry.and_then(|e| e.task.as_ref()).map(|_| {
+        let memo = state.queue.sessions.get(name);
+        let path = memo.and_then(|m| m.transcript.clone()).or_else(|| conversation.and_then(transcript));
+        let text = path.as_deref().and_then(delivery::read_transcript_tail);
+        let evidence = delivery::Evidence { events: &[], transcript: text.as_deref() };
+        let Some(memo) = memo else { return (false, delivery::Turn::NotDelivered) };
+        let earlier_done = memo
+            .earlier_tokens
+            .iter()
+            .map(|token| delivery::turn(token, None, &evidence))
+            .find(|turn| matches!(turn, delivery::Turn::Done { .. }));
+        let Some(token) = memo.token.as_deref() else { return (memo.delivered, delivery::Turn::NotDelivered) };
+        let delivered = memo.delivered || delivery::receipt(token, &evidence).is_some();
+        (delivered, earlier_done.unwrap_or_else(|| delivery::turn(token, memo.prompt_id.as_deref(), &evidence)))
+    });
+    (recovery::Lost { kind, conversation, resumable, task }, dir)
+}
+
+/// Records a lost session's plan: the task's fate (its file moves become effects, a
+/// task that goes on gets the token of its go-on prompt now, so a run killed before it
+/// is typed types that same one), and the [`crate::state::Recovering`] that the
+/// session work, this run's or a later one's, follows.
+#[allow(clippy::too_many_arguments)]
+fn plan_recovery<'p>(
+    ctx: &Ctx,
+    state: &mut State,
+    projects: &'p [queue::Project],
+    report: &mut WatchReport,
+    effects: &mut Vec<Effect<'p>>,
+    name: &str,
+    plan: recovery::Plan,
+    dir: PathBuf,
+    now: DateTime<Utc>,
+) {
+    let key = state.sessions.get(name).and_then(|e| e.task.clone());
+    let resolved = key.as_deref().and_then(|key| ops::resolve(projects, key));
+    let mut go_on = None;
+    match (plan.task, resolved) {
+        (None, _) => {}
+        (Some(_), None) => {
+            let key = key.unwrap_or_default();
+            report.notes.push(format!("{name}: its task {key:?} names no registered project; claim released"));
+            ops::release(state, name, SessionStatus::Idle, now);
+        }
+        (Some(TaskAfter::Complete(how)), Some((project, id))) => {
+            push(report, name, ActionKind::Complete, key.as_deref(), how.to_owned());
+            effects.push(Effect::Complete { project, id, session: name.to_owned(), how });
+            ops::release(state, name, SessionStatus::Idle, now);
+        }
+        (Some(TaskAfter::Unclaim(why)), Some((project, id))) => {
+            push(report, name, ActionKind::Unclaim, key.as_deref(), format!("{why}; no attempt counted"));
+            effects.push(Effect::Unclaim { project, id, session: name.to_owned(), why });
+            ops::release(state, name, SessionStatus::Idle, now);
+        }
+        (Some(TaskAfter::Requeue(reason)), Some((project, id))) => {
+            let planned = ops::planned_requeue(ctx, state, key.as_deref().unwrap_or_default());
+            let (what, detail) = match planned {
+                Requeued::Failed => (ActionKind::Fail, format!("{reason}; attempts used up: to failed/")),
+                _ => (ActionKind::Requeue, reason.clone()),
+            };
+            push(report, name, what, key.as_deref(), detail);
+            effects.push(Effect::Requeue { project, id, reason, planned });
+            ops::release(state, name, SessionStatus::Idle, now);
+        }
+        (Some(after @ (TaskAfter::GoOn | TaskAfter::Keep)), Some(_)) => {
+            // The claim goes on in the resumed conversation: its clocks start again, and
+            // only what the new client records from now on is evidence.
+            if let Some(entry) = state.sessions.get_mut(name) {
+                entry.since = Some(now);
+                entry.status = SessionStatus::Working;
+            }
+            let memo = state.queue.sessions.entry(name.to_owned()).or_default();
+            memo.pane = None;
+            memo.idle_since = None;
+            memo.last_activity = None;
+            memo.screen_hash = None;
+            memo.transcript_len = None;
+            if after == TaskAfter::GoOn {
+                // A turn of its own, recorded before it is typed; the cut-off turn's
+                // token is kept (its end, should it show after all, completes the task).
+                let token = delivery::new_token();
+                if let Some(previous) = memo.token.take() {
+                    memo.earlier_tokens.push(previous);
+                }
+                memo.token = Some(token.clone());
+                memo.delivered = false;
+                memo.prompt_id = None;
+                go_on = Some(token);
+            }
+        }
+    }
+    if let Some(entry) = state.sessions.get_mut(name) {
+        entry.recovering = Some(Recovering { resume: plan.resume, dir, go_on, since: now });
+    }
+}
+
+/// "claude --resume <id> in <dir>", for logs.
+fn describe(recovering: &Recovering) -> String {
+    let what =
+        recovering.resume.as_deref().map_or_else(|| "a fresh client".to_owned(), |id| format!("conversation {id}"));
+    format!("{what} in {}", recovering.dir.display())
 }
 
 fn duration(d: std::time::Duration) -> chrono::Duration {
@@ -476,14 +699,15 @@ fn apply(ctx: &Ctx, state: &mut State, effects: Vec<Effect<'_>>, now: DateTime<U
                     ctx.log().warn(&format!("{}: planned {planned:?}, did {done:?}", project.key(&id)));
                 }
             }
-            Effect::Unclaim { project, id, session } => {
+            Effect::Unclaim { project, id, session, why } => {
                 queue::unclaim(project, &id)?;
                 ctx.fault("unclaim-after-move");
                 let key = project.key(&id);
                 state
-                    .record(now, "task-unclaimed", format!("{key}: the prompt never reached {session}"))
+                    .record(now, "task-unclaimed", format!("{key} ({session}): {why}; no attempt counted"))
                     .session(&session)
                     .task(&key);
+                ctx.log().info(&format!("{key} back in the inbox from {session}: {why} (no attempt counted)"));
             }
             Effect::Notify { event, text } => {
                 notify(ctx, state, now, event, &text);
@@ -616,16 +840,57 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
                     ctx.log().warn(&format!("{session}: could not respawn the pane: {err}"));
                 }
             }
+            Work::Recover => {
+                let Some(dir) = state.sessions.get(session).and_then(|e| e.recovering.as_ref()).map(|r| r.dir.clone())
+                else {
+                    continue;
+                };
+                match world.observation.session_pane(session) {
+                    None => {
+                        let spec = NewSession { name: session, cwd: Some(&dir), ..NewSession::default() };
+                        match ctx.tmux.new_session(&spec) {
+                            Ok(()) => {
+                                created.insert(session.clone());
+                                ctx.log().info(&format!("{session}: tmux session created in {}", dir.display()));
+                                if let Some(why) = ctx.tmux.take_scope_failure() {
+                                    ctx.log().warn(&format!(
+                                        "the tmux server started in this unit's cgroup, and stops with it: {why}"
+                                    ));
+                                }
+                            }
+                            Err(err) => {
+                                ctx.log().warn(&format!("{session}: could not create the tmux session: {err}"));
+                            }
+                        }
+                    }
+                    Some(pane) if pane.dead => {
+                        if let Err(err) = ctx.tmux.respawn_pane(&pane.pane_id, Some(&dir), None) {
+                            ctx.log().warn(&format!("{session}: could not respawn the pane: {err}"));
+                        }
+                        created.insert(session.clone());
+                    }
+                    Some(_) => {}
+                }
+            }
             _ => {}
         }
     }
+    if work.iter().any(|(s, w)| *w == Work::Recover && created.contains(s)) {
+        ctx.fault("recover-after-create");
+    }
     let observation = if created.is_empty() { world.observation.clone() } else { ctx.tmux.observe()? };
     let waits = Waits { start: ctx.config.dispatch.start_wait.get(), stop: ctx.config.watch.stop_wait.get() };
-    let starts: Vec<(String, bool)> = work
+    let starts: Vec<(String, Job)> = work
         .iter()
         .filter_map(|(session, what)| match what {
-            Work::Recycle => Some((session.clone(), true)),
-            Work::Start => Some((session.clone(), false)),
+            Work::Recycle => Some((session.clone(), Job::Fresh { stop_first: true })),
+            Work::Start => Some((session.clone(), Job::Fresh { stop_first: false })),
+            Work::Recover => {
+                let recovering = state.sessions.get(session).and_then(|e| e.recovering.clone())?;
+                // The model it ran with, as a swap relaunches it.
+                let model = state.queue.sessions.get(session).and_then(|m| m.model.clone()).or_else(|| model.clone());
+                Some((session.clone(), Job::Recover { recovering, model }))
+            }
             Work::Recreate | Work::Respawn => None,
         })
         .collect();
@@ -633,21 +898,28 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
     // machine), each said as it goes.
     let mut progress = ctx.progress(format!("pool start on {}", account.name));
     progress.step("starting", starts.len());
-    let mut results: Vec<(String, Result<()>)> = Vec::new();
+    let mut results: Vec<(String, Result<(), Failed>)> = Vec::new();
     crate::parallel::run(
         &starts,
         ctx.config.swap.parallel,
-        |_, (session, stop_first)| match observation.session_pane(session) {
-            None => Err(anyhow::anyhow!("the tmux session is gone")),
-            Some(pane) => fresh_claude(ctx, &account, model.as_deref(), pane, *stop_first, waits),
+        |_, (session, job)| match (observation.session_pane(session), job) {
+            (None, _) => Err(Failed::Start(anyhow::anyhow!("the tmux session is gone"))),
+            (Some(pane), Job::Fresh { stop_first }) => {
+                fresh_claude(ctx, &account, model.as_deref(), pane, *stop_first, waits).map_err(Failed::Start)
+            }
+            (Some(pane), Job::Recover { recovering, model }) => {
+                recover_client(ctx, &account, model.as_deref(), pane, recovering, waits)
+            }
         },
         |event| {
             match event {
                 crate::parallel::Event::Begin(i) => progress.begin(&starts[i].0),
                 crate::parallel::Event::Done(i, result, took) => {
                     let what = match &result {
+                        Ok(()) if matches!(starts[i].1, Job::Recover { .. }) => "back".to_owned(),
                         Ok(()) => "started".to_owned(),
-                        Err(err) => format!("failed: {err:#}"),
+                        Err(Failed::Start(err)) => format!("failed: {err:#}"),
+                        Err(Failed::GoOn(err)) => format!("back, go-on not typed: {err:#}"),
                     };
                     progress.done(&starts[i].0, &what, took);
                     results.push((starts[i].0.clone(), result));
@@ -662,8 +934,40 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
     }
     let mut unrecovered = Vec::new();
     for (session, result) in results {
-        match result {
-            Ok(()) => {
+        let recovering = state.sessions.get(&session).and_then(|e| e.recovering.clone());
+        match (result, recovering) {
+            (Ok(()), Some(recovering)) => {
+                if let Some(entry) = state.sessions.get_mut(&session) {
+                    entry.recovering = None;
+                    if entry.task.is_none() {
+                        entry.status = SessionStatus::Idle;
+                    }
+                }
+                let memo = state.queue.sessions.entry(session.clone()).or_default();
+                memo.failure = None;
+                let go_on = if recovering.go_on.is_some() { "; its task told to go on" } else { "" };
+                ctx.log().info(&format!("{session} is back: {}{go_on}", describe(&recovering)));
+            }
+            (Err(Failed::GoOn(why)), Some(_)) => {
+                // The client is back; the usual rules give the task back uncounted if the
+                // go-on prompt never arrives.
+                ctx.log().warn(&format!("{session}: back, but the go-on prompt was not typed: {why:#}"));
+                if let Some(entry) = state.sessions.get_mut(&session) {
+                    entry.recovering = None;
+                }
+            }
+            (Err(Failed::Start(err)), Some(recovering)) if recovering.resume.is_some() => {
+                // The conversation could not be brought back: the machine's failure, so the
+                // task goes back uncounted and the next run starts a fresh client there.
+                ctx.log().warn(&format!("{session}: could not resume {}: {err:#}", describe(&recovering)));
+                give_back_uncounted(ctx, state, &session, "its conversation could not be resumed")?;
+                if let Some(entry) = state.sessions.get_mut(&session) {
+                    entry.recovering = Some(Recovering { resume: None, go_on: None, ..recovering });
+                }
+                state.queue.sessions.entry(session.clone()).or_default().failure = Some(format!("{err:#}"));
+                unrecovered.push(session);
+            }
+            (Ok(()), None) => {
                 state.queue.sessions.entry(session.clone()).or_default().model = model.clone();
                 let memo = state.queue.sessions.entry(session.clone()).or_default();
                 memo.failure = None;
@@ -673,7 +977,7 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
                     entry.status = SessionStatus::Idle;
                 }
             }
-            Err(err) => {
+            (Err(Failed::Start(err) | Failed::GoOn(err)), _) => {
                 ctx.log().warn(&format!("{session}: {err:#}"));
                 state.queue.sessions.entry(session.clone()).or_default().failure = Some(format!("{err:#}"));
                 unrecovered.push(session);
@@ -681,6 +985,87 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
         }
     }
     Ok(unrecovered)
+}
+
+/// A client to start in a session's pane.
+enum Job {
+    Fresh {
+        stop_first: bool,
+    },
+    /// A lost session's client: `--resume` of its conversation (or fresh) in its dir,
+    /// then the go-on prompt when its task goes on.
+    Recover {
+        recovering: Recovering,
+        model: Option<String>,
+    },
+}
+
+/// How a start failed: before the client was at its box, or only its go-on prompt.
+enum Failed {
+    Start(anyhow::Error),
+    GoOn(anyhow::Error),
+}
+
+/// Starts a lost session's client in its dir, unless one already runs there (a run
+/// killed after the start), then types the go-on prompt with the token the plan saved
+/// (the same one again if a killed run had typed it without Enter).
+fn recover_client(
+    ctx: &Ctx,
+    account: &Account,
+    model: Option<&str>,
+    pane: &crate::tmux::Pane,
+    recovering: &Recovering,
+    waits: Waits,
+) -> Result<(), Failed> {
+    let running = pool::claude_running(false, &crate::process::children(pane.pid), &pane.current_command);
+    if !running {
+        driver::pre_accept_trust(&account.home, &recovering.dir).map_err(Failed::Start)?;
+        let claude =
+            driver::command_line(&ctx.config, account, &Launch { resume: recovering.resume.as_deref(), model });
+        // A pane left at the shell by a killed run may be elsewhere: the conversation's
+        // transcript is under its own dir.
+        let command = if Path::new(&pane.current_path) == recovering.dir {
+            claude
+        } else {
+            format!("cd -- {} && {claude}", driver::quote(&recovering.dir.display().to_string()))
+        };
+        driver::start(&ctx.tmux, &pane.pane_id, &command, &account.home, waits).map_err(Failed::Start)?;
+        ctx.fault("recover-after-start");
+    }
+    let Some(token) = &recovering.go_on else { return Ok(()) };
+    let prompt = delivery::stamp(&super::dispatch::one_line(recovery::GO_ON_PROMPT), token);
+    let typed = typing::box_prompts(
+        &ctx.tmux,
+        &[(pane.pane_id.as_str(), prompt.as_str())],
+        ctx.config.tmux.enter_delay.get(),
+        || {},
+    );
+    if let Some(Err(why)) = typed.into_iter().next() {
+        return Err(Failed::GoOn(anyhow::anyhow!("{why}")));
+    }
+    ctx.fault("recover-after-go-on");
+    Ok(())
+}
+
+/// A lost session's task back to the inbox, no attempt counted: the file first, then
+/// its record (a run killed in between finds the file out of `.dispatched` and releases
+/// the claim).
+fn give_back_uncounted(ctx: &Ctx, state: &mut State, session: &str, why: &str) -> Result<()> {
+    let Some(key) = state.sessions.get(session).and_then(|e| e.task.clone()) else { return Ok(()) };
+    let (projects, _) = queue::projects(&ctx.config);
+    if let Some((project, id)) = ops::resolve(&projects, &key)
+        && queue::locate(project, &id) == Location::Claimed
+    {
+        queue::unclaim(project, &id)?;
+        ctx.fault("unclaim-after-move");
+        state
+            .record(ctx.now(), "task-unclaimed", format!("{key} ({session}): {why}; no attempt counted"))
+            .session(session)
+            .task(&key);
+        ctx.log().info(&format!("{key} back in the inbox from {session}: {why} (no attempt counted)"));
+    }
+    ops::release(state, session, SessionStatus::Idle, ctx.now());
+    Ok(())
 }
 
 /// Stops the client in the pane (when asked) and starts a fresh one in the pane's folder.

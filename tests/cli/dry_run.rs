@@ -1,6 +1,6 @@
 //! `--dry-run` prints exactly the actions the real run takes: for ten worlds built with
 //! the stand-in (a done turn, an interrupted one, a claim whose prompt never arrived, an
-//! orphaned claim, one with its attempts used up, a dead session, a task moved by hand,
+//! orphaned claim, one with its attempts used up, a dead client, a task moved by hand,
 //! pairings with blocked and invalid tasks, an archive pass), `dispatch`, `watch-once` or
 //! `janitor` runs first with `--dry-run --json`, then for real on the same world, and the
 //! two action lists must be identical (and not empty).
@@ -141,7 +141,9 @@ fn dry_runs_list_exactly_what_the_real_runs_do_in_ten_worlds() {
     env.write_config(&config);
     wait_idle(&env);
 
-    // 7. A session holding a task dies: requeue (its last attempt: fail) and recreate.
+    // 7. The client of a session holding a task dies (the task's doing, not the
+    // machine's: a lost tmux session is resumed instead, see tests/cli/recovery.rs):
+    // requeue (its last attempt: fail) and a fresh client.
     ccfail(&env, &["dispatch"]).status(0);
     let holder = state(&env)["sessions"]
         .as_object()
@@ -150,9 +152,16 @@ fn dry_runs_list_exactly_what_the_real_runs_do_in_ten_worlds() {
         .find(|(_, s)| s["task"] == "p:d")
         .map(|(n, _)| n.clone())
         .unwrap();
-    env.tmux().kill_session(&holder).unwrap();
-    let dead = same_plan(&env, "7 dead session", "watch-once");
-    assert!(dead.iter().any(|a| a.0 == "fail") && dead.iter().any(|a| a.0 == "recreate"), "{dead:?}");
+    let (_, pid, _) = crate::swap::client_of(&env, &holder).expect("the holder's client");
+    // SAFETY: a plain kill(2) of the stand-in this test started.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGKILL) }, 0);
+    let started = Instant::now();
+    while ccfail::process::is_alive(pid) {
+        assert!(started.elapsed() < Duration::from_secs(10), "the client {pid} did not die");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let dead = same_plan(&env, "7 dead client", "watch-once");
+    assert!(dead.iter().any(|a| a.0 == "fail") && dead.iter().any(|a| a.0 == "start"), "{dead:?}");
     wait_idle(&env);
 
     // 8. A claimed task moved to done/ by hand: release.

@@ -18,6 +18,7 @@ mod notify;
 mod queue;
 mod quota_check;
 mod readme;
+mod recovery;
 mod standin;
 mod state_concurrency;
 mod status_doctor;

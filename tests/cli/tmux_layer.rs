@@ -107,3 +107,28 @@ fn respawn_restarts_the_pane_process() {
     assert_eq!(after.pane_id, before.pane_id);
     assert_ne!(after.pid, before.pid);
 }
+
+/// A client in the C locale (a login shell with no `LANG`, as on a minimal Debian) gets
+/// tabs and non-ASCII characters as `_` unless it says it takes UTF-8: ccfail's `-u`
+/// (passed when the locale is not UTF-8) keeps its pane list and its captures whole.
+#[test]
+fn a_client_in_the_c_locale_still_reads_every_pane_and_its_text() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let wrapper = env.path("tmp/tmux-c-locale");
+    let home = env.path("home");
+    let path = std::env::var("PATH").unwrap_or_default();
+    let script = format!("#!/bin/sh\nexec env -i HOME='{}' PATH='{path}' LANG=C tmux \"$@\"\n", home.display());
+    std::fs::write(&wrapper, script).unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // This test process's own locale is not the one under test: the wrapper's C is.
+    let tmux = Tmux::new(&wrapper, Some(env.socket()), Duration::from_millis(50)).with_utf8_flag(true);
+    let work = env.path("work");
+    tmux.new_session(&NewSession { name: "w1", cwd: Some(&work), ..Default::default() }).unwrap();
+    let observation = tmux.observe().unwrap();
+    let pane = observation.session_pane("w1").expect("the pane line parses in the C locale").clone();
+    assert_eq!(pane.current_path, work.display().to_string());
+    tmux.send_line(&pane.pane_id, "printf 'box \\342\\225\\255\\342\\224\\200 end\\n'").unwrap();
+    let screen = tmux.wait_for(&pane.pane_id, Duration::from_secs(10), |s| s.contains("box ╭─ end")).unwrap();
+    assert!(screen.contains("box ╭─ end"), "{screen}");
+}
