@@ -1,6 +1,9 @@
-//! State benchmark: how many history entries a week of a 20-session pool writes, and
-//! the size of `state.json` and the time to load and save it with the history at its
-//! bound (`state.history_limit`, default [`HISTORY_LIMIT`]).
+//! State benchmark: how many history entries a week of a 20-session pool writes, the
+//! size of `state.json` and of `history.jsonl` with the history at its bound
+//! (`state.history_limit`, default [`HISTORY_LIMIT`]), and what a run costs: load,
+//! save, a timer run's read-modify-write with and without an event, the trim at
+//! 1.25 × the bound, `log`'s read, and the first save of an older state file (which
+//! moves its history array out).
 //!
 //! Run: `cargo bench --bench state`. The week is simulated, not guessed: 20 pool
 //! sessions each take tasks of 20 to 40 minutes (uniform, a fixed LCG) around the clock,
@@ -9,9 +12,9 @@
 //! before, a swap-started and a swap-done that names the 20 sessions with their
 //! outcomes); one task in 200 fails and one in 100 is reported blocked. The state then
 //! has the 20 sessions' records and queue memos a real one has. Load is
-//! [`StateStore::read`] (what `status` and `log` do), save is a locked
-//! [`StateLock::save`] (what every timer run does, fsync included); each is timed over
-//! several rounds and the median and the worst are printed.
+//! [`StateStore::read`] (what `status` does), save is a locked
+//! [`ccfail::state::StateLock::save`] (what every timer run does, fsync included); each
+//! is timed over several rounds and the median and the worst are printed.
 
 use std::time::{Duration, Instant};
 
@@ -175,45 +178,120 @@ fn main() {
         );
     }
     // At the bound: the week, and beyond it the same week again until the limit is full.
-    let mut history: Vec<HistoryEntry> = Vec::with_capacity(HISTORY_LIMIT);
-    while history.len() < HISTORY_LIMIT {
-        history.extend(week.iter().take(HISTORY_LIMIT - history.len()).cloned());
-    }
-    state.history = history;
+    let fill = |count: usize| -> Vec<HistoryEntry> {
+        let mut history: Vec<HistoryEntry> = Vec::with_capacity(count);
+        while history.len() < count {
+            history.extend(week.iter().take(count - history.len()).cloned());
+        }
+        history
+    };
+    let event = || {
+        let mut entry = HistoryEntry::new(Utc::now(), "dispatched", "proj01:task-99999-docs to pool-01");
+        entry.session("pool-01").task("proj01:task-99999-docs");
+        entry
+    };
+    let trim_at = HISTORY_LIMIT + HISTORY_LIMIT / 4;
 
     let dir = tempfile::tempdir().expect("temp dir");
     let store = StateStore::new(StatePaths::new(dir.path().join("state")), Duration::from_secs(5));
-    let mut saves = Vec::new();
-    let mut loads = Vec::new();
-    let mut cycles = Vec::new();
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        store.lock().expect("lock").save(&state).expect("save");
-        saves.push(started.elapsed());
-        let started = Instant::now();
-        let loaded = store.read().expect("load");
-        loads.push(started.elapsed());
-        assert_eq!(loaded.history.len(), HISTORY_LIMIT);
-        // A timer run's whole read-modify-write with one new event.
-        let started = Instant::now();
+    let history_file = ccfail::history::file(store.paths());
+    let mut timing = Timing::default();
+    for round in 0..ROUNDS {
+        // The history at the bound, written the way an older build's state.json held
+        // it: the first save moves it to history.jsonl.
+        let _ = std::fs::remove_file(&history_file);
+        let mut document = serde_json::to_value(&state).expect("state");
+        document["history"] = serde_json::to_value(fill(HISTORY_LIMIT)).expect("history");
+        ccfail::state::write_atomically(&store.paths().state_file(), document.to_string().as_bytes()).expect("old");
+        if round == 0 {
+            let size = std::fs::metadata(store.paths().state_file()).expect("state.json").len();
+            println!("an older state.json with the history at the bound: {:.2} MB (compact)", size as f64 / 1e6);
+        }
+        timing.migrate.push(time(|| {
+            store.update(|_| Ok::<_, ccfail::state::StateError>(())).expect("move");
+        }));
+        assert_eq!(store.history().expect("history").entries.len(), HISTORY_LIMIT);
+
+        let mut current = state.clone();
+        timing.save.push(time(|| store.lock().expect("lock").save(&mut current).expect("save")));
+        timing.load.push(time(|| {
+            store.read().expect("load");
+        }));
+        timing.log.push(time(|| {
+            assert_eq!(store.history().expect("history").entries.len(), HISTORY_LIMIT);
+        }));
+        // A timer run that records nothing, and one that records an event (the append,
+        // and the count the file's size calls for).
+        timing.quiet.push(time(|| store.update(|_| Ok::<_, ccfail::state::StateError>(())).expect("update")));
+        timing.update.push(time(|| {
+            store
+                .update(|state| {
+                    state.recorded.push(event());
+                    Ok::<_, ccfail::state::StateError>(())
+                })
+                .expect("update");
+        }));
+        // Up to 1.25 x the bound, then the run whose event passes it trims.
         store
             .update(|state| {
-                state.record(Utc::now(), "dispatched", "proj01:task-99999-docs to pool-01").session("pool-01");
+                state.recorded = fill(trim_at - HISTORY_LIMIT - 1);
                 Ok::<_, ccfail::state::StateError>(())
             })
-            .expect("update");
-        cycles.push(started.elapsed());
+            .expect("fill");
+        assert_eq!(store.history().expect("history").entries.len(), trim_at);
+        if round == 0 {
+            let size = std::fs::metadata(&history_file).expect("history.jsonl").len();
+            println!(
+                "history.jsonl at 1.25 x the bound ({trim_at} entries): {:.2} MB ({size} bytes)",
+                size as f64 / 1e6
+            );
+        }
+        timing.trim.push(time(|| {
+            store
+                .update(|state| {
+                    state.recorded.push(event());
+                    Ok::<_, ccfail::state::StateError>(())
+                })
+                .expect("trim");
+        }));
+        assert_eq!(store.history().expect("history").entries.len(), HISTORY_LIMIT);
     }
     let size = std::fs::metadata(store.paths().state_file()).expect("state.json").len();
-    let (load, load_worst) = median_and_worst(loads);
-    let (save, save_worst) = median_and_worst(saves);
-    let (cycle, cycle_worst) = median_and_worst(cycles);
+    let history_size = std::fs::metadata(&history_file).expect("history.jsonl").len();
+    println!("state.json ({SESSIONS} sessions, no history): {:.1} kB ({size} bytes)", size as f64 / 1e3);
     println!(
-        "state.json at the bound ({HISTORY_LIMIT} entries, {SESSIONS} sessions): {:.2} MB ({size} bytes)",
-        size as f64 / 1e6
+        "history.jsonl at the bound ({HISTORY_LIMIT} entries): {:.2} MB ({history_size} bytes)",
+        history_size as f64 / 1e6
     );
-    println!("  load  (read, parse):              median {load:?}, worst {load_worst:?}");
-    println!("  save  (lock, write, fsync):       median {save:?}, worst {save_worst:?}");
-    println!("  update (lock, load, save, fsync): median {cycle:?}, worst {cycle_worst:?}");
+    let rows = [
+        ("load state.json (read, parse)", timing.load),
+        ("save state.json (lock, write, fsync)", timing.save),
+        ("timer run recording nothing (lock, load, save)", timing.quiet),
+        ("timer run recording one event (+ append, fsync, count)", timing.update),
+        ("the run that trims 31,251 -> 25,000 (rewrite, fsync)", timing.trim),
+        ("log's read of the history at the bound", timing.log),
+        ("first save moving an older state's array", timing.migrate),
+    ];
+    for (what, times) in rows {
+        let (median, worst) = median_and_worst(times);
+        println!("  {what:56} median {median:?}, worst {worst:?}");
+    }
     println!("  ({ROUNDS} rounds each)");
+}
+
+#[derive(Default)]
+struct Timing {
+    load: Vec<Duration>,
+    save: Vec<Duration>,
+    quiet: Vec<Duration>,
+    update: Vec<Duration>,
+    trim: Vec<Duration>,
+    log: Vec<Duration>,
+    migrate: Vec<Duration>,
+}
+
+fn time(run: impl FnOnce()) -> Duration {
+    let started = Instant::now();
+    run();
+    started.elapsed()
 }

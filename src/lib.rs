@@ -17,6 +17,7 @@ pub mod driver;
 pub mod exit;
 pub(crate) mod fault;
 pub(crate) mod files;
+pub mod history;
 pub mod hooks;
 pub(crate) mod json_file;
 pub(crate) mod log;

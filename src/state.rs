@@ -9,7 +9,9 @@
 //! would write state refuses it. A file that does not parse, or carries
 //! a version this build does not know, is an error that names it and keeps a copy
 //! aside: state is never silently reset. Waiting for the lock is bounded; past the wait
-//! the run is "busy, skipped". This module stores; it decides nothing.
+//! the run is "busy, skipped". This module stores; it decides nothing. The history is
+//! not in `state.json` but in `history.jsonl` beside it ([`crate::history`]), appended
+//! by [`StateLock::save`], so a run rewrites a small file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -29,8 +31,8 @@ use crate::swap::journal::Journal;
 
 /// The state format this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
-/// Entries of [`State::history`] kept by default (`state.history_limit`); older ones are
-/// dropped on write. A week of a 20-session pool around the clock, tasks of 20 to 40
+/// History entries kept by default (`state.history_limit`); older ones are dropped from
+/// `history.jsonl` ([`crate::history`]). A week of a 20-session pool around the clock, tasks of 20 to 40
 /// minutes, four swaps a day, is 13,520 entries (`benches/state.rs`, which also measures
 /// the size and the load and save times at this bound); tasks of 20 minutes throughout
 /// would be about 21,000.
@@ -49,9 +51,15 @@ pub struct State {
     pub quota: QuotaState,
     pub swap: SwapState,
     pub sessions: BTreeMap<String, SessionState>,
-    /// Recent events for `ccfail log`, newest last, at most `state.history_limit`
-    /// (older ones are dropped when the state is saved).
-    pub history: Vec<HistoryEntry>,
+    /// Events this run recorded ([`State::record`]) and has not saved yet: a save
+    /// appends them to `history.jsonl` ([`crate::history`], read by `ccfail log`) and
+    /// empties this. Never part of `state.json`.
+    #[serde(skip)]
+    pub recorded: Vec<HistoryEntry>,
+    /// The `history` array an older build kept in `state.json`: the first save moves it
+    /// to `history.jsonl` and it is never written back.
+    #[serde(rename = "history", skip_serializing)]
+    pub legacy_history: Vec<HistoryEntry>,
     /// What dispatch, watch-once and janitor carry from one run to the next.
     pub queue: QueueState,
     /// What the operator paused (`ccfail pause`): dispatch, per project, pool upkeep.
@@ -400,12 +408,13 @@ impl State {
         }
     }
 
-    /// Appends an event to the history and returns it, so that the caller can say what
+    /// Records an event for the history and returns it, so that the caller can say what
     /// it concerns: `state.record(now, "dispatched", line).session(name).task(key)`.
-    /// The history is bounded when the state is saved ([`StateLock::save`]).
+    /// The one way anything enters the history: the next [`StateLock::save`] appends it
+    /// to `history.jsonl`.
     pub fn record(&mut self, at: DateTime<Utc>, event: &str, detail: impl Into<String>) -> &mut HistoryEntry {
-        self.history.push(HistoryEntry::new(at, event, detail));
-        self.history.last_mut().expect("just pushed")
+        self.recorded.push(HistoryEntry::new(at, event, detail));
+        self.recorded.last_mut().expect("just pushed")
     }
 }
 
@@ -445,7 +454,8 @@ impl StateStore {
         StateStore { paths, lock_wait, history_limit: HISTORY_LIMIT }
     }
 
-    /// Keeps at most `limit` history entries (`state.history_limit`).
+    /// Keeps at most `limit` history entries (`state.history_limit`; up to 1.25 × that
+    /// between two trims, see [`crate::history`]).
     pub fn with_history_limit(mut self, limit: usize) -> StateStore {
         self.history_limit = limit;
         self
@@ -460,6 +470,19 @@ impl StateStore {
     /// commands such as `status`, which must work while a swap holds the lock.
     pub fn read(&self) -> Result<State, StateError> {
         load_file(&self.paths.state_file())
+    }
+
+    /// Reads the whole history without the lock, as `ccfail log` shows it: what
+    /// `history.jsonl` holds, after what an older build's `state.json` still holds that
+    /// was not moved yet. `state.json` is read first, so a move between the two reads
+    /// shows its entries once.
+    pub fn history(&self) -> Result<crate::history::History, StateError> {
+        let legacy = self.read()?.legacy_history;
+        let mut history = crate::history::read(&self.paths)?;
+        if !legacy.is_empty() {
+            history.entries = crate::history::merge(&legacy, &history.entries);
+        }
+        Ok(history)
     }
 
     /// Takes the exclusive lock, waiting at most the configured time. Refuses a state dir
@@ -533,7 +556,7 @@ impl StateStore {
         let lock = self.lock()?;
         let mut state = lock.load()?;
         let out = change(&mut state)?;
-        lock.save(&state)?;
+        lock.save(&mut state)?;
         Ok(out)
     }
 }
@@ -570,18 +593,16 @@ impl StateLock {
         load_file(&self.paths.state_file())
     }
 
-    /// Replaces `state.json` atomically with `state`, keeping only the newest
-    /// `state.history_limit` history entries.
-    pub fn save(&self, state: &State) -> Result<(), StateError> {
+    /// Saves `state`: first the history it recorded is appended to `history.jsonl` (and
+    /// an older file's `history` array moved there), which empties
+    /// [`State::recorded`]; then `state.json` is replaced atomically. A crash between
+    /// the two leaves events recorded for a change that was not saved, never a saved
+    /// change without its events.
+    pub fn save(&self, state: &mut State) -> Result<(), StateError> {
+        crate::history::store(&self.paths, &state.legacy_history, &state.recorded, self.history_limit)?;
+        state.legacy_history.clear();
+        state.recorded.clear();
         let target = self.paths.state_file();
-        let trimmed;
-        let state = match state.history.len().checked_sub(self.history_limit) {
-            Some(excess) if excess > 0 => {
-                trimmed = State { history: state.history[excess..].to_vec(), ..state.clone() };
-                &trimmed
-            }
-            _ => state,
-        };
         let mut text = serde_json::to_string_pretty(state).expect("state serializes to JSON");
         text.push('\n');
         write_atomically(&target, text.as_bytes())
@@ -677,7 +698,9 @@ mod tests {
             .unwrap();
         let state = store.read().unwrap();
         assert_eq!(state.active_account().unwrap().account, "a");
-        assert_eq!(state.history.len(), 1);
+        assert_eq!(store.history().unwrap().entries.len(), 1);
+        assert!(state.recorded.is_empty() && state.legacy_history.is_empty());
+        assert!(!fs::read_to_string(store.paths().state_file()).unwrap().contains("\"history\""));
         assert_eq!(too_open(&store.paths().state_file()).unwrap(), None, "state.json must be 0600");
         assert_eq!(too_open(&store.paths().lock_file()).unwrap(), None, "state.lock must be 0600");
     }
@@ -827,7 +850,8 @@ mod tests {
         ] {
             assert_eq!(saved.pointer(pointer), document.pointer(pointer), "{pointer}");
         }
-        assert_eq!(saved["history"].as_array().unwrap().len(), 12);
+        assert_eq!(saved.get("history"), None, "the history moved to history.jsonl");
+        assert_eq!(store.history().unwrap().entries.len(), 12);
     }
 
     /// A store whose `state.json` is one of the committed fixtures.
@@ -898,27 +922,32 @@ mod tests {
         assert_eq!(state.queue.spool_offset, 10049);
         assert_eq!(state.queue.blocked_alerted.iter().collect::<Vec<_>>(), ["app:deploy"]);
 
-        let events: Vec<&str> = state.history.iter().map(|e| e.event.as_str()).collect();
-        assert_eq!(
-            events,
-            [
-                "dispatched",
-                "dispatched",
-                "task-done",
-                "task-done",
-                "dispatched",
-                "dispatched",
-                "quota-hit",
-                "swap-started",
-                "swap-done",
-                "quota-suspected",
-                "task-blocked"
-            ]
-        );
+        let events: Vec<&str> = state.legacy_history.iter().map(|e| e.event.as_str()).collect();
+        let expected = [
+            "dispatched",
+            "dispatched",
+            "task-done",
+            "task-done",
+            "dispatched",
+            "dispatched",
+            "quota-hit",
+            "swap-started",
+            "swap-done",
+            "quota-suspected",
+            "task-blocked",
+        ];
+        assert_eq!(events, expected);
+        let shown = store.history().unwrap();
+        assert_eq!(shown.entries, state.legacy_history, "log shows an array not moved yet");
 
-        // A save by this build loads back to the same state.
-        store.lock().unwrap().save(&state).unwrap();
+        // A save by this build moves the array to history.jsonl and loads back to the
+        // same state.
+        let mut state = state;
+        store.lock().unwrap().save(&mut state).unwrap();
         assert_eq!(store.read().unwrap(), state);
+        assert_eq!(store.history().unwrap().entries, shown.entries);
+        let moved = crate::history::read(store.paths()).unwrap();
+        assert_eq!(moved.entries.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), expected);
     }
 
     /// `tests/fixtures/state/v1-mid-swap.json`: what a version-1 swap killed after its
@@ -963,13 +992,13 @@ mod tests {
         let store = store_with(dir.path(), include_str!("../tests/fixtures/state/v1.json"));
         let mut state = store.read().unwrap();
         assert!(state.pause.is_empty());
-        store.lock().unwrap().save(&state).unwrap();
+        store.lock().unwrap().save(&mut state).unwrap();
         let saved: serde_json::Value = serde_json::from_slice(&fs::read(store.paths().state_file()).unwrap()).unwrap();
         assert!(saved.get("pause").is_none(), "nothing paused, nothing written");
         let pause = Pause { since: at("2026-12-02T03:00:00Z"), reason: Some("freeze".to_owned()), logged: false };
         state.pause.projects.insert("app".to_owned(), pause.clone());
         state.pause.upkeep = Some(pause.clone());
-        store.lock().unwrap().save(&state).unwrap();
+        store.lock().unwrap().save(&mut state).unwrap();
         let back = store.read().unwrap();
         assert_eq!(back.pause, state.pause);
         assert_eq!(back.pause.dispatch_of("app"), Some(&pause));
@@ -979,20 +1008,29 @@ mod tests {
     #[test]
     fn history_is_bounded_on_save() {
         let dir = tempfile::tempdir().unwrap();
-        let store = store(dir.path()).with_history_limit(50);
+        let store = store(dir.path()).with_history_limit(40);
         let at = Utc::now();
         store
             .update(|state| {
-                for i in 0..60 {
+                for i in 0..50 {
                     state.record(at, "e", i.to_string()).session("w1");
                 }
                 Ok::<_, StateError>(())
             })
             .unwrap();
-        let history = store.read().unwrap().history;
-        assert_eq!(history.len(), 50);
-        assert_eq!((history[0].detail.as_str(), history[0].session.as_deref()), ("10", Some("w1")));
-        assert_eq!(history[49].detail, "59");
+        assert_eq!(store.history().unwrap().entries.len(), 50, "up to 1.25 x the bound between trims");
+        store
+            .update(|state| {
+                for i in 50..60 {
+                    state.record(at, "e", i.to_string()).session("w1");
+                }
+                Ok::<_, StateError>(())
+            })
+            .unwrap();
+        let history = store.history().unwrap().entries;
+        assert_eq!(history.len(), 40);
+        assert_eq!((history[0].detail.as_str(), history[0].session.as_deref()), ("20", Some("w1")));
+        assert_eq!(history[39].detail, "59");
     }
 
     #[test]

@@ -15,11 +15,12 @@ use serde::Serialize;
 use crate::cli::JanitorArgs;
 use crate::ctx::Ctx;
 use crate::exit::ExitCode;
+use crate::history;
 use crate::hooks;
 use crate::notify::notify;
 use crate::queue::{self, Location, ops};
 use crate::render;
-use crate::state::{SessionStatus, State};
+use crate::state::{SessionStatus, State, StateLock};
 
 #[derive(Debug, Serialize)]
 pub struct JanitorReport {
@@ -66,7 +67,8 @@ impl JanitorKind {
 }
 
 pub fn run(ctx: &Ctx, args: &JanitorArgs) -> Result<ExitCode> {
-    let (report, journal) = super::timer_pass(ctx, args.dry_run, |_lock, state| janitor(ctx, state, args.dry_run))?;
+    let (report, journal) =
+        super::timer_pass(ctx, args.dry_run, |lock, state| janitor(ctx, lock, state, args.dry_run))?;
     super::print_timer(ctx, args.json, &report, &journal, "")?;
     Ok(ExitCode::Ok)
 }
@@ -75,7 +77,7 @@ fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> std::time::Duration {
     (now - then).to_std().unwrap_or_default()
 }
 
-pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorReport> {
+pub fn janitor(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<JanitorReport> {
     let now = ctx.now();
     let config = &ctx.config.janitor;
     let (projects, notes) = queue::projects(&ctx.config);
@@ -190,17 +192,19 @@ pub fn janitor(ctx: &Ctx, state: &mut State, dry_run: bool) -> Result<JanitorRep
     }
 
     // History older than its ttl.
-    let before = state.history.len();
+    // (An older state file's array goes too, before the save moves it.)
     let cutoff = now - chrono::Duration::from_std(config.history_ttl.get()).unwrap_or(chrono::Duration::MAX);
+    let before = state.legacy_history.len();
+    let older = state.legacy_history.iter().filter(|e| e.at < cutoff).count();
     if !dry_run {
-        state.history.retain(|entry| entry.at >= cutoff);
+        state.legacy_history.retain(|entry| entry.at >= cutoff);
     }
     let dropped =
-        if dry_run { state.history.iter().filter(|e| e.at < cutoff).count() } else { before - state.history.len() };
+        history::drop_older(lock, cutoff, dry_run)? + if dry_run { older } else { before - state.legacy_history.len() };
     if dropped > 0 {
         act(
             JanitorKind::TrimHistory,
-            "state history".to_owned(),
+            history::file(lock.paths()).display().to_string(),
             format!("{dropped} entries older than {}", config.history_ttl),
         );
     }

@@ -1,9 +1,10 @@
-//! `ccfail log`: the history kept in the state (swaps with their sessions and outcomes,
+//! `ccfail log`: the history kept in `history.jsonl` in the state dir (swaps with their sessions and outcomes,
 //! dispatches, completions, requeues, quota hits, refusals, notifications), filtered by
 //! time, kind, session and project; `--json` for scripts (schema in docs/json.md).
 //!
-//! Read-only like `status`: it reads `state.json` without the lock and never resolves an
-//! unfinished swap. The filter is a pure function over the entries ([`select`]).
+//! Read-only like `status`: it reads the history (and `state.json`, for the history an
+//! older build kept there) without the lock and never resolves an unfinished swap;
+//! lines of the file that do not parse are skipped and named in one warning. The filter is a pure function over the entries ([`select`]).
 
 use anyhow::Result;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
@@ -124,7 +125,7 @@ pub fn select<'h>(history: &'h [HistoryEntry], filter: &Filter) -> (Vec<&'h Hist
 #[derive(Debug, Serialize)]
 pub struct LogReport<'h> {
     pub now: DateTime<Utc>,
-    /// Entries in the state's history, whatever the filter.
+    /// Entries in the history, whatever the filter.
     pub kept: usize,
     /// Entries that matched the filter (before `--last`).
     pub matched: usize,
@@ -133,11 +134,12 @@ pub struct LogReport<'h> {
 }
 
 pub fn run(ctx: &Ctx, args: &LogArgs) -> Result<ExitCode> {
-    let state = ctx.state.read()?;
+    let history = ctx.state.history()?;
     let filter = Filter::from_args(args, ctx.now());
-    let (entries, matched) = select(&state.history, &filter);
-    let report = LogReport { now: ctx.now(), kept: state.history.len(), matched, entries };
-    super::report(ctx.log(), &[], args.json, &report, human)?;
+    let (entries, matched) = select(&history.entries, &filter);
+    let report = LogReport { now: ctx.now(), kept: history.entries.len(), matched, entries };
+    let notes: Vec<String> = history.skipped_note().into_iter().collect();
+    super::report(ctx.log(), &notes, args.json, &report, human)?;
     Ok(ExitCode::Ok)
 }
 

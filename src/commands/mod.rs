@@ -51,7 +51,7 @@ pub(crate) fn locked_pass<T>(
     let mut state = lock.load()?;
     let out = pass(&lock, &mut state)?;
     if !dry_run {
-        lock.save(&state)?;
+        lock.save(&mut state)?;
     }
     Ok(out)
 }

@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
     }
     let mut report = check(ctx, &lock, &mut state, args)?;
     if !args.dry_run {
-        lock.save(&state)?;
+        lock.save(&mut state)?;
         if let Outcome::Confirmed { account, hit, drained_until } = &report.outcome {
             ctx.notify(
                 "quota_hit",
@@ -111,7 +111,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
     let said_before = state.said.get(<QuotaReport as commands::TimerReport>::COMMAND).cloned();
     let journal = commands::journal(&mut state, args.dry_run, &report);
     if !args.dry_run && state.said.get(<QuotaReport as commands::TimerReport>::COMMAND) != said_before.as_ref() {
-        lock.save(&state)?;
+        lock.save(&mut state)?;
     }
     drop(lock);
     let swap = report.swap.as_ref().map(|outcome| commands::swap::human(ctx, outcome)).unwrap_or_default();

@@ -510,8 +510,15 @@ fn show(ctx: &Ctx, args: &TaskRefArgs) -> Result<ExitCode> {
     let blocked_marker = crate::files::read(&queue::blocked_marker(project, &id))
         .ok()
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned());
-    let history: Vec<HistoryEntry> = state
-        .history
+    let kept = ctx.state.history().unwrap_or_else(|err| {
+        ctx.log().warn(&format!("the history is not read ({err}): no history entry is shown"));
+        crate::history::History::default()
+    });
+    if let Some(note) = kept.skipped_note() {
+        ctx.log().warn(&note);
+    }
+    let history: Vec<HistoryEntry> = kept
+        .entries
         .iter()
         .filter(|h| {
             h.task.as_deref() == Some(key.as_str())

@@ -208,3 +208,45 @@ fn log_shows_what_dispatch_watch_once_and_a_swap_recorded() {
     assert_eq!(future, "no entry matches\n");
     ccfail(&env, &["log", "--since", "yesterday"]).status(2).stderr_has("neither a duration");
 }
+
+/// A state file of the version-1 build keeps its history in `state.json`: `log` shows it
+/// as it is, the first run that saves moves it to `history.jsonl` beside it (once: a
+/// second save moves nothing), and a line of that file torn by a crash is skipped with
+/// one warning that names the file and the line.
+#[test]
+fn log_reads_an_older_states_history_and_the_first_save_moves_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let dir = env.path("state");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(dir.join("state.json"), include_str!("../fixtures/state/v1.json")).unwrap();
+    let file = dir.join("history.jsonl");
+
+    let before = env.ccfail(&["log", "--json"]).status(0).json();
+    assert_eq!(before["kept"], 11, "{before:#}");
+    assert_eq!(before["entries"][10]["event"], "task-blocked");
+    assert!(!file.exists(), "log is read-only");
+
+    for _ in 0..2 {
+        env.ccfail(&["janitor"]).status(0);
+        let state: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap()).unwrap();
+        assert_eq!(state.get("history"), None, "moved out of state.json: {state:#}");
+        let history = env.history();
+        assert_eq!(&history[..11], before["entries"].as_array().unwrap().as_slice(), "each entry once, in order");
+        let after = env.ccfail(&["log", "--json"]).status(0).json();
+        assert_eq!(after["kept"].as_u64().unwrap() as usize, history.len());
+    }
+    let moved = env.history().len();
+
+    // A run killed in the middle of an append left half a line.
+    let mut torn = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    std::io::Write::write_all(&mut torn, br#"{"at":"2026-12-02T00:00:0"#).unwrap();
+    let run = env.ccfail(&["log", "--json"]);
+    let log = run.status(0).json();
+    assert_eq!(log["kept"].as_u64().unwrap() as usize, moved);
+    let warning = format!("{}: line {} does not parse", file.display(), moved + 1);
+    assert_eq!(run.stderr().matches(&warning).count(), 1, "one warning naming the line: {}", run.stderr());
+    env.ccfail(&["log"]).status(0).stderr_has(&warning).stdout_has("task-blocked");
+}

@@ -82,13 +82,7 @@ pub(crate) fn state(env: &TestEnv) -> Value {
 }
 
 pub(crate) fn history(env: &TestEnv, event: &str) -> Vec<String> {
-    state(env)["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"] == event)
-        .map(|e| e["detail"].as_str().unwrap().to_owned())
-        .collect()
+    env.history().iter().filter(|e| e["event"] == event).map(|e| e["detail"].as_str().unwrap().to_owned()).collect()
 }
 
 /// Every name a task can have, per project: `inbox/T.md`, `inbox/T.md.dispatched`,

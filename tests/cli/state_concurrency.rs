@@ -29,8 +29,8 @@ fn concurrent_writers_lose_no_update() {
     let dir = tempfile::tempdir().unwrap();
     let state_dir = dir.path().join("state");
     let store = Arc::new(store(state_dir.clone()));
-    // History is bounded; raise nothing: 24 * 25 = 600 entries exceed the bound, so each
-    // child also counts its updates in its own session record.
+    // Each child counts its updates in its own session record, and records one history
+    // entry per update (600 in all, within the default bound).
     let done = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicUsize::new(0));
     let reader = {
@@ -80,6 +80,11 @@ fn concurrent_writers_lose_no_update() {
     );
     assert_eq!(writers.len(), PROCESSES);
     assert_eq!(total, PROCESSES * UPDATES_EACH, "lost updates");
+    // Every update's history entry was appended to history.jsonl exactly once, whole.
+    let history = store.history().unwrap();
+    assert!(history.skipped.is_empty(), "{:?}", history.skipped_note());
+    let details: BTreeSet<&str> = history.entries.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!((history.entries.len(), details.len()), (PROCESSES * UPDATES_EACH, PROCESSES * UPDATES_EACH));
     assert!(reads.load(Ordering::Relaxed) > 0);
 }
 

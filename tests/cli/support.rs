@@ -96,6 +96,25 @@ impl TestEnv {
         self.root.join(relative)
     }
 
+    /// The history ccfail kept, oldest first, as JSON: the `history` array an older
+    /// `state.json` still holds, then the lines of `history.jsonl` beside it (blank
+    /// lines passed over; a line that does not parse fails the test, naming it).
+    pub fn history(&self) -> Vec<serde_json::Value> {
+        let state: serde_json::Value = fs::read_to_string(self.path("state/state.json"))
+            .ok()
+            .map_or(serde_json::Value::Null, |text| serde_json::from_str(&text).expect("state.json parses"));
+        let mut entries = state["history"].as_array().cloned().unwrap_or_default();
+        let file = self.path("state/history.jsonl");
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+            entries.push(
+                serde_json::from_str(line)
+                    .unwrap_or_else(|err| panic!("{} line {}: {err}: {line}", file.display(), number + 1)),
+            );
+        }
+        entries
+    }
+
     pub fn socket(&self) -> PathBuf {
         self.root.join("tmux.sock")
     }

@@ -30,13 +30,7 @@ fn drain(env: &TestEnv, account: &str, until: &str) {
 }
 
 fn history(env: &TestEnv, event: &str) -> Vec<String> {
-    state(env)["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"] == event)
-        .map(|e| e["detail"].as_str().unwrap().to_owned())
-        .collect()
+    env.history().iter().filter(|e| e["event"] == event).map(|e| e["detail"].as_str().unwrap().to_owned()).collect()
 }
 
 #[test]

@@ -429,7 +429,11 @@ state:
         if let Some(state) =
             fs::read_to_string(self.path("state/state.json")).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok())
         {
-            let history = state["history"].as_array().cloned().unwrap_or_default();
+            // The history is in history.jsonl beside state.json (an older state.json kept
+            // it in its `history` array).
+            let mut history = state["history"].as_array().cloned().unwrap_or_default();
+            let lines = fs::read_to_string(self.path("state/history.jsonl")).unwrap_or_default();
+            history.extend(lines.lines().filter_map(|line| serde_json::from_str::<Value>(line).ok()));
             for event in &history[history.len().saturating_sub(12)..] {
                 out.push_str(&format!("history: {} {} {}\n", event["at"], event["event"], event["detail"]));
             }
