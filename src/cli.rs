@@ -96,8 +96,8 @@ pub enum Command {
     Launch(LaunchArgs),
     /// Print the environment Claude needs for an account, as export lines for eval.
     Env(EnvArgs),
-    /// Show the history kept in the state: swaps with their sessions and outcomes,
-    /// dispatches, completions, requeues, quota hits, refusals and notifications.
+    /// Show the history (history.jsonl in the state dir): swaps with their sessions and
+    /// outcomes, dispatches, completions, requeues, quota hits, refusals and notifications.
     ///
     /// Oldest first; without --since or --last, the last 50 matching entries. Read-only:
     /// answers while another run holds the state lock.

@@ -526,6 +526,7 @@ const FILES: &str = concat!(
     ".TP\n\\fI~/.config/ccfail/config.yaml\\fR\nThe config (see \\fBccfail\\-config\\fR(5)).\n",
     ".TP\n\\fI/etc/ccfail/config.yaml\\fR\nThe system-wide config, the last fallback.\n",
     ".TP\n\\fI<state dir>/state.json\\fR\nccfail's memory between runs; replaced atomically, mode 0600.\n",
+    ".TP\n\\fI<state dir>/history.jsonl\\fR\nThe history \\fBccfail log\\fR shows, one JSON object a line; appended under the lock, mode 0600.\n",
     ".TP\n\\fI<state dir>/state.lock\\fR\nHeld (flock) for every read-modify-write of the state.\n",
 );
 

@@ -4,7 +4,7 @@
 //! The notifier is argv (no shell), runs with a timeout, and can never fail or delay a
 //! command beyond that timeout: a notifier that exits non-zero, hangs, or cannot be
 //! started is logged and forgotten. Events are filtered by `notify.events`. The task
-//! queue's events also go to the log and the state history ([`notify`]).
+//! queue's events also go to the log and the history (`ccfail log`, [`notify`]).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -35,9 +35,9 @@ pub const EVENTS: [&str; 15] = [
     "test",
 ];
 
-/// Logs `detail` as a warning, records it as `event` in the state history (which
-/// `status` shows) and sends it to the notifier as the event of the same name with `-`
-/// written `_`.
+/// Logs `detail` as a warning, records it as `event` in the history (which `ccfail log`
+/// shows) through [`crate::state::State::record`], like every other entry, and sends it
+/// to the notifier as the event of the same name with `-` written `_`.
 /// Returns the history entry, for the caller to say what it concerns.
 pub fn notify<'s>(
     ctx: &crate::ctx::Ctx,

@@ -217,8 +217,9 @@ pub struct StateConfig {
     pub dir: Option<PathBuf>,
     /// How long a run waits for the state lock before exiting "busy, skipped".
     pub lock_wait: HumanDuration,
-    /// History entries kept in the state for `ccfail log` (the oldest go first); the
-    /// default holds a week of a 20-session pool.
+    /// History entries kept in `history.jsonl` for `ccfail log` (the oldest go first,
+    /// by a rewrite once the file holds 1.25 × this); the default holds a week of a
+    /// 20-session pool.
     pub history_limit: usize,
 }
 

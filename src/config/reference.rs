@@ -154,7 +154,7 @@ pub const KEYS: &[KeyDoc] = &[
     key(
         "state.history_limit",
         "integer",
-        "History entries kept in the state for ccfail log, the oldest dropped first (janitor.history_ttl also ages them); the default holds a week of a 20-session pool, and every run reads and writes them.",
+        "History entries kept in history.jsonl in the state dir for ccfail log, the oldest dropped first by a rewrite once it holds 1.25 times this (janitor.history_ttl also ages them); the default holds a week of a 20-session pool. A run appends only what it records.",
     ),
     key(
         "quota.min_pool_hits",
