@@ -570,7 +570,8 @@ fn check_state(ctx: &Ctx, findings: &mut Findings) {
         );
     }
     let head_cache = paths.dir.join(super::dispatch::HEAD_CACHE_FILE);
-    for path in [file, paths.lock_file(), spool, paths.usage_file(), head_cache, paths.busy_streak_file()] {
+    let history = crate::history::file(paths);
+    for path in [file, paths.lock_file(), spool, paths.usage_file(), head_cache, paths.busy_streak_file(), history] {
         if let Ok(Some(mode)) = state::too_open(&path) {
             findings.problem(
                 "state",

@@ -249,4 +249,9 @@ fn log_reads_an_older_states_history_and_the_first_save_moves_it() {
     let warning = format!("{}: line {} does not parse", file.display(), moved + 1);
     assert_eq!(run.stderr().matches(&warning).count(), 1, "one warning naming the line: {}", run.stderr());
     env.ccfail(&["log"]).status(0).stderr_has(&warning).stdout_has("task-blocked");
+
+    // The file is the user's alone, and doctor says so when it is not.
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.ccfail(&["doctor"]).status(5).stdout_has(&format!("chmod 600 {}", file.display()));
 }
