@@ -195,6 +195,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = StateStore::new(StatePaths::new(dir.path().join("state")), Duration::from_secs(5));
     let history_file = ccfail::history::file(store.paths());
+    drop(store.lock().expect("the state dir"));
     let mut timing = Timing::default();
     for round in 0..ROUNDS {
         // The history at the bound, written the way an older build's state.json held
@@ -202,10 +203,11 @@ fn main() {
         let _ = std::fs::remove_file(&history_file);
         let mut document = serde_json::to_value(&state).expect("state");
         document["history"] = serde_json::to_value(fill(HISTORY_LIMIT)).expect("history");
-        ccfail::state::write_atomically(&store.paths().state_file(), document.to_string().as_bytes()).expect("old");
+        let old = serde_json::to_string_pretty(&document).expect("old state") + "\n";
+        ccfail::state::write_atomically(&store.paths().state_file(), old.as_bytes()).expect("old state");
         if round == 0 {
             let size = std::fs::metadata(store.paths().state_file()).expect("state.json").len();
-            println!("an older state.json with the history at the bound: {:.2} MB (compact)", size as f64 / 1e6);
+            println!("an older state.json with the history at the bound: {:.2} MB ({size} bytes)", size as f64 / 1e6);
         }
         timing.migrate.push(time(|| {
             store.update(|_| Ok::<_, ccfail::state::StateError>(())).expect("move");
