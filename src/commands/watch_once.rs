@@ -226,7 +226,10 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                 entry.cwd = Some(PathBuf::from(&client.state.cwd));
             }
         }
-        if entry.recovering.is_none() && view.activity == Activity::Absent {
+        // While upkeep is paused a lost session stays lost (the operator may have stopped
+        // it on purpose): its task goes back by the usual rules below.
+        let upkeep_paused = state.pause.upkeep.is_some();
+        if entry.recovering.is_none() && view.activity == Activity::Absent && !upkeep_paused {
             let (lost, dir) = lost_facts(ctx, state, &name, view.kind, active_home.as_deref());
             if let Some(plan) = recovery::after_loss(&lost) {
                 plan_recovery(ctx, state, &projects, &mut report, &mut effects, &name, plan, dir, now);
@@ -243,6 +246,10 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
                 delivery::receipt(token, &delivery::Evidence { events: &events, transcript: transcript.as_deref() })
             });
             match recovery::next_step(&recovering, view.activity, received.is_some()) {
+                Step::Create | Step::Respawn | Step::Start | Step::GoOn if upkeep_paused => {
+                    // Held with the rest of the session work; taken up again on resume.
+                    work.push((name.clone(), Work::Recover));
+                }
                 Step::Create | Step::Respawn | Step::Start | Step::GoOn => {
                     work.push((name.clone(), Work::Recover));
                     let what = recovering

@@ -184,6 +184,11 @@ pub const KEYS: &[KeyDoc] = &[
     ),
     key("swap.continue_prompt", "string", "Typed into a resumed pool session that was working, so its task goes on."),
     key(
+        "swap.parallel",
+        "integer",
+        "Sessions stopped (and then started) at once by a swap and by the pool start of watch-once; 1 = one after another. At least 1.",
+    ),
+    key(
         "notify.command",
         "list of strings",
         "The notifier as argv (no shell), run with one JSON event on stdin; empty: no notifications. One that fails or hangs is logged and never changes the exit code.",

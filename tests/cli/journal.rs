@@ -44,7 +44,12 @@ fn a_standing_warning_is_said_once_until_it_changes() {
     let env = standing_world();
     let first = ccfail(&env, &["dispatch"]);
     first.status(0);
-    assert_eq!(first.stdout(), "p:later blocked: p:never (not done yet)\n", "stderr:\n{}", first.stderr());
+    assert_eq!(
+        first.stdout(),
+        "p:later blocked: p:never (no such task: p has no never.md in inbox/, done/ or failed/)\n",
+        "stderr:\n{}",
+        first.stderr()
+    );
     assert_eq!(first.stderr().lines().count(), 1, "{}", first.stderr());
     first.stderr_has("ccfail: warning: invalid task p/\"bad.md\"");
     for _ in 0..3 {
@@ -60,7 +65,10 @@ fn a_standing_warning_is_said_once_until_it_changes() {
     // A changed reason is said again, and only it.
     add_task(&env, "p", "later.md", "---\ndepends_on: [p:never, p:other]\n---\nlater\n");
     let changed = ccfail(&env, &["dispatch"]);
-    assert_eq!(changed.status(0).stdout(), "p:later blocked: p:never (not done yet), p:other (not done yet)\n");
+    assert_eq!(
+        changed.status(0).stdout(),
+        "p:later blocked: p:never (no such task: p has no never.md in inbox/, done/ or failed/), p:other (no such task: p has no other.md in inbox/, done/ or failed/)\n"
+    );
     assert_eq!(changed.stderr(), "", "the invalid task did not change");
 
     // Gone, then back: said again.
@@ -81,5 +89,8 @@ fn quiet_keeps_what_is_wrong() {
     let env = standing_world();
     let run = ccfail(&env, &["-q", "dispatch"]);
     run.status(0).stderr_has("warning: invalid task");
-    assert_eq!(run.stdout(), "p:later blocked: p:never (not done yet)\n");
+    assert_eq!(
+        run.stdout(),
+        "p:later blocked: p:never (no such task: p has no never.md in inbox/, done/ or failed/)\n"
+    );
 }

@@ -396,7 +396,8 @@ fn paused_upkeep_leaves_a_stopped_pool_stopped_but_still_requeues_its_tasks() {
 
     env.control("a", r#"{"mode": "normal"}"#);
     ccfail(&env, &["resume", "--upkeep"]).status(0).stdout_has("pool upkeep resumed");
-    ccfail(&env, &["watch-once"]).status(0).stdout_has("w1 recreate");
+    // On resume the lost session comes back with its conversation, as after a reboot.
+    ccfail(&env, &["watch-once"]).status(0).stdout_has("w1 resume: claude --resume");
     assert!(env.tmux().observe().unwrap().has_session("w1"));
     cycle_until(&env, Duration::from_secs(60), || env.path("projects/p/.agent-queue/done/long.md").exists());
 }
