@@ -196,18 +196,7 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
 /// existing `target` is `AlreadyExists`.
 pub fn create_whole(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut tries = 0;
-    let (mut file, temp) = loop {
-        let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW).open(&temp)
-        {
-            Ok(file) => break (file, temp),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && tries < TEMP_TRIES => tries += 1,
-            Err(err) => return Err(err),
-        }
-    };
+    let (mut file, temp) = new_temp(target)?;
     let result = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
@@ -242,22 +231,11 @@ pub struct ReplaceError {
 /// new file, and at worst a temp that [`remove_stale_temps`] finds.
 pub fn replace(target: &Path, bytes: &[u8], durability: Durability) -> Result<(), ReplaceError> {
     let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let fail = |action: &'static str, path: &Path| {
         let path = path.to_path_buf();
         move |source| ReplaceError { action, path, source }
     };
-    let mut tries = 0;
-    let (mut file, temp) = loop {
-        let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW).open(&temp)
-        {
-            Ok(file) => break (file, temp),
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && tries < TEMP_TRIES => tries += 1,
-            Err(err) => return Err(fail("create", &temp)(err)),
-        }
-    };
+    let (mut file, temp) = new_temp(target).map_err(|err| fail("create", target)(err))?;
     let result = (|| {
         file.write_all(bytes).map_err(fail("write", &temp))?;
         if durability == Durability::Synced {
@@ -277,6 +255,24 @@ pub fn replace(target: &Path, bytes: &[u8], durability: Durability) -> Result<()
 
 /// Taken temp names [`replace`] passes over before it gives up.
 const TEMP_TRIES: u32 = 100;
+
+/// A new temp file beside `target` (`.<name>.tmp-<pid>-<n>`, `O_EXCL|O_NOFOLLOW`, `0600`):
+/// a name already taken, by a planted link say, is passed over for the next.
+fn new_temp(target: &Path) -> io::Result<(File, PathBuf)> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut tries = 0;
+    loop {
+        let serial = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{name}.tmp-{}-{serial}", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW).open(&temp)
+        {
+            Ok(file) => return Ok((file, temp)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && tries < TEMP_TRIES => tries += 1,
+            Err(err) => return Err(err),
+        }
+    }
+}
 
 /// The pid in the name of a temp file [`replace`] makes (`.<name>.tmp-<pid>-<n>`), or
 /// of the older `<name>.tmp-<pid>` of the task head cache.

@@ -627,6 +627,14 @@ struct MoveReport {
     warnings: Vec<String>,
 }
 
+impl MoveReport {
+    /// The report of one move of `task` to `path`; `from`, `session` and `warnings` are
+    /// set by the moves that have them.
+    fn new(at: DateTime<Utc>, task: String, action: &'static str, path: PathBuf) -> MoveReport {
+        MoveReport { version: JSON_VERSION, at, task, action, from: None, path, session: None, warnings: Vec::new() }
+    }
+}
+
 fn print_move(ctx: &Ctx, json: bool, report: &MoveReport, human: impl FnOnce(&MoveReport) -> String) -> Result<()> {
     if json {
         render::print_json(report)
@@ -812,16 +820,7 @@ fn add(ctx: &Ctx, args: &TaskAddArgs) -> Result<ExitCode> {
             list.join(", ")
         ));
     }
-    let report = MoveReport {
-        version: JSON_VERSION,
-        at: now,
-        task: key,
-        action: "added",
-        from: None,
-        path,
-        session: None,
-        warnings,
-    };
+    let report = MoveReport { warnings, ..MoveReport::new(now, key, "added", path) };
     print_move(ctx, args.json, &report, |r| format!("{}\n", r.task))?;
     Ok(ExitCode::Ok)
 }
@@ -862,16 +861,7 @@ fn retry(ctx: &Ctx, args: &TaskRefArgs) -> Result<ExitCode> {
         state.queue.attempts.remove(&key);
         state.record(now, "task-retried", format!("{key}: back in the inbox, attempts reset (was {was})")).task(&key);
         ctx.log().info(&format!("{key} back in the inbox (was {was})"));
-        Ok(MoveReport {
-            version: JSON_VERSION,
-            at: now,
-            task: key.clone(),
-            action: "retried",
-            from: Some(location),
-            path,
-            session: None,
-            warnings: Vec::new(),
-        })
+        Ok(MoveReport { from: Some(location), ..MoveReport::new(now, key.clone(), "retried", path) })
     })?;
     print_move(ctx, args.json, &report, |r| format!("{}: back in the inbox, attempts reset\n", r.task))?;
     Ok(ExitCode::Ok)
@@ -940,14 +930,10 @@ fn cancel(ctx: &Ctx, args: &TaskRefArgs) -> Result<ExitCode> {
         }
         ctx.log().info(&format!("{key} cancelled{by}"));
         Ok(MoveReport {
-            version: JSON_VERSION,
-            at: now,
-            task: key.clone(),
-            action: "cancelled",
             from: Some(location),
-            path,
             session: holder,
             warnings,
+            ..MoveReport::new(now, key.clone(), "cancelled", path)
         })
     })?;
     print_move(ctx, args.json, &report, |r| match &r.session {
