@@ -69,6 +69,11 @@ pub struct State {
     /// [`crate::log::said`]): a warning still in the set is not said again.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub said: BTreeMap<String, Vec<String>>,
+    /// Which account each Claude conversation ran on since when, oldest first: usage
+    /// and limit records of a conversation are the account's it ran on at their time
+    /// (the active timeline answers for conversations not in here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placements: Vec<Placement>,
     /// Fields this build does not know (written by a newer one): kept as they are, so a
     /// save by this build does not drop them.
     #[serde(flatten)]
@@ -77,6 +82,14 @@ pub struct State {
 
 /// The fields of a state object this build does not know, kept through load and save.
 pub type Unknown = serde_json::Map<String, serde_json::Value>;
+
+/// From `since` on, the conversation `session_id` ran on `account`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub session_id: String,
+    pub account: String,
+    pub since: DateTime<Utc>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveSpan {
@@ -188,6 +201,13 @@ pub struct SessionState {
     /// ([`crate::recovery`]); cleared once its client is back at its box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovering: Option<Recovering>,
+    /// The account its client was last started on (`CLAUDE_CONFIG_DIR`); unset in a
+    /// state written before placement: the active account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// When it last moved from one account to another (`placement.cooldown`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_at: Option<DateTime<Utc>>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
@@ -219,6 +239,8 @@ impl SessionState {
             claude_session_id: None,
             cwd: None,
             recovering: None,
+            account: None,
+            moved_at: None,
             unknown: Unknown::new(),
         }
     }

@@ -47,10 +47,11 @@ pub struct Config {
     pub watch: WatchConfig,
     pub checkpoint: CheckpointConfig,
     pub janitor: JanitorConfig,
+    pub placement: PlacementConfig,
 }
 
 /// One Anthropic account: a Claude Code config dir (`CLAUDE_CONFIG_DIR`).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Account {
     /// Short name used on the command line (`ccfail swap --to NAME`) and in state.
@@ -64,6 +65,25 @@ pub struct Account {
     /// When the account's weekly limit resets (`Mon 09:00 Europe/Paris`); unset means
     /// the weekly window is the rolling last 7 days.
     pub weekly_reset: Option<WeeklyReset>,
+    /// The fraction of each window ccfail uses at most (0.8 keeps the last 20% for the
+    /// human); placement never moves or starts a session on an account past it.
+    pub ceiling: f64,
+    /// Labels that `pool.autonomous.account_tags` matches to keep the pool on some accounts.
+    pub tags: Vec<String>,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Account {
+            name: String::new(),
+            home: PathBuf::new(),
+            priority: 0,
+            limits: SoftLimits::default(),
+            weekly_reset: None,
+            ceiling: 1.0,
+            tags: Vec::new(),
+        }
+    }
 }
 
 /// Soft caps per account; unset means no proactive limit of that kind.
@@ -161,11 +181,22 @@ pub struct AutonomousPool {
     pub workdir: Option<PathBuf>,
     /// Capabilities of every pool session, matched against a task's `tags`.
     pub tags: Vec<String>,
+    /// Pool sessions run only on accounts that carry one of these `accounts[].tags`;
+    /// empty: on any account.
+    pub account_tags: Vec<String>,
 }
 
 impl Default for AutonomousPool {
     fn default() -> Self {
-        AutonomousPool { prefix: "pool-".to_owned(), start_index: 1, min: 0, max: 0, workdir: None, tags: Vec::new() }
+        AutonomousPool {
+            prefix: "pool-".to_owned(),
+            start_index: 1,
+            min: 0,
+            max: 0,
+            workdir: None,
+            tags: Vec::new(),
+            account_tags: Vec::new(),
+        }
     }
 }
 
@@ -190,6 +221,8 @@ impl AutonomousPool {
 pub struct DedicatedSession {
     pub name: String,
     pub project: PathBuf,
+    /// The account it always runs on; unset: placed like the pool.
+    pub account: Option<String>,
 }
 
 /// Where task queues (`<project>/.agent-queue/`) are found.
@@ -311,6 +344,53 @@ impl Default for NotifyConfig {
     fn default() -> Self {
         NotifyConfig { command: Vec::new(), events: Vec::new(), timeout: HumanDuration::from_secs(10) }
     }
+}
+
+/// Where sessions run: which account each new start takes, which sessions move when
+/// an account runs out, and whether they come back.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct PlacementConfig {
+    /// `fill`: the whole pool runs on the preferred account and moves at once when it
+    /// runs out (the swap); `spread`: each start goes to the account with the most
+    /// headroom and a limit moves only the sessions on that account.
+    pub policy: Policy,
+    /// `on_reset`: sessions go back to a preferred account at their next idle moment
+    /// once its limit has reset; `never`: they stay where they are.
+    #[serde(rename = "return")]
+    pub return_to: Return,
+    /// At most this many sessions move per run (a tick of the timers).
+    pub ramp: usize,
+    /// A session that moved does not move again before this has passed (unless its
+    /// account runs out).
+    pub cooldown: HumanDuration,
+}
+
+impl Default for PlacementConfig {
+    fn default() -> Self {
+        PlacementConfig {
+            policy: Policy::Fill,
+            return_to: Return::OnReset,
+            ramp: 4,
+            cooldown: HumanDuration::from_secs(30 * 60),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    #[default]
+    Fill,
+    Spread,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Return {
+    #[default]
+    OnReset,
+    Never,
 }
 
 impl QuotaConfig {

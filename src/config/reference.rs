@@ -53,6 +53,10 @@ pub const SECTIONS: &[(&str, &str)] = &[
         "Snapshots of working sessions (task, conversation id, cwd, last pane lines), for the swap to resume from.",
     ),
     ("janitor", "What ccfail janitor cleans, and when."),
+    (
+        "placement",
+        "Which account each session runs on, which sessions move when an account runs out, and whether they come back.",
+    ),
 ];
 
 /// Every key of the config, in file order.
@@ -85,6 +89,12 @@ pub const KEYS: &[KeyDoc] = &[
         "weekday HH:MM [zone]",
         "When the weekly limit resets (Mon 09:00 Europe/Paris; UTC without a zone); null: the weekly window is the rolling last 7 days.",
     ),
+    key(
+        "accounts[].ceiling",
+        "number",
+        "The fraction of each usage window ccfail uses at most (above 0, at most 1; 0.8 keeps the last 20% for you): no session is started on or moved to an account past it.",
+    ),
+    key("accounts[].tags", "list of strings", "Labels of the account, matched by pool.autonomous.account_tags."),
     key(
         "claude.binary",
         "string",
@@ -132,12 +142,22 @@ pub const KEYS: &[KeyDoc] = &[
         "list of strings",
         "Capabilities of every pool session, matched against a task's tags.",
     ),
+    key(
+        "pool.autonomous.account_tags",
+        "list of strings",
+        "Pool sessions run only on accounts carrying one of these accounts[].tags; empty: on any account.",
+    ),
     required(
         "pool.dedicated[].name",
         "name",
         "An operator's own session: relaunched on a swap, never given tasks, sent /exit or killed. Must not fall in the pool range.",
     ),
     required("pool.dedicated[].project", "path", "The folder the dedicated session's Claude runs in."),
+    key(
+        "pool.dedicated[].account",
+        "name or null",
+        "The account the dedicated session always runs on (never moved by placement); null: placed like the pool.",
+    ),
     required(
         "projects.list[].path",
         "path",
@@ -257,6 +277,26 @@ pub const KEYS: &[KeyDoc] = &[
     key("janitor.checkpoint_ttl", "duration", "Checkpoints older than this are deleted."),
     key("janitor.blocked_alert_after", "duration", "A task blocked this long is reported once."),
     key("janitor.history_ttl", "duration", "State history entries older than this are dropped."),
+    key(
+        "placement.policy",
+        "fill or spread",
+        "fill: the pool runs on the preferred account (lowest priority with headroom) and a limit on it swaps the whole pool; spread: each start goes to the account with the most headroom and a limit moves only the sessions on that account.",
+    ),
+    key(
+        "placement.return",
+        "on_reset or never",
+        "on_reset: once a preferred account's limit has reset, sessions go back to it at their next idle moment; never: they stay.",
+    ),
+    key(
+        "placement.ramp",
+        "integer",
+        "At most this many sessions move per run (1 to 64), so a target is not stampeded.",
+    ),
+    key(
+        "placement.cooldown",
+        "duration",
+        "A session that moved does not move again before this has passed, unless its account runs out.",
+    ),
 ];
 
 /// Every key the types have, in declaration order, with its default value. List items

@@ -379,6 +379,7 @@ fn check_queue(config: &mut Config, env: &Env, problems: &mut Vec<ConfigProblem>
     if !(1..=64).contains(&config.swap.parallel) {
         problems.push(ConfigProblem::new("swap.parallel", "must be from 1 (one session after another) to 64"));
     }
+    placement_problems(config, problems);
     if config.checkpoint.keep == 0 {
         problems.push(ConfigProblem::new("checkpoint.keep", "must be at least 1: the swap resumes from the newest"));
     }
@@ -445,4 +446,37 @@ pub fn expand_path(path: &Path, env: &Env) -> Result<PathBuf, String> {
     }
     out.push_str(rest);
     Ok(PathBuf::from(out))
+}
+
+/// The placement keys: ceilings are fractions, pins and tags name what exists.
+fn placement_problems(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    for (i, account) in config.accounts.iter().enumerate() {
+        if !(account.ceiling > 0.0 && account.ceiling <= 1.0) {
+            problems.push(ConfigProblem::new(
+                format!("accounts[{i}].ceiling"),
+                "must be a fraction above 0 and at most 1 (0.8 keeps the last 20% of each window for you)",
+            ));
+        }
+    }
+    for (i, dedicated) in config.pool.dedicated.iter().enumerate() {
+        if let Some(account) = &dedicated.account
+            && config.account(account).is_none()
+        {
+            problems.push(ConfigProblem::new(
+                format!("pool.dedicated[{i}].account"),
+                format!("{account:?} is not the name of an account in accounts"),
+            ));
+        }
+    }
+    for (i, tag) in config.pool.autonomous.account_tags.iter().enumerate() {
+        if !config.accounts.iter().any(|account| account.tags.contains(tag)) {
+            problems.push(ConfigProblem::new(
+                format!("pool.autonomous.account_tags[{i}]"),
+                format!("no account carries the tag {tag:?} (accounts[].tags): the pool could run nowhere"),
+            ));
+        }
+    }
+    if !(1..=64).contains(&config.placement.ramp) {
+        problems.push(ConfigProblem::new("placement.ramp", "must be from 1 to 64 sessions moved per run"));
+    }
 }
