@@ -26,6 +26,7 @@ pub(crate) mod names;
 pub(crate) mod notify;
 pub(crate) mod parallel;
 pub mod paths;
+pub(crate) mod placement;
 pub(crate) mod pool;
 pub mod process;
 pub(crate) mod progress;

@@ -83,6 +83,13 @@ pub struct State {
 /// The fields of a state object this build does not know, kept through load and save.
 pub type Unknown = serde_json::Map<String, serde_json::Value>;
 
+/// A fraction of an account's soft caps used, as counted at `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Counted {
+    pub fraction: f64,
+    pub at: DateTime<Utc>,
+}
+
 /// From `since` on, the conversation `session_id` ran on `account`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placement {
@@ -97,7 +104,7 @@ pub struct ActiveSpan {
     pub since: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AccountState {
     /// The account is exhausted until then; no swap targets it before.
@@ -106,6 +113,10 @@ pub struct AccountState {
     pub last_hit: Option<LimitHit>,
     /// The last "approaching usage limit" notice.
     pub last_warning: Option<LimitHit>,
+    /// The largest fraction of a soft cap used, as quota-check last counted it from the
+    /// transcripts (placement's headroom between two checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted: Option<Counted>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
@@ -208,6 +219,9 @@ pub struct SessionState {
     /// When it last moved from one account to another (`placement.cooldown`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_at: Option<DateTime<Utc>>,
+    /// The account a limit drove it from, where `placement.return` brings it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub displaced_from: Option<String>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
@@ -241,6 +255,7 @@ impl SessionState {
             recovering: None,
             account: None,
             moved_at: None,
+            displaced_from: None,
             unknown: Unknown::new(),
         }
     }
@@ -434,6 +449,29 @@ impl State {
     /// it concerns: `state.record(now, "dispatched", line).session(name).task(key)`.
     /// The one way anything enters the history: the next [`StateLock::save`] appends it
     /// to `history.jsonl`.
+    /// Records that the conversation `session_id` runs on `account` from `since` (nothing
+    /// when its latest placement already says so). Placements older than the usage
+    /// retention are dropped, but the latest of each conversation.
+    pub fn place(&mut self, session_id: &str, account: &str, since: DateTime<Utc>) {
+        let latest = self.placements.iter().rev().find(|p| p.session_id == session_id);
+        if latest.is_some_and(|p| p.account == account) {
+            return;
+        }
+        self.placements.push(Placement { session_id: session_id.to_owned(), account: account.to_owned(), since });
+        let horizon = since - crate::usage::RETENTION;
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<Placement> = Vec::with_capacity(self.placements.len());
+        for placement in self.placements.drain(..).rev() {
+            let newest_of_its_id = seen.insert(placement.session_id.clone());
+            if newest_of_its_id || placement.since >= horizon {
+                kept.push(placement);
+            }
+        }
+        kept.reverse();
+        kept.sort_by_key(|p| p.since);
+        self.placements = kept;
+    }
+
     pub fn record(&mut self, at: DateTime<Utc>, event: &str, detail: impl Into<String>) -> &mut HistoryEntry {
         self.recorded.push(HistoryEntry::new(at, event, detail));
         self.recorded.last_mut().expect("just pushed")

@@ -575,6 +575,8 @@ impl Tmux {
         if lower.starts_with("no server running")
             || lower.starts_with("error connecting to")
             || lower.contains("server exited unexpectedly")
+            // A server whose last session was just killed answers this while it exits.
+            || (lower == "no current target" && args.contains(&"list-panes"))
         {
             return TmuxError::NoServer { socket: self.socket.clone() };
         }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::accounts;
 use crate::cli::DispatchArgs;
 use crate::client;
-use crate::config::{Config, fill};
+use crate::config::{Config, Policy, fill};
 use crate::ctx::Ctx;
 use crate::delivery;
 use crate::driver::{self, Launch, Waits};
@@ -33,6 +33,7 @@ use crate::queue::{self, Dependencies, Project, Task, Unmet};
 use crate::render;
 use crate::screen;
 use crate::state::{SessionKind, SessionState, SessionStatus, SessionWatch, State, StateLock};
+use crate::swap;
 use crate::typing;
 
 /// The parsed task heads of the last pass, in the state dir (rebuildable).
@@ -146,6 +147,8 @@ struct Job<'a> {
     model: Option<String>,
     start: bool,
     restart: bool,
+    /// The account the session's client runs on now (a restart stays on it).
+    client_account: Option<String>,
     error: Option<String>,
     /// The client's record of the prompt, once found.
     receipt: Option<delivery::Receipt>,
@@ -268,7 +271,14 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     let Some((account, _)) = accounts::active_account(config, Some(state)) else {
         anyhow::bail!("no account is configured");
     };
-    if let Some(until) = state.accounts.get(&account.name).and_then(|a| a.drained_until).filter(|t| *t > now) {
+    let drained_until = |name: &str| state.accounts.get(name).and_then(|a| a.drained_until).filter(|t| *t > now);
+    // Under `fill` the pool runs on the active account; under `spread` on any account
+    // that is not drained: dispatch waits only when none is left.
+    let pool_stopped = match config.placement.policy {
+        Policy::Fill => true,
+        Policy::Spread => config.accounts.iter().all(|a| drained_until(&a.name).is_some()),
+    };
+    if let Some(until) = drained_until(&account.name).filter(|_| pool_stopped) {
         report.skipped =
             Some(format!("the active account {} is drained until {}", account.name, render::when(until, now)));
         report.waiting = waiting(&ready, &projects, config, &[], state, Some((&account.name, until)));
@@ -284,7 +294,12 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     ctx.log().debug(&format!("dispatch: planned and observed the pool at {:?}", timer.elapsed()));
     report.notes.extend(world.notes.iter().cloned());
     let views: Vec<_> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
-    let free: Vec<_> = views.iter().filter(|view| is_free(config, state, view, now)).collect();
+    // A session whose client runs on a drained account gets no task until it is moved.
+    let free: Vec<_> = views
+        .iter()
+        .filter(|view| is_free(config, state, view, now))
+        .filter(|view| view.client.is_none_or(|c| drained_until(&c.account).is_none()))
+        .collect();
     report.free_sessions = free.iter().map(|v| v.name.clone()).collect();
     report.waiting = waiting(&ready, &projects, config, &report.free_sessions, state, None);
     // The tasks of paused projects are not paired: the sessions go to the others.
@@ -316,6 +331,7 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
             model: model.clone(),
             start,
             restart,
+            client_account: view.client.map(|c| c.account.clone()),
             error: None,
             receipt: None,
             transcript: None,
@@ -368,10 +384,16 @@ pub fn dispatch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -
     // 2. Start Claude where it is not running (or runs another model).
     let waits = Waits { start: config.dispatch.start_wait.get(), stop: config.watch.stop_wait.get() };
     for job in jobs.iter_mut().filter(|j| j.error.is_none() && (j.start || j.restart)) {
+        // A restart stays on its client's account; a start goes where placement says.
+        let (account, displaced_from) = match job.client_account.as_deref().and_then(|name| config.account(name)) {
+            Some(current) if job.restart => (current, None),
+            _ => swap::moves::start_account(ctx, state, &job.session, SessionKind::Pool).unwrap_or((account, None)),
+        };
         if let Err(err) = start_claude(ctx, account, job, &world, waits) {
             job.error = Some(format!("Claude did not start: {err:#}"));
             continue;
         }
+        swap::moves::record_start(state, &job.session, SessionKind::Pool, &account.name, displaced_from);
         state.queue.sessions.entry(job.session.clone()).or_default().model = job.model.clone();
     }
 

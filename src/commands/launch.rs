@@ -18,6 +18,8 @@ use crate::driver::{self, Launch, Waits};
 use crate::exit::ExitCode;
 use crate::names::{is_model_name, is_safe_component, is_tmux_session_name};
 use crate::render;
+use crate::state::SessionKind;
+use crate::swap;
 use crate::tmux::NewSession;
 
 #[derive(Debug, Serialize)]
@@ -55,8 +57,20 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
     {
         bail!("--model {model:?} is not a model name");
     }
-    let _lock = if in_pool { Some(ctx.state.lock()?) } else { None };
-    let account = choose_account(ctx, "launch", args.account.as_deref())?;
+    let lock = if in_pool { Some(ctx.state.lock()?) } else { None };
+    let dedicated = config.pool.dedicated.iter().any(|d| d.name == args.session);
+    let kind = if in_pool { SessionKind::Pool } else { SessionKind::Dedicated };
+    // `--account`, else where placement puts a session that starts now.
+    let (account, displaced_from) = match &args.account {
+        Some(name) => (choose_account(ctx, "launch", Some(name))?, None),
+        None => {
+            let state = ctx.state.read().ok();
+            match state.as_ref().and_then(|state| swap::moves::start_account(ctx, state, &args.session, kind)) {
+                Some(chosen) => chosen,
+                None => (choose_account(ctx, "launch", None)?, None),
+            }
+        }
+    };
     let dir = match &args.project {
         Some(dir) => dir.canonicalize().with_context(|| format!("--project {}", dir.display()))?,
         None => default_dir(ctx, &args.session, in_pool)?,
@@ -104,6 +118,23 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
         match driver::start(tmux, &pane.pane_id, &command, &account.home, waits) {
             Ok(()) => {
                 report.started = true;
+                // The pool's and the operator's sessions are tracked: record their account.
+                if in_pool || dedicated {
+                    let record = |state: &mut crate::state::State| {
+                        swap::moves::record_start(state, &args.session, kind, &account.name, displaced_from.clone());
+                    };
+                    match &lock {
+                        Some(lock) => {
+                            let mut state = lock.load()?;
+                            record(&mut state);
+                            lock.save(&mut state)?;
+                        }
+                        None => ctx.state.update(|state| {
+                            record(state);
+                            Ok::<_, crate::state::StateError>(())
+                        })?,
+                    }
+                }
                 ExitCode::Ok
             }
             Err(err) => {

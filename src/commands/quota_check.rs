@@ -14,6 +14,7 @@ use crate::cli::QuotaCheckArgs;
 use crate::client::{self, RunningClient};
 use crate::clock;
 use crate::commands;
+use crate::config::Policy;
 use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::hooks;
@@ -50,6 +51,9 @@ pub struct QuotaReport {
     pub dry_run: bool,
     /// The swap a confirmed hit started (`quota.auto_swap`), if any.
     pub swap: Option<swap::Outcome>,
+    /// The sessions placement moved this run (`placement`), and those that wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement: Option<swap::moves::Tick>,
 }
 
 pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
@@ -81,7 +85,7 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
                 ),
                 serde_json::json!({ "proactive": hit }),
             );
-            if ctx.config.quota.proactive_swap {
+            if ctx.config.quota.proactive_swap && ctx.config.placement.policy == Policy::Fill {
                 let reason = Reason::Proactive {
                     detail: format!("{:.0}% of limits.{}", hit.fraction * 100.0, hit.cap_kind.config_key()),
                 };
@@ -93,8 +97,11 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
                 )?);
             }
         }
+        // Under `spread` a limit moves only the sessions on the account that hit it: the
+        // placement tick below.
         if let Outcome::Confirmed { hit, .. } = &report.outcome
             && ctx.config.quota.auto_swap
+            && ctx.config.placement.policy == Policy::Fill
         {
             let reason = Reason::QuotaHit { snippet: hit.snippet.clone(), reset_at: hit.reset_at };
             // A set latch refuses the swap inside swap(): quota-check never triggers past it.
@@ -106,6 +113,8 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
             )?);
         }
     }
+    report.placement =
+        Some(place(ctx, &lock, &mut state, args.dry_run)?).filter(|t| !t.moves.is_empty() || !t.held.is_empty());
     // After the swap, whose outcome is part of the report; saved again only when what
     // was said changed (a warning appeared or went away).
     let said_before = state.said.get(<QuotaReport as commands::TimerReport>::COMMAND).cloned();
@@ -128,6 +137,24 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
         Outcome::None | Outcome::Cooldown { .. } if report.proactive.is_some() => ExitCode::QuotaProactive,
         Outcome::None | Outcome::Cooldown { .. } => ExitCode::Ok,
     })
+}
+
+/// Placement's part of the run: each account's counted use stored for the start sites,
+/// then the moves of this run (none while a swap is unfinished or latched).
+fn place(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Result<swap::moves::Tick> {
+    let now = ctx.now();
+    let capped = ctx.config.accounts.iter().any(|a| a.limits != crate::config::SoftLimits::default());
+    if capped && !dry_run {
+        let roots = usage::transcript_roots(&ctx.config);
+        if let Ok(refreshed) = usage::peek(ctx.state.paths(), &roots, &state.timeline, now) {
+            swap::moves::store_counts(ctx, state, &refreshed.snapshot);
+        }
+    }
+    let tick = swap::moves::tick(ctx, lock, state, dry_run)?;
+    if capped && !dry_run {
+        lock.save(state)?;
+    }
+    Ok(tick)
 }
 
 /// Observes, decides and records into `state`; the caller saves it.
@@ -302,6 +329,7 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         notes,
         dry_run: args.dry_run,
         swap: None,
+        placement: None,
     })
 }
 
@@ -414,6 +442,9 @@ impl commands::TimerReport for QuotaReport {
         if let Some(outcome) = &self.swap {
             lines.extend(swap_lines(outcome));
         }
+        if let Some(tick) = &self.placement {
+            lines.extend(placement_lines(tick));
+        }
         if self.dry_run && !lines.is_empty() {
             lines.push(commands::Line::action("dry run: nothing recorded"));
         }
@@ -453,6 +484,42 @@ fn swap_lines(outcome: &swap::Outcome) -> Vec<commands::Line> {
             format!("no swap: the partial-swap latch is set: {reason}"),
         )),
         swap::Outcome::Planned { .. } => {}
+    }
+    lines
+}
+
+/// Each move, one line per session moved; a session held back is said once.
+fn placement_lines(tick: &swap::moves::Tick) -> Vec<commands::Line> {
+    let mut lines = Vec::new();
+    for moved in &tick.moves {
+        let planned = &moved.planned;
+        let head = format!(
+            "move {} -> {} ({}): {}",
+            planned.from,
+            planned.to,
+            planned.why.describe(),
+            planned.sessions.join(", ")
+        );
+        match &moved.outcome {
+            None => lines.push(commands::Line::action(format!("would {head}"))),
+            Some(swap::Outcome::Done { sessions, .. }) => {
+                lines.push(commands::Line::action(head));
+                for s in sessions {
+                    let result = s.outcome.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+                    lines.push(commands::Line::action(format!("  {}: {result}", s.name)));
+                }
+            }
+            Some(outcome) => {
+                lines.push(commands::Line::action(format!("{head}: {}", outcome_word(outcome))));
+                lines.extend(swap_lines(outcome).into_iter().skip(1));
+            }
+        }
+    }
+    for held in &tick.held {
+        lines.push(commands::Line::once(
+            format!("held {} {}", held.session, render::without_relative(&held.why)),
+            format!("{} stays: {}", held.session, held.why),
+        ));
     }
     lines
 }

@@ -107,6 +107,10 @@ pub struct AccountReport {
     /// Usage counted from the transcripts: the current 5-hour block and the week, with
     /// burn rate and the projected time to each soft cap.
     pub usage: Option<AccountWindows>,
+    /// What placement may still use of it (`placement`, `accounts[].ceiling`).
+    pub headroom: Option<crate::placement::Headroom>,
+    /// The pool and dedicated sessions running on it now.
+    pub sessions: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,6 +135,8 @@ pub struct SessionReport {
     pub client: Option<ClientReport>,
     /// What ccfail's state says of the session.
     pub state: Option<SessionState>,
+    /// The account it runs on: its client's, else the one ccfail last started it on.
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -208,7 +214,7 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         }
     };
 
-    let accounts = config
+    let accounts: Vec<AccountReport> = config
         .accounts
         .iter()
         .map(|account| AccountReport {
@@ -222,6 +228,8 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
             last_hit: account_state(&account.name).and_then(|a| a.last_hit.clone()),
             last_warning: account_state(&account.name).and_then(|a| a.last_warning.clone()),
             usage: usage.as_ref().map(|snapshot| snapshot.windows(account)),
+            headroom: None,
+            sessions: 0,
         })
         .collect();
 
@@ -230,10 +238,18 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         Err(err) => (Observation::default(), Some(err.to_string())),
     };
     let clients: Vec<RunningClient> = client::all_running(config);
-    let sessions = crate::pool::session_names(ctx)
+    let sessions: Vec<SessionReport> = crate::pool::session_names(ctx)
         .into_iter()
         .map(|(name, kind)| session_report(name, kind, &observation, &clients, state.as_ref()))
         .collect();
+    let mut accounts = accounts;
+    let rooms = state.as_ref().map(|state| crate::swap::moves::account_views(config, state, ctx.now()));
+    for account in &mut accounts {
+        account.sessions =
+            sessions.iter().filter(|s| s.alive && s.account.as_deref() == Some(account.name.as_str())).count();
+        account.headroom =
+            rooms.as_ref().and_then(|r| r.iter().find(|v| v.name == account.name)).map(|view| view.headroom);
+    }
 
     StatusReport {
         version: SCHEMA_VERSION,
@@ -438,8 +454,10 @@ fn session_report(
         account: c.account.clone(),
         cwd: c.state.cwd.clone(),
     });
+    let recorded = state.and_then(|s| s.sessions.get(&name));
     SessionReport {
-        state: state.and_then(|s| s.sessions.get(&name)).cloned(),
+        account: client.as_ref().map(|c| c.account.clone()).or_else(|| recorded.and_then(|r| r.account.clone())),
+        state: recorded.cloned(),
         alive: pane.is_some(),
         pane_id: pane.map(|p| p.pane_id.clone()),
         pane_command: pane.map(|p| p.current_command.clone()),
@@ -447,6 +465,14 @@ fn session_report(
         client,
         kind,
         name,
+    }
+}
+
+/// `62 %` (what placement may still use of its ceiling), `?` when its use is unknown.
+fn headroom_cell(room: crate::placement::Headroom) -> String {
+    match room.source {
+        crate::placement::Source::Unknown => "?".to_owned(),
+        _ => format!("{:.0} %", room.left * 100.0),
     }
 }
 
@@ -479,7 +505,8 @@ fn human(report: &StatusReport, width: usize) -> String {
         ));
     }
 
-    let mut accounts = render::table(&["", "account", "prio", "logged in", "drained until", "5-hour", "week"]);
+    let mut accounts =
+        render::table(&["", "account", "prio", "logged in", "drained until", "sessions", "left", "5-hour", "week"]);
     for account in &report.accounts {
         let login = match (account.home_exists, account.credentials) {
             (false, _) => format!("no (home {} missing)", account.home.display()),
@@ -492,6 +519,8 @@ fn human(report: &StatusReport, width: usize) -> String {
             account.priority.to_string(),
             login,
             account.drained_until.filter(|t| *t > now).map_or_else(|| "-".to_owned(), |t| render::when(t, now)),
+            account.sessions.to_string(),
+            account.headroom.map_or_else(|| "-".to_owned(), headroom_cell),
             usage.map_or_else(|| "-".to_owned(), |u| window_cell(u.five_hour.as_ref(), now)),
             usage.map_or_else(|| "-".to_owned(), |u| window_cell(Some(&u.weekly), now)),
         ]);

@@ -815,10 +815,9 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
     if work.is_empty() {
         return Ok(Vec::new());
     }
-    let Some((account, _)) = accounts::active_account(&ctx.config, Some(state)) else {
+    if ctx.config.accounts.is_empty() {
         anyhow::bail!("no account is configured");
-    };
-    let account = account.clone();
+    }
     let model = ctx.config.dispatch.models.default.clone();
     let workdir = ctx.config.pool.autonomous.workdir.clone().or_else(|| ctx.inputs.env.home());
     // Sessions first, so the threads find their panes.
@@ -901,21 +900,34 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
             Work::Recreate | Work::Respawn => None,
         })
         .collect();
+    // Each start on the account placement chooses, recorded before the start so the
+    // next choice counts it (`spread` balances a pool start of twenty sessions).
+    let mut account_of: std::collections::BTreeMap<String, Account> = std::collections::BTreeMap::new();
+    for (session, _) in &starts {
+        let kind = state.sessions.get(session).map_or(SessionKind::Pool, |e| e.kind);
+        let Some((account, displaced_from)) = crate::swap::moves::start_account(ctx, state, session, kind) else {
+            continue;
+        };
+        let account = account.clone();
+        crate::swap::moves::record_start(state, session, kind, &account.name, displaced_from);
+        account_of.insert(session.clone(), account);
+    }
     // `swap.parallel` at a time (a pool start of twenty real clients at once starves the
     // machine), each said as it goes.
-    let mut progress = ctx.progress(format!("pool start on {}", account.name));
+    let mut progress = ctx.progress("pool start".to_owned());
     progress.step("starting", starts.len());
     let mut results: Vec<(String, Result<(), Failed>)> = Vec::new();
     crate::parallel::run(
         &starts,
         ctx.config.swap.parallel,
-        |_, (session, job)| match (observation.session_pane(session), job) {
-            (None, _) => Err(Failed::Start(anyhow::anyhow!("the tmux session is gone"))),
-            (Some(pane), Job::Fresh { stop_first }) => {
-                fresh_claude(ctx, &account, model.as_deref(), pane, *stop_first, waits).map_err(Failed::Start)
+        |_, (session, job)| match (observation.session_pane(session), account_of.get(session), &job) {
+            (None, _, _) => Err(Failed::Start(anyhow::anyhow!("the tmux session is gone"))),
+            (_, None, _) => Err(Failed::Start(anyhow::anyhow!("no account to start it on"))),
+            (Some(pane), Some(account), Job::Fresh { stop_first }) => {
+                fresh_claude(ctx, account, model.as_deref(), pane, *stop_first, waits).map_err(Failed::Start)
             }
-            (Some(pane), Job::Recover { recovering, model }) => {
-                recover_client(ctx, &account, model.as_deref(), pane, recovering, waits)
+            (Some(pane), Some(account), Job::Recover { recovering, model }) => {
+                recover_client(ctx, account, model.as_deref(), pane, recovering, waits)
             }
         },
         |event| {

@@ -153,8 +153,17 @@ impl std::fmt::Display for SessionOutcome {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     Manual,
-    QuotaHit { snippet: String, reset_at: Option<DateTime<Utc>> },
-    Proactive { detail: String },
+    QuotaHit {
+        snippet: String,
+        reset_at: Option<DateTime<Utc>>,
+    },
+    Proactive {
+        detail: String,
+    },
+    /// Placement moves some sessions (`placement.policy`, `placement.return`).
+    Placement {
+        why: crate::placement::Why,
+    },
 }
 
 impl Reason {
@@ -163,6 +172,7 @@ impl Reason {
             Reason::Manual => "manual".to_owned(),
             Reason::QuotaHit { snippet, .. } => format!("quota hit: {snippet}"),
             Reason::Proactive { detail } => format!("proactive: {detail}"),
+            Reason::Placement { why } => format!("placement: {}", why.describe()),
         }
     }
 }
@@ -266,6 +276,10 @@ pub struct Journal {
     /// When the first client was started on the target: usage from then on is the target's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_started_at: Option<DateTime<Utc>>,
+    /// A move of some sessions ([`crate::swap::move_sessions`]), not of the pool: the
+    /// active account and its link stay where they are.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 #[cfg(test)]
@@ -284,6 +298,7 @@ mod tests {
             rolled_back_from: None,
             rollback_reason: None,
             target_started_at: None,
+            partial: false,
         }
     }
 

@@ -12,6 +12,7 @@
 //! `.claude.json` is in this module and in [`crate::driver`].
 
 pub mod journal;
+pub mod moves;
 pub mod target;
 
 use std::collections::BTreeMap;
@@ -129,7 +130,7 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
     }
 
     let observation = ctx.tmux.observe().context("could not observe tmux")?;
-    let journal = plan(ctx, state, &observation, &active.name, &to, request.reason.clone(), now);
+    let journal = plan(ctx, state, &observation, &active.name, &to, request.reason.clone(), None);
     if request.dry_run {
         // Read the ids as the saved phase would, on a copy: nothing is recorded.
         let mut scratch = state.clone();
@@ -329,13 +330,17 @@ fn plan(
     from: &str,
     to: &str,
     reason: Reason,
-    now: DateTime<Utc>,
+    only: Option<&[String]>,
 ) -> Journal {
+    let now = ctx.now();
     let config = &ctx.config;
     let clients = client::all_running(config);
     let mut sessions = Vec::new();
     // The operator's own sessions go first: they are stopped and relaunched before the pool.
     let mut names = crate::pool::session_names(ctx);
+    if let Some(only) = only {
+        names.retain(|(name, _)| only.contains(name));
+    }
     names.sort_by_key(|(_, kind)| *kind != SessionKind::Dedicated);
     for (name, kind) in names {
         let project = config.pool.dedicated.iter().find(|d| d.name == name).map(|d| d.project.clone());
@@ -379,7 +384,8 @@ fn plan(
             model: if plan == Plan::Untouched { None } else { model },
         });
     }
-    let link_before = config.claude.active_link.as_deref().and_then(accounts::link_target);
+    // A move leaves the active link alone: nothing of it to put back.
+    let link_before = config.claude.active_link.as_deref().filter(|_| only.is_none()).and_then(accounts::link_target);
     Journal {
         from: from.to_owned(),
         to: to.to_owned(),
@@ -391,6 +397,7 @@ fn plan(
         rolled_back_from: None,
         rollback_reason: None,
         target_started_at: None,
+        partial: only.is_some(),
     }
 }
 
@@ -647,7 +654,7 @@ fn switch(ctx: &Ctx, state: &State, tracker: &mut Tracker<'_>) -> Result<()> {
             let _ = std::os::unix::fs::symlink(root.join("elsewhere"), &link);
         }
     }
-    if let Some(link) = &ctx.config.claude.active_link {
+    if let Some(link) = ctx.config.claude.active_link.as_ref().filter(|_| !journal.partial) {
         let started = Instant::now();
         point_link(link, &target.home)?;
         tracker.link_flip = Some(started.elapsed());
@@ -995,7 +1002,8 @@ impl Step {
 
 impl<'a> Tracker<'a> {
     fn new(ctx: &'a Ctx, journal: &Journal, suffix: &str) -> Tracker<'a> {
-        let title = format!("swap {} -> {}{suffix}", journal.from, journal.to);
+        let what = if journal.partial { "move" } else { "swap" };
+        let title = format!("{what} {} -> {}{suffix}", journal.from, journal.to);
         Tracker {
             progress: ctx.progress(title.clone()),
             log: ctx.log(),
@@ -1043,35 +1051,36 @@ fn timing_lines(
     lines
 }
 
-/// Phase 6: the target is the active account; the journal becomes history.
+/// Phase 6: the target is the active account (a move: the sessions' account); the
+/// journal becomes history.
 fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State, tracker: &mut Tracker<'_>) -> Result<Outcome> {
     let now = ctx.now();
     let journal = state.swap.journal.take().expect("journal");
     // Clients on the target answered from their first start, not from the swap's end.
-    state.set_active(&journal.to, journal.target_started_at.unwrap_or(now).min(now));
-    let relaunch_failed: Vec<String> = journal
-        .sessions
-        .iter()
-        .filter_map(|s| s.outcome.as_ref().filter(|o| o.failed()).map(|o| format!("{}: {o}", s.name)))
-        .collect();
-    state.swap.last = Some(SwapRecord {
-        from: journal.from.clone(),
-        to: journal.to.clone(),
-        at: now,
-        reason: journal.reason.describe(),
-        relaunch_failed,
-    });
-    state.quota.suspicion = None;
-    for session in &journal.sessions {
-        if let (Some(recorded), Some(id)) = (state.sessions.get_mut(&session.name), &session.claude_session_id) {
-            recorded.claude_session_id = Some(id.clone());
-        }
+    let started = journal.target_started_at.unwrap_or(now).min(now);
+    let what = if journal.partial { "move" } else { "swap" };
+    if !journal.partial {
+        state.set_active(&journal.to, started);
+        let relaunch_failed: Vec<String> = journal
+            .sessions
+            .iter()
+            .filter_map(|s| s.outcome.as_ref().filter(|o| o.failed()).map(|o| format!("{}: {o}", s.name)))
+            .collect();
+        state.swap.last = Some(SwapRecord {
+            from: journal.from.clone(),
+            to: journal.to.clone(),
+            at: now,
+            reason: journal.reason.describe(),
+            relaunch_failed,
+        });
+        state.quota.suspicion = None;
     }
+    record_placements(state, &journal, started, now);
     let failed = journal.sessions.iter().filter(|s| s.outcome.as_ref().is_some_and(SessionOutcome::failed)).count();
     state
         .record(
             now,
-            "swap-done",
+            &format!("{what}-done"),
             format!(
                 "{} -> {}; {} sessions relaunched, {failed} failed",
                 journal.from,
@@ -1082,18 +1091,48 @@ fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State, tracker: &mut Tracker<
         .account(&journal.to)
         .data(json!({ "from": journal.from, "to": journal.to, "sessions": session_lines(&journal) }));
     lock.save(state)?;
-    ctx.notify(
-        "swap_done",
-        format!(
-            "swap {} -> {} done: {} sessions, {failed} relaunch failures",
-            journal.from,
-            journal.to,
-            journal.sessions.len()
-        ),
-        json!({ "from": journal.from, "to": journal.to, "sessions": journal.sessions }),
-    );
+    if !journal.partial || failed > 0 {
+        ctx.notify(
+            "swap_done",
+            format!(
+                "{what} {} -> {} done: {} sessions, {failed} relaunch failures",
+                journal.from,
+                journal.to,
+                journal.sessions.len()
+            ),
+            json!({ "from": journal.from, "to": journal.to, "sessions": journal.sessions, "partial": journal.partial }),
+        );
+    }
     tracker.finish(&format!("done, {} sessions, {failed} relaunch failures", journal.sessions.len()));
     Ok(Outcome::Done { from: journal.from, to: journal.to, sessions: journal.sessions })
+}
+
+/// Each session that came back on the target runs on it now: its account, when it
+/// moved, where a limit drove it from (a swap by hand drives it from nowhere), and its
+/// conversation's placement for the usage counts.
+fn record_placements(state: &mut State, journal: &Journal, started: DateTime<Utc>, now: DateTime<Utc>) {
+    let displaced_from = match &journal.reason {
+        Reason::Manual => None,
+        Reason::Placement { why: crate::placement::Why::Return } => None,
+        Reason::QuotaHit { .. } | Reason::Proactive { .. } | Reason::Placement { .. } => Some(journal.from.clone()),
+    };
+    for session in &journal.sessions {
+        let Some(outcome) = &session.outcome else { continue };
+        if outcome.failed() || *outcome == SessionOutcome::AlreadyRunning {
+            continue;
+        }
+        if let Some(id) = &session.claude_session_id {
+            state.place(id, &journal.to, started);
+        }
+        let recorded =
+            state.sessions.entry(session.name.clone()).or_insert_with(|| crate::state::SessionState::new(session.kind));
+        if let Some(id) = &session.claude_session_id {
+            recorded.claude_session_id = Some(id.clone());
+        }
+        recorded.account = Some(journal.to.clone());
+        recorded.moved_at = Some(now);
+        recorded.displaced_from = displaced_from.clone();
+    }
 }
 
 /// Undoes a swap that could not switch: the active link back where it was, the stopped

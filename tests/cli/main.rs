@@ -15,6 +15,7 @@ mod init;
 mod journal;
 mod json;
 mod notify;
+mod placement;
 mod queue;
 mod quota_check;
 mod readme;

@@ -67,7 +67,7 @@ pub fn pool_on_a(env: &TestEnv) -> BTreeMap<String, String> {
 /// file under either account.
 pub fn client_of(env: &TestEnv, session: &str) -> Option<(String, u32, String)> {
     let pane = env.tmux().observe().ok()?.session_pane(session)?.clone();
-    for account in ["a", "b"] {
+    for account in ["a", "b", "c"] {
         let Ok(entries) = fs::read_dir(env.path(&format!("accounts/{account}/sessions"))) else { continue };
         for entry in entries.flatten() {
             let Ok(doc) = serde_json::from_str::<Value>(&fs::read_to_string(entry.path()).unwrap_or_default()) else {

@@ -87,7 +87,7 @@ fn main_job_swaps_to_b_on_the_five_hour_limit() {
 
 fn main_job(version: &str, binary: &std::path::Path, plan: Plan, bypass: bool) {
     let label = format!("{version}/{plan:?}/{}", if bypass { "bypass" } else { "default" });
-    let sb = Sandbox::new(&Setup { binary, plan, bypass, pool: 2, label: &label });
+    let sb = Sandbox::new(&Setup { binary, plan, bypass, pool: 2, label: &label, extra: "" });
     sb.ccfail(&["doctor", "--fix"]);
     sb.ccfail(&["hooks", "install"]);
     sb.ccfail(&["watch-once"]);
@@ -198,6 +198,74 @@ fn main_job(version: &str, binary: &std::path::Path, plan: Plan, bypass: bool) {
     assert!(late.is_empty(), "{label}: nothing asks a after the swap (t3 was on {holder}): {late:?}");
 }
 
+/// Placement `spread` on two accounts: watch-once starts w1 and w2 one on each account; a
+/// task dispatched to the one on a meets a's 5-hour limit; one `quota-check` moves only
+/// that session to b, where its conversation is resumed and its task finishes; the
+/// session on b is not touched.
+#[test]
+fn spread_moves_only_the_session_on_the_account_that_hit_its_limit() {
+    for (version, binary) in installed_versions("spread_moves_only_the_session_on_the_account_that_hit_its_limit") {
+        let label = format!("{version}/spread");
+        let extra = "placement:\n  policy: spread\n";
+        let sb =
+            Sandbox::new(&Setup { binary: &binary, plan: Plan::Max20x, bypass: false, pool: 2, label: &label, extra });
+        sb.ccfail(&["doctor", "--fix"]);
+        sb.ccfail(&["hooks", "install"]);
+        sb.ccfail(&["watch-once"]);
+        let accounts: Vec<String> = ["w1", "w2"]
+            .iter()
+            .map(|s| sb.wait_until(&format!("{s} to run a client"), TIMEOUT, || Ok(sb.client(s))).account)
+            .collect();
+        let (on_a, on_b) = match (accounts[0].as_str(), accounts[1].as_str()) {
+            ("a", "b") => ("w1", "w2"),
+            ("b", "a") => ("w2", "w1"),
+            other => panic!("{label}: spread puts one session on each account, not {other:?}"),
+        };
+        sb.wait_idle(on_a, "a", TIMEOUT);
+        sb.wait_idle(on_b, "b", TIMEOUT);
+        sb.turn(on_b, "Build the API", "b", TIMEOUT);
+        let untouched = sb.client(on_b).expect("a client on b");
+        // b's session is busy with a slow turn, so the task goes to the one on a, which
+        // meets a's limit at once.
+        sb.set_mode("tok-b", json!({"mode": "normal", "delay_ms": 20_000}));
+        sb.prompt(on_b, "Take your time");
+        sb.wait_until(&format!("{on_b} busy"), TIMEOUT, || Ok(sb.client(on_b).filter(|c| c.status == "busy")));
+        let reset = chrono::Utc::now().timestamp() + 3 * 3600;
+        sb.set_mode("tok-a", json!({"mode": "limit_5h", "reset": reset}));
+        sb.task("t1", "high", "Write the schema");
+        sb.ccfail(&["dispatch"]);
+        assert_eq!(sb.task_of(on_a).as_deref(), Some("app:t1"), "{label}: the task went to {on_a}");
+        sb.wait_until(&format!("{on_a} to hit the limit"), TIMEOUT, || Ok(sb.limit_hit(on_a, "a")));
+        let before = sb.client(on_a).expect("a client on a");
+        sb.set_mode("tok-b", json!({"mode": "normal"}));
+
+        let run = sb.ccfail(&["quota-check", "--json"]);
+        assert_eq!(run.code(), 10, "{label}: quota-check confirms a's limit\n{}", run.describe());
+        let report = run.json();
+        assert!(report["swap"].is_null(), "{label}: no swap of the pool: {report:#}");
+        let moves = report["placement"]["moves"].as_array().cloned().unwrap_or_default();
+        assert_eq!(moves.len(), 1, "{label}: one move: {report:#}");
+        assert_eq!((moves[0]["from"].as_str(), moves[0]["to"].as_str()), (Some("a"), Some("b")));
+        assert_eq!(moves[0]["sessions"], json!([on_a]), "{label}: only the session on a moves");
+        assert_eq!(moves[0]["outcome"]["outcome"], "done", "{label}: {report:#}");
+
+        let moved =
+            sb.wait_until(&format!("{on_a} on b"), TIMEOUT, || Ok(sb.client(on_a).filter(|c| c.account == "b")));
+        assert_eq!(moved.session_id, before.session_id, "{label}: {on_a} resumed its conversation\n{}", sb.context());
+        assert_eq!(
+            ccfail::process::env_var(moved.pid, "CLAUDE_CONFIG_DIR").as_deref(),
+            Some(sb.home("b").display().to_string().as_str()),
+            "{label}: /proc/{}/environ of {on_a}'s client",
+            moved.pid
+        );
+        assert_eq!(sb.client(on_b).map(|c| c.pid), Some(untouched.pid), "{label}: {on_b} was not touched");
+        sb.wait_until("t1 done on b", TIMEOUT, || {
+            sb.ccfail(&["watch-once"]);
+            Ok(sb.done_tasks() == ["t1.md"])
+        });
+    }
+}
+
 /// No swap on a 500, a 529, a plain 429, a 429 whose message reads like the limit, or the
 /// legacy `Claude AI usage limit reached|<epoch>` text: each turn fails on screen, and
 /// quota-check leaves the pool on a.
@@ -205,7 +273,14 @@ fn main_job(version: &str, binary: &std::path::Path, plan: Plan, bypass: bool) {
 fn no_swap_on_errors_that_are_not_the_usage_limit() {
     for (version, binary) in installed_versions("no_swap_on_errors_that_are_not_the_usage_limit") {
         let label = format!("{version}/errors");
-        let sb = Sandbox::new(&Setup { binary: &binary, plan: Plan::Max20x, bypass: false, pool: 0, label: &label });
+        let sb = Sandbox::new(&Setup {
+            binary: &binary,
+            plan: Plan::Max20x,
+            bypass: false,
+            pool: 0,
+            label: &label,
+            extra: "",
+        });
         sb.ccfail(&["doctor", "--fix"]);
         sb.ccfail(&["hooks", "install"]);
         sb.ccfail(&["launch", "main"]);
@@ -246,8 +321,14 @@ fn swap_wall_time() {
         for n in list_env("CCFAIL_REAL_CLIENT_SWAP_SIZES", "3,10") {
             let n: usize = n.parse().expect("a number of sessions");
             let label = format!("{version}/swap{n}");
-            let sb =
-                Sandbox::new(&Setup { binary: &binary, plan: Plan::Max20x, bypass: false, pool: n - 1, label: &label });
+            let sb = Sandbox::new(&Setup {
+                binary: &binary,
+                plan: Plan::Max20x,
+                bypass: false,
+                pool: n - 1,
+                label: &label,
+                extra: "",
+            });
             sb.ccfail(&["doctor", "--fix"]);
             sb.ccfail(&["hooks", "install"]);
             sb.ccfail(&["watch-once"]);

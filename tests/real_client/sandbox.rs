@@ -58,6 +58,8 @@ pub struct Setup<'a> {
     /// Pool size (`pool.autonomous.min` = `max`); 0 = no pool.
     pub pool: usize,
     pub label: &'a str,
+    /// Appended to the config (whole top-level sections, e.g. `placement:`).
+    pub extra: &'a str,
 }
 
 /// What one tmux session's client says about itself (its `sessions/<pid>.json`).
@@ -221,8 +223,9 @@ watch:
   idle_grace: 1s
 state:
   dir: {r}/state
-",
-            binary = setup.binary.display()
+{extra}",
+            binary = setup.binary.display(),
+            extra = setup.extra,
         );
         fs::write(self.path("config.yaml"), config).unwrap();
     }
