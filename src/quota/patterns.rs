@@ -222,6 +222,22 @@ pub static FAMILIES: &[Family] = &[
             ("Approaching Opus usage limit", None),
         ],
     },
+    Family {
+        name: "used_of_limit",
+        kind: Kind::Warning,
+        // 2.1.x: the share of a window used, above the box or in the footer; the fraction is
+        // what placement's headroom reads (crate::placement::headroom::warned_fraction).
+        pattern: concat!(
+            r"(?i)\byou['’]ve\s+used\s+\d{1,3}\s*%\s+of\s+your\s+(?:(?:opus|sonnet|weekly|session|5-hour)\s+)?limit\b",
+            r"(?:\s*[·∙•|-]\s*resets?\s+",
+            reset_phrase!(),
+            ")?"
+        ),
+        examples: &[
+            ("You've used 92% of your 5-hour limit · resets 2:45am (UTC)", Some("2:45am (UTC)")),
+            ("You've used 80% of your weekly limit · resets Dec 4, 11:49pm (UTC)", Some("Dec 4, 11:49pm (UTC)")),
+        ],
+    },
 ];
 
 pub static VETOES: &[Veto] = &[
@@ -724,6 +740,18 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 2 * expected.len(), "every row has a .txt and a .hist.txt");
+
+        // The usage warnings the newer captures hold: the share of a window used.
+        let warnings = [
+            ("2.1.332/screens/tui_max20x_warn_5h_after_2.txt", "2:45am (UTC)"),
+            ("2.1.332/screens/tui_pro_warn_5h_after_2.txt", "2:46am (UTC)"),
+            ("2.1.197/harness/screens/tui_max20x_warn_7d_after_2.txt", "Dec 4, 11:49pm (UTC)"),
+        ];
+        for (file, reset) in warnings {
+            let path = format!("{FIXTURES}/../{file}");
+            let screen = crate::screen::parse(&std::fs::read_to_string(&path).expect("fixture"));
+            assert_eq!(summary(&classify_screen(&screen)), owned(&("warning", "used_of_limit", Some(reset))), "{file}");
+        }
 
         let after_limit = crate::screen::parse(&read_fixture("hooks/b_rl5h_after_limit.txt"));
         assert_eq!(summary(&classify_screen(&after_limit)), owned(&("hit", "hit_your_limit", Some("8am (UTC)"))));
