@@ -334,7 +334,8 @@ pub fn summarize(sessions: &[SessionReport], projects: &[crate::queue::Counts]) 
 }
 
 /// `active a · 20 sessions: 14 busy 5 idle 1 stalled · 37 pending 3 blocked · a: 5 h at 82 %`:
-/// busy and idle always, the other counts when not zero.
+/// busy and idle always, the other counts when not zero; `on a 7 b 7 c 6` after the
+/// active account when the sessions run on more than one.
 fn summary_line(report: &StatusReport) -> String {
     let s = &report.summary;
     let counts = |pairs: &[(usize, &str)], always: usize| -> String {
@@ -347,6 +348,12 @@ fn summary_line(report: &StatusReport) -> String {
             .join(" ")
     };
     let mut parts = vec![format!("active {}", report.active_account.as_deref().unwrap_or("none"))];
+    // Spread over several accounts: how many run on each.
+    let spread: Vec<String> =
+        report.accounts.iter().filter(|a| a.sessions > 0).map(|a| format!("{} {}", a.name, a.sessions)).collect();
+    if spread.len() > 1 {
+        parts.push(format!("on {}", spread.join(" ")));
+    }
     parts.push(format!(
         "{} sessions: {}",
         s.sessions,

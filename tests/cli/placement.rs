@@ -109,6 +109,7 @@ fn a_limit_moves_only_the_sessions_on_that_account_and_they_come_back_after_the_
         assert_eq!(account["sessions"], 3, "status counts the sessions per account: {account}");
     }
     assert!(status["sessions"].as_array().unwrap().iter().all(|s| s["account"].is_string()));
+    env.ccfail(&["status"]).status(0).stdout_has("active a · on a 3 b 3 c 3 · 9 sessions");
     let on_a = on(&before, "a");
     let on_a: Vec<&str> = on_a.iter().map(String::as_str).collect();
     give_tasks(&env, &on_a);
