@@ -122,6 +122,9 @@ pub fn run(ctx: &Ctx, args: &LaunchArgs) -> Result<ExitCode> {
                 if in_pool || dedicated {
                     let record = |state: &mut crate::state::State| {
                         swap::moves::record_start(state, &args.session, kind, &account.name, displaced_from.clone());
+                        if let Some(id) = &args.resume {
+                            state.place(id, &account.name, ctx.now());
+                        }
                     };
                     match &lock {
                         Some(lock) => {

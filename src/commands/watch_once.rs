@@ -903,13 +903,17 @@ fn apply_work(ctx: &Ctx, state: &mut State, world: &World, work: &[(String, Work
     // Each start on the account placement chooses, recorded before the start so the
     // next choice counts it (`spread` balances a pool start of twenty sessions).
     let mut account_of: std::collections::BTreeMap<String, Account> = std::collections::BTreeMap::new();
-    for (session, _) in &starts {
+    for (session, job) in &starts {
         let kind = state.sessions.get(session).map_or(SessionKind::Pool, |e| e.kind);
         let Some((account, displaced_from)) = crate::swap::moves::start_account(ctx, state, session, kind) else {
             continue;
         };
         let account = account.clone();
         crate::swap::moves::record_start(state, session, kind, &account.name, displaced_from);
+        // A conversation resumed on another account is that account's from now on.
+        if let Job::Recover { recovering: Recovering { resume: Some(id), .. }, .. } = job {
+            state.place(id, &account.name, ctx.now());
+        }
         account_of.insert(session.clone(), account);
     }
     // `swap.parallel` at a time (a pool start of twenty real clients at once starves the

@@ -257,3 +257,24 @@ fn a_move_crashed_at_relaunch_converges() {
 fn a_move_crashed_after_relaunched_converges() {
     crash_then_converge("swap:relaunched");
 }
+
+#[test]
+fn tags_keep_the_pool_on_its_accounts_and_a_pin_keeps_a_dedicated_session_on_its_own() {
+    let env = spread_env(2);
+    let r = env.root.display();
+    let config = fs::read_to_string(env.config_file()).unwrap();
+    let config = config
+        .replace(&format!("    home: {r}/accounts/b\n"), &format!("    home: {r}/accounts/b\n    tags: [pool]\n"))
+        .replace("    max: 2\n", "    max: 2\n    account_tags: [pool]\n")
+        .replace(
+            "state:\n",
+            &format!("  dedicated:\n    - name: main\n      project: {r}/work\n      account: c\nstate:\n"),
+        );
+    env.write_config(&config);
+    let clients = start_pool(&env, 2);
+    assert_eq!(on(&clients, "b").len(), 2, "only b carries the pool's tag: {clients:?}");
+    env.ccfail(&["launch", "main"]).status(0).stdout_has("on account c");
+    env.wait_screen(&pane_of(&env, "main"), "? for shortcuts");
+    assert_eq!(client_of(&env, "main").unwrap().2, "c");
+    assert_eq!(state(&env)["sessions"]["main"]["account"], "c", "the start is recorded");
+}
