@@ -70,7 +70,8 @@ fn pool_of(config: &Config, state: &State, sessions: Vec<SessionView>, now: Date
 
 /// The account a session that starts now runs on, and where a limit displaced it from:
 /// placement's choice, else (no account has headroom) the active account as before.
-/// The caller records both on the session once its client is started.
+/// The caller records both with [`record_start`] (before the next choice, so that a
+/// pool start of many sessions counts the ones it already placed).
 pub fn start_account<'a>(
     ctx: &'a Ctx,
     state: &State,
@@ -79,11 +80,14 @@ pub fn start_account<'a>(
 ) -> Option<(&'a Account, Option<String>)> {
     let config = &ctx.config;
     let active = state.active_account().map(|span| span.account.clone());
-    // The other sessions as recorded: enough for the share each one costs.
+    // The other configured sessions as recorded: enough for the share each one costs
+    // and for spreading by count.
+    let configured: std::collections::BTreeSet<String> =
+        crate::pool::session_names(ctx).into_iter().map(|(n, _)| n).collect();
     let sessions = state
         .sessions
         .iter()
-        .filter(|(other, _)| other.as_str() != name)
+        .filter(|(other, _)| other.as_str() != name && configured.contains(other))
         .filter_map(|(other, recorded)| {
             Some(SessionView {
                 name: other.clone(),
@@ -103,8 +107,7 @@ pub fn start_account<'a>(
     }
 }
 
-/// Records that `name`'s client was started on `account` (a start site calls it once
-/// the command is typed).
+/// Records that `name`'s client runs (or is being started) on `account`.
 pub fn record_start(state: &mut State, name: &str, kind: SessionKind, account: &str, displaced_from: Option<String>) {
     let recorded = state.sessions.entry(name.to_owned()).or_insert_with(|| crate::state::SessionState::new(kind));
     recorded.account = Some(account.to_owned());
