@@ -87,7 +87,7 @@ pub fn start_account<'a>(
     let sessions = state
         .sessions
         .iter()
-        .filter(|(other, _)| other.as_str() != name && configured.contains(other))
+        .filter(|(other, _)| other.as_str() != name && configured.contains(other.as_str()))
         .filter_map(|(other, recorded)| {
             Some(SessionView {
                 name: other.clone(),
