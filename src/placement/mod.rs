@@ -233,7 +233,16 @@ pub fn plan_moves(pool: &Pool) -> Plan {
     let mut plan = Plan::default();
     let mut incoming: BTreeMap<String, usize> = BTreeMap::new();
     let mut wanted: Vec<(&SessionView, Why)> = Vec::new();
-    for session in pool.sessions.iter().filter(|s| s.pinned.is_none()) {
+    for session in &pool.sessions {
+        if let Some(pin) = &session.pinned {
+            if pool.account(pin).is_some_and(|a| !a.usable(now)) {
+                plan.held.push(Held {
+                    session: session.name.clone(),
+                    why: format!("pinned to {pin} (pool.dedicated[].account), which cannot run it now"),
+                });
+            }
+            continue;
+        }
         let Some(account) = pool.account(&session.account) else {
             plan.held.push(Held {
                 session: session.name.clone(),
