@@ -11,9 +11,12 @@
 //!
 //! * cat: `find … -name '*.jsonl' -exec cat {} + > /dev/null`, after one warm-up pass;
 //! * cold: no `usage.bin` yet (a fresh state dir per run);
-//! * steady: `usage.bin` up to date and nothing new in the tree.
+//! * steady: `usage.bin` up to date and nothing new in the tree;
+//! * steady placed: the same with every conversation in `state.placements`, each with
+//!   the timeline's spans (so the independent count still applies), which makes every
+//!   response go through the per-conversation attribution.
 //!
-//! The totals of the last cold run and of a steady run are compared with
+//! The totals of the last cold run and of the steady runs are compared with
 //! `scripts/count_usage.py`, which reads every file in full with Python's json module.
 
 use std::fs;
@@ -24,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use ccfail::config::{Account, WeeklyReset};
 use ccfail::paths::StatePaths;
-use ccfail::state::{ActiveSpan, StateStore};
-use ccfail::usage::{self, Totals, Window};
+use ccfail::state::{ActiveSpan, Placement, StateStore};
+use ccfail::usage::{self, Owners, Totals, Window};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
@@ -86,6 +89,15 @@ fn main() {
         steady.push(measured);
         steady_output = output;
     }
+    let placements_file = scratch.path().join("placements.json");
+    let placed_count = write_placements(&root, now, &placements_file);
+    let mut placed = Vec::new();
+    let mut placed_output = Value::Null;
+    for _ in 0..STEADY_RUNS {
+        let (measured, output) = run_scan_placed(&last_state, &root, Some(&placements_file));
+        placed.push(measured);
+        placed_output = output;
+    }
     let usage_file_bytes = fs::metadata(StatePaths::new(last_state).usage_file()).map_or(0, |m| m.len());
 
     let python_started = Instant::now();
@@ -100,6 +112,10 @@ fn main() {
     let steady_min = steady.iter().map(|m| m.wall).min().unwrap_or_default();
     let steady_cpu = median(steady.iter().map(|m| m.cpu).collect());
     let steady_rss = steady.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0);
+    let placed_wall = median(placed.iter().map(|m| m.wall).collect());
+    let placed_min = placed.iter().map(|m| m.wall).min().unwrap_or_default();
+    let placed_cpu = median(placed.iter().map(|m| m.cpu).collect());
+    let placed_rss = placed.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0);
     let ratio = cold_wall.as_secs_f64() / cat.as_secs_f64();
     let steady_ms = steady_wall.as_secs_f64() * 1000.0;
     let steady_mib = steady_rss as f64 / 1024.0;
@@ -125,6 +141,14 @@ fn main() {
         millis(steady_cpu),
         format!("{steady_mib:.1} MiB"),
         verdict(steady_ms <= GOAL_STEADY_MS && steady_mib <= GOAL_STEADY_MIB)
+    );
+    println!(
+        "{:<30} {:>10} {:>10} {:>10} {:>10}   {placed_count} placements",
+        format!("steady placed (x{STEADY_RUNS})"),
+        millis(placed_wall),
+        millis(placed_min),
+        millis(placed_cpu),
+        format!("{:.1} MiB", placed_rss as f64 / 1024.0),
     );
     println!(
         "(wall and cpu = median, peak RSS = max over the runs; each scan is a child process, start-up included; \
@@ -156,7 +180,7 @@ fn main() {
         python_time.as_secs_f64()
     );
     let mut all_equal = true;
-    for (label, output) in [("cold", &cold_output), ("steady", &steady_output)] {
+    for (label, output) in [("cold", &cold_output), ("steady", &steady_output), ("steady placed", &placed_output)] {
         let equal = ["retained", "unattributed", "accounts"].iter().all(|key| output[key] == independent[key]);
         all_equal &= equal;
         println!("  {label} totals equal to the independent count: {}", if equal { "yes" } else { "NO" });
@@ -245,14 +269,46 @@ struct Measured {
     peak_rss_kib: i64,
 }
 
+/// Every conversation of the tree (the main transcripts' names) placed with the
+/// timeline's spans; returns how many placements.
+fn write_placements(root: &Path, now: DateTime<Utc>, file: &Path) -> usize {
+    let mut dirs = vec![root.to_path_buf()];
+    let mut placements = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir).expect("list the tree").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if entry.file_name() != "subagents" {
+                    dirs.push(path);
+                }
+            } else if let Some(stem) =
+                path.to_str().and_then(|p| p.strip_suffix(".jsonl")).and_then(|p| p.rsplit('/').next())
+            {
+                placements.extend(timeline(now).into_iter().map(|span| Placement {
+                    session_id: stem.to_owned(),
+                    account: span.account,
+                    since: span.since,
+                }));
+            }
+        }
+    }
+    fs::write(file, serde_json::to_vec(&placements).expect("placements serialize")).expect("write placements");
+    placements.len()
+}
+
+fn run_scan(state_dir: &Path, root: &Path) -> (Measured, Value) {
+    run_scan_placed(state_dir, root, None)
+}
+
 /// One scan in a child process: wall time, peak RSS and what it printed.
 #[allow(clippy::zombie_processes, reason = "reaped by wait4, which also returns its own peak RSS")]
-fn run_scan(state_dir: &Path, root: &Path) -> (Measured, Value) {
+fn run_scan_placed(state_dir: &Path, root: &Path, placements: Option<&Path>) -> (Measured, Value) {
     let started = Instant::now();
     let mut child = Command::new(std::env::current_exe().expect("own path"))
         .arg("__scan")
         .arg(state_dir)
         .arg(root)
+        .args(placements)
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn the scan child");
@@ -277,7 +333,12 @@ fn scan_child(args: &[String]) {
     let started = Instant::now();
     let store = StateStore::new(StatePaths::new(state_dir), Duration::from_secs(5));
     let lock = store.lock().expect("state lock");
-    let refreshed = usage::refresh(&lock, &[root], &timeline(now), now).expect("refresh");
+    let placements: Vec<Placement> = args.get(2).map_or_else(Vec::new, |file| {
+        serde_json::from_slice(&fs::read(file).expect("read placements")).expect("placements parse")
+    });
+    let timeline = timeline(now);
+    let owners = Owners { timeline: &timeline, placements: &placements };
+    let refreshed = usage::refresh(&lock, &[root], &owners, now).expect("refresh");
     let snapshot = &refreshed.snapshot;
     let mut accounts_out = serde_json::Map::new();
     let mut windows_out = serde_json::Map::new();

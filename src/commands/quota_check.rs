@@ -146,7 +146,7 @@ fn place(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> Resul
     let capped = ctx.config.accounts.iter().any(|a| a.limits != crate::config::SoftLimits::default());
     if capped && !dry_run {
         let roots = usage::transcript_roots(&ctx.config);
-        if let Ok(refreshed) = usage::peek(ctx.state.paths(), &roots, &state.timeline, now) {
+        if let Ok(refreshed) = usage::peek(ctx.state.paths(), &roots, &usage::Owners::of(state), now) {
             swap::moves::store_counts(ctx, state, &refreshed.snapshot);
         }
     }
@@ -210,9 +210,9 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
     // than the previous check.
     let roots = usage::transcript_roots(config);
     let refreshed = if args.dry_run {
-        usage::peek(ctx.state.paths(), &roots, &state.timeline, now)
+        usage::peek(ctx.state.paths(), &roots, &usage::Owners::of(state), now)
     } else {
-        usage::refresh(lock, &roots, &state.timeline, now)
+        usage::refresh(lock, &roots, &usage::Owners::of(state), now)
     };
     let (usage_windows, proactive_hit, transcript_errors_read) = match refreshed {
         Ok(refreshed) => {

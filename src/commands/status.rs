@@ -206,7 +206,9 @@ pub fn observe(ctx: &Ctx) -> StatusReport {
         (Some(state), None) => state.timeline.clone(),
         (None, name) => name.iter().flat_map(|name| State::fresh().timeline_assuming(name)).collect(),
     };
-    let usage = match usage::peek(ctx.state.paths(), &usage::transcript_roots(config), &timeline, ctx.now()) {
+    let placements = state.as_ref().map_or(&[][..], |state| state.placements.as_slice());
+    let owners = usage::Owners { timeline: &timeline, placements };
+    let usage = match usage::peek(ctx.state.paths(), &usage::transcript_roots(config), &owners, ctx.now()) {
         Ok(refreshed) => Some(refreshed.snapshot),
         Err(err) => {
             ctx.log().warn(&format!("usage not counted: {err:#}"));

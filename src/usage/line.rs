@@ -1,10 +1,11 @@
 //! What one transcript line says about usage. Only lines that mention `"usage"` get
 //! here (the reader finds them by substring search); this module decides whether one
-//! is a response and extracts its dedup key, timestamp and tokens.
+//! is a response and extracts its dedup key, timestamp, tokens and conversation id
+//! (`sessionId`).
 //!
 //! Two parsers, one meaning. The fast one walks the line's JSON structure itself,
-//! reading only the top-level `type`, `timestamp`, `requestId`, `isApiErrorMessage`
-//! and `message.{id, model, usage}` and skipping every other value (the content
+//! reading only the top-level `type`, `timestamp`, `requestId`, `sessionId`,
+//! `isApiErrorMessage` and `message.{id, model, usage}` and skipping every other value (the content
 //! blocks: most of the bytes) by jumping from quote to quote with `memchr`. Whenever
 //! the line is not what Claude Code writes (an escaped id, a duplicate key, an
 //! unexpected type, trailing bytes), it gives up and the line goes to serde, whose
@@ -26,12 +27,17 @@ pub struct ParsedResponse {
     pub key: u64,
     pub at_ms: i64,
     pub tokens: Tokens,
+    /// The conversation it belongs to, as an index into the table of whoever holds the
+    /// response: the parser leaves 0, the reader numbers the ids of one scan, the store
+    /// the ids it keeps.
+    pub session: u32,
 }
 
 /// What one line that mentions `"usage"` turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineKind {
-    Response(ParsedResponse),
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineKind<'a> {
+    /// A response and the line's `sessionId`, when it has one.
+    Response(ParsedResponse, Option<Cow<'a, str>>),
     /// A failed turn (`isApiErrorMessage` or model `<synthetic>`): zero usage, not a response.
     ApiError,
     /// Valid, but not an assistant line with usage.
@@ -48,6 +54,8 @@ struct Line<'a> {
     timestamp: Option<Cow<'a, str>>,
     #[serde(rename = "requestId", borrow, default)]
     request_id: Option<Cow<'a, str>>,
+    #[serde(rename = "sessionId", borrow, default)]
+    session_id: Option<Cow<'a, str>>,
     #[serde(rename = "isApiErrorMessage", default)]
     api_error: Option<bool>,
     #[serde(borrow, default)]
@@ -140,7 +148,7 @@ pub fn parse_api_error(line: &[u8]) -> Option<ApiErrorRecord> {
 }
 
 /// Parses one transcript line (without its newline).
-pub fn parse_line(line: &[u8]) -> LineKind {
+pub fn parse_line(line: &[u8]) -> LineKind<'_> {
     match walk_line(line) {
         Some(fields) => classify(fields, line),
         None => parse_line_with_serde(line),
@@ -148,14 +156,14 @@ pub fn parse_line(line: &[u8]) -> LineKind {
 }
 
 /// The reference parser: serde over the whole line.
-fn parse_line_with_serde(line: &[u8]) -> LineKind {
+fn parse_line_with_serde(line: &[u8]) -> LineKind<'_> {
     match serde_json::from_slice::<Line<'_>>(line) {
         Ok(fields) => classify(fields, line),
         Err(_) => LineKind::Unparsable,
     }
 }
 
-fn classify(parsed: Line<'_>, line: &[u8]) -> LineKind {
+fn classify<'a>(parsed: Line<'a>, line: &[u8]) -> LineKind<'a> {
     let Some(message) = parsed.message.filter(|_| parsed.kind.as_deref() == Some("assistant")) else {
         return LineKind::Other;
     };
@@ -178,7 +186,7 @@ fn classify(parsed: Line<'_>, line: &[u8]) -> LineKind {
         cache_creation: usage.cache_creation_input_tokens.unwrap_or(0),
         cache_read: usage.cache_read_input_tokens.unwrap_or(0),
     };
-    LineKind::Response(ParsedResponse { key, at_ms, tokens })
+    LineKind::Response(ParsedResponse { key, at_ms, tokens, session: 0 }, parsed.session_id)
 }
 
 /// The fast parser: fills [`Line`] by walking the JSON structure; `None` when the line
@@ -204,6 +212,10 @@ fn walk_line(bytes: &[u8]) -> Option<Line<'_>> {
             b"isApiErrorMessage" => {
                 seen.first(3)?;
                 line.api_error = walker.bool_or_null()?;
+            }
+            b"sessionId" => {
+                seen.first(5)?;
+                line.session_id = walker.string_or_null()?.map(Cow::Borrowed);
             }
             b"message" => {
                 seen.first(4)?;
@@ -489,9 +501,20 @@ mod tests {
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-code/2.1.197/transcripts");
 
-    fn lines_of(file: &str) -> Vec<LineKind> {
+    fn lines_of(file: &str) -> Vec<LineKind<'static>> {
         let text = std::fs::read(format!("{FIXTURES}/{file}")).unwrap();
-        text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(parse_line).collect()
+        text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|line| owned(parse_line(line))).collect()
+    }
+
+    fn owned(kind: LineKind<'_>) -> LineKind<'static> {
+        match kind {
+            LineKind::Response(response, session) => {
+                LineKind::Response(response, session.map(|s| Cow::Owned(s.into_owned())))
+            }
+            LineKind::ApiError => LineKind::ApiError,
+            LineKind::Other => LineKind::Other,
+            LineKind::Unparsable => LineKind::Unparsable,
+        }
     }
 
     #[test]
@@ -500,12 +523,13 @@ mod tests {
         let responses: Vec<_> = kinds
             .iter()
             .filter_map(|k| match k {
-                LineKind::Response(r) => Some(*r),
+                LineKind::Response(r, session) => Some((*r, session.clone())),
                 _ => None,
             })
             .collect();
         assert_eq!(responses.len(), 1);
-        let response = responses[0];
+        let (response, session) = responses[0].clone();
+        assert_eq!(session.as_deref(), Some("48091773-0cb4-4fd0-abec-b6d3054cfda3"));
         assert_eq!(response.tokens, Tokens { input: 42, output: 12, cache_creation: 0, cache_read: 0 });
         assert_eq!(response.at_ms, parse_timestamp_ms("2026-11-21T05:48:51.461Z").unwrap());
         assert_eq!(response.key, stable_hash(&[b"id\0", b"msg_mock_1", b"\0", b"req_mock_7e079b6a6bd542c4b5f1"]));
@@ -517,14 +541,14 @@ mod tests {
         for file in ["tui_sub_max20x_rl_5h_plain.jsonl", "print_sub_rl_7d_plain.jsonl", "print_sub_api_error.jsonl"] {
             let kinds = lines_of(file);
             assert!(kinds.contains(&LineKind::ApiError), "{file}");
-            assert!(!kinds.iter().any(|k| matches!(k, LineKind::Response(_))), "{file}");
+            assert!(!kinds.iter().any(|k| matches!(k, LineKind::Response(..))), "{file}");
         }
     }
 
     #[test]
     fn a_line_without_ids_is_keyed_by_its_bytes() {
         let line = br#"{"type":"assistant","timestamp":"2026-11-21T05:48:51Z","message":{"model":"m","usage":{"input_tokens":1,"output_tokens":2}}}"#;
-        let LineKind::Response(response) = parse_line(line) else { panic!() };
+        let LineKind::Response(response, _) = parse_line(line) else { panic!() };
         assert_eq!(response.key, stable_hash(&[b"line\0", line]));
         assert_eq!(response.tokens, Tokens { input: 1, output: 2, cache_creation: 0, cache_read: 0 });
     }
@@ -536,7 +560,7 @@ mod tests {
         assert_eq!(parse_line(br#"{"type":"assistant","message":{"usage":{"input_tokens":"#), LineKind::Unparsable);
         // Escaped text and ids parse too (borrowed where possible, owned otherwise).
         let line = br#"{"type":"assistant","requestId":"r\u0031","timestamp":"2026-11-21T05:48:51.4619Z","message":{"id":"m","usage":{"output_tokens":5},"content":[{"text":"\"usage\" \\ \n"}]}}"#;
-        let LineKind::Response(response) = parse_line(line) else { panic!() };
+        let LineKind::Response(response, _) = parse_line(line) else { panic!() };
         assert_eq!(response.key, stable_hash(&[b"id\0", b"m", b"\0", b"r1"]));
         assert_eq!(response.at_ms % 1000, 461);
         // A line without a usable timestamp cannot be placed in a window.
@@ -562,7 +586,7 @@ mod tests {
     }
 
     /// The fast walker's answer where it has one, and whether it had one.
-    fn both(line: &[u8]) -> (Option<LineKind>, LineKind) {
+    fn both(line: &[u8]) -> (Option<LineKind<'_>>, LineKind<'_>) {
         (walk_line(line).map(|fields| classify(fields, line)), parse_line_with_serde(line))
     }
 
@@ -614,7 +638,7 @@ mod tests {
                 for line in pieces.into_iter().filter(|l| memchr::memmem::find(l, b"\"usage\"").is_some()) {
                     assert_fast_agrees(line);
                     lines += 1;
-                    responses += usize::from(matches!(parse_line(line), LineKind::Response(_)));
+                    responses += usize::from(matches!(parse_line(line), LineKind::Response(..)));
                 }
             }
         }
@@ -627,7 +651,7 @@ mod tests {
         let line = line.split(|b| *b == b'\n').find(|l| l.windows(7).any(|w| w == b"\"usage\"")).unwrap();
         for end in 0..line.len() {
             let (fast, reference) = both(&line[..end]);
-            assert!(fast.is_none() || fast == Some(reference), "prefix {end}");
+            assert!(fast.is_none() || fast.as_ref() == Some(&reference), "prefix {end}");
             assert_eq!(reference, LineKind::Unparsable, "prefix {end}");
         }
         for tail in [&br#"{"a":"\"#[..], br#"{"a":"x\""#, br#"{"a":["#, br#"{"a":}"#, br"{", b""] {
@@ -653,14 +677,20 @@ mod tests {
             format!(r#"{{"type":7,"timestamp":"2026-11-21T05:48:51Z","message":{{"usage":{usage}}}}}"#),
             r#"{"type":"assistant","timestamp":"2026-11-21T05:48:51Z","message":{"usage":{"input_tokens":-1}}}"#
                 .to_owned(),
+            // An escaped conversation id.
+            format!(
+                r#"{{"type":"assistant","sessionId":"s\u0031","timestamp":"2026-11-21T05:48:51Z","message":{{"usage":{usage}}}}}"#
+            ),
         ];
         for line in &cases {
             let (fast, reference) = both(line.as_bytes());
             assert_eq!(fast, None, "{line}");
             assert_eq!(parse_line(line.as_bytes()), reference);
         }
-        assert!(matches!(parse_line(cases[0].as_bytes()), LineKind::Response(_)));
+        assert!(matches!(parse_line(cases[0].as_bytes()), LineKind::Response(..)));
         assert_eq!(parse_line(cases[1].as_bytes()), LineKind::Unparsable);
+        let LineKind::Response(_, session) = parse_line(cases[5].as_bytes()) else { panic!() };
+        assert_eq!(session.as_deref(), Some("s1"));
     }
 
     #[test]
@@ -668,7 +698,7 @@ mod tests {
         // A "usage" key inside a tool's input, whitespace, nulls and nested arrays.
         let line = br#"{ "message" : {"content":[{"type":"tool_use","input":{"usage":{"output_tokens":999},"timestamp":"1999-01-01T00:00:00Z","x":[1,[2,{"y":null}],"]}"]}}],"id":"m","model":null,"usage":{"output_tokens":5}} , "type":"assistant","requestId":"q","isApiErrorMessage":false,"timestamp":"2026-11-21T05:48:51Z"}"#;
         assert_fast_agrees(line);
-        let LineKind::Response(response) = parse_line(line) else { panic!() };
+        let LineKind::Response(response, _) = parse_line(line) else { panic!() };
         assert_eq!(response.tokens.output, 5);
         assert_eq!(response.key, stable_hash(&[b"id\0", b"m", b"\0", b"q"]));
         let error = br#"{"type":"assistant","isApiErrorMessage":true,"message":{"usage":{}},"timestamp":"2026-11-21T05:48:51Z"}"#;

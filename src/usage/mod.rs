@@ -1,14 +1,15 @@
 //! Usage windows from Claude Code transcripts, computed incrementally: each run reads
 //! only the transcript bytes it has not read, keeps one compact record per response
-//! for [`RETENTION`], and attributes every response to the account the state's active
-//! timeline says was active at its timestamp.
+//! (with its conversation) for [`RETENTION`], and attributes every response to the
+//! account its conversation ran on at its timestamp: the state's placements say so for
+//! the conversations they name, the active timeline for the others.
 //!
 //! The parts: [`scan`] reads the tree (cursors, appended bytes), [`line`] turns one
 //! transcript line into a response, [`store`] keeps `usage.bin` (cursors and
 //! records), [`windows`] is the pure window math and the proactive-hit rule. This module ties them together: [`refresh`] under
 //! the state lock, [`peek`] for read-only commands, and the [`UsageSnapshot`] they
-//! return. It never touches `state.json`, tmux or the account homes; the timeline is
-//! handed in by the caller.
+//! return. It never touches `state.json`, tmux or the account homes; the timeline and
+//! the placements are handed in by the caller ([`Owners`]).
 //!
 //! Decisions (also in the README, "Usage windows"):
 //! * Responses are deduplicated on `message.id` + `requestId` across files and runs (a
@@ -18,8 +19,13 @@
 //!   (a rescan, a copy in a resumed session) does not count it twice.
 //! * API-error lines (`isApiErrorMessage`, model `<synthetic>`) are failed turns with
 //!   zero usage: they are not messages.
+//! * A response's conversation is the line's `sessionId`, else the transcript's file
+//!   name. A placement of that conversation covering the response's time decides its
+//!   account; a conversation no placement covers then (none recorded, or a response
+//!   from before its first) follows the active timeline, the account the pool was on.
 //! * A response stamped before the first timeline entry (or with no timeline at all)
-//!   is "unattributed": it is reported as such and counts against no account's caps.
+//!   and not covered by a placement is "unattributed": it is reported as such and
+//!   counts against no account's caps.
 //!   Guessing the first account would be wrong whenever the operator used another one
 //!   before ccfail recorded anything; the undercount lasts one window at most, and the
 //!   hard limit is still caught by the reactive signals.
@@ -41,7 +47,7 @@ use serde::Serialize;
 
 use crate::config::{Account, Config, QuotaConfig};
 use crate::paths::StatePaths;
-use crate::state::{ActiveSpan, StateLock};
+use crate::state::{ActiveSpan, Placement, StateLock};
 
 pub use scan::ScanCounts;
 pub use windows::{
@@ -96,7 +102,7 @@ pub struct ScanReport {
 /// let lock = ctx.state.lock()?;
 /// let state = lock.load()?;
 /// let roots = usage::transcript_roots(&ctx.config);
-/// let refreshed = usage::refresh(&lock, &roots, &state.timeline, ctx.now())?;
+/// let refreshed = usage::refresh(&lock, &roots, &usage::Owners::of(&state), ctx.now())?;
 /// for warning in refreshed.report.rebuilt.iter().chain(&refreshed.report.warnings) {
 ///     ctx.log().warn(warning);
 /// }
@@ -109,21 +115,36 @@ pub struct ScanReport {
 /// # Ok(())
 /// # }
 /// ```
-pub fn refresh(lock: &StateLock, roots: &[PathBuf], timeline: &[ActiveSpan], now: DateTime<Utc>) -> Result<Refreshed> {
+pub fn refresh(lock: &StateLock, roots: &[PathBuf], owners: &Owners<'_>, now: DateTime<Utc>) -> Result<Refreshed> {
     let file = lock.paths().usage_file();
     let (mut store, mut report, changed) = update(&file, roots, now)?;
     if changed {
         store::save(&file, &mut store)?;
         report.saved = true;
     }
-    Ok(Refreshed { snapshot: UsageSnapshot::new(&mut store, timeline, now), report })
+    Ok(Refreshed { snapshot: UsageSnapshot::new(&mut store, owners, now), report })
 }
 
 /// The same as [`refresh`] without the lock and without saving: for read-only commands
 /// such as `status`, which must answer while another run holds the lock.
-pub fn peek(paths: &StatePaths, roots: &[PathBuf], timeline: &[ActiveSpan], now: DateTime<Utc>) -> Result<Refreshed> {
+pub fn peek(paths: &StatePaths, roots: &[PathBuf], owners: &Owners<'_>, now: DateTime<Utc>) -> Result<Refreshed> {
     let (mut store, report, _) = update(&paths.usage_file(), roots, now)?;
-    Ok(Refreshed { snapshot: UsageSnapshot::new(&mut store, timeline, now), report })
+    Ok(Refreshed { snapshot: UsageSnapshot::new(&mut store, owners, now), report })
+}
+
+/// Who a response belongs to: the placements of conversations first, the active
+/// timeline for the rest. Either may be in any order.
+#[derive(Debug, Clone, Copy)]
+pub struct Owners<'a> {
+    pub timeline: &'a [ActiveSpan],
+    pub placements: &'a [Placement],
+}
+
+impl<'a> Owners<'a> {
+    /// The state's timeline and placements.
+    pub fn of(state: &'a crate::state::State) -> Owners<'a> {
+        Owners { timeline: &state.timeline, placements: &state.placements }
+    }
 }
 
 fn update(file: &Path, roots: &[PathBuf], now: DateTime<Utc>) -> Result<(store::UsageStore, ScanReport, bool)> {
@@ -151,8 +172,9 @@ fn update(file: &Path, roots: &[PathBuf], now: DateTime<Utc>) -> Result<(store::
     report.warnings = scan.warnings;
     report.api_errors = scan.api_errors;
     let mut records_changed = false;
+    let numbers = store.intern(&scan.sessions);
     for response in &scan.responses {
-        match store.merge(response) {
+        match store.merge(&line::ParsedResponse { session: numbers[response.session as usize], ..*response }) {
             store::Merged::New => report.responses_new += 1,
             store::Merged::Changed => {
                 report.responses_duplicate += 1;
@@ -184,10 +206,29 @@ pub fn transcript_roots(config: &Config) -> Vec<PathBuf> {
 }
 
 /// The timeline's account at `at_ms`: the last entry that started at or before it.
-/// `None` before the first entry.
+/// `None` before the first entry. `timeline` must be sorted by `since`.
 pub fn attribute(timeline: &[ActiveSpan], at_ms: i64) -> Option<&str> {
     let later = timeline.partition_point(|span| span.since.timestamp_millis() <= at_ms);
     later.checked_sub(1).map(|i| timeline[i].account.as_str())
+}
+
+/// The account conversation `session_id` ran on at `at`, if a placement covers that
+/// instant (the latest of its placements that started at or before it). `placements`
+/// may be in any order.
+pub fn placed_at<'a>(placements: &'a [Placement], session_id: &str, at: DateTime<Utc>) -> Option<&'a str> {
+    placements
+        .iter()
+        .filter(|p| p.session_id == session_id && p.since <= at)
+        .max_by_key(|p| p.since)
+        .map(|p| p.account.as_str())
+}
+
+/// The account a response of `session_id` stamped `at` counts against: its placement
+/// then, else the timeline's account then.
+pub fn owner_at<'a>(owners: &Owners<'a>, session_id: &str, at: DateTime<Utc>) -> Option<&'a str> {
+    placed_at(owners.placements, session_id, at).or_else(|| {
+        owners.timeline.iter().filter(|span| span.since <= at).max_by_key(|span| span.since).map(|s| s.account.as_str())
+    })
 }
 
 /// Every kept response, attributed to accounts, as of one instant.
@@ -201,24 +242,60 @@ pub struct UsageSnapshot {
 }
 
 impl UsageSnapshot {
-    fn new(store: &mut store::UsageStore, timeline: &[ActiveSpan], now: DateTime<Utc>) -> UsageSnapshot {
-        let mut sorted_timeline = timeline.to_vec();
-        sorted_timeline.sort_by_key(|span| span.since);
-        let mut by_account: BTreeMap<String, Vec<Response>> = BTreeMap::new();
+    /// Every record attributed. Accounts are numbered once, and each stored
+    /// conversation gets its spans (start, account number) once, so the work per
+    /// record is two binary searches at most and no string is compared or copied.
+    fn new<'a>(store: &mut store::UsageStore, owners: &Owners<'a>, now: DateTime<Utc>) -> UsageSnapshot {
+        let retained_since = windows::instant(store.retained_since_ms);
+        let (records, sessions) = store.records_and_sessions();
+        let mut accounts: Vec<&'a str> = Vec::new();
+        let mut number_of = |account: &'a str| match accounts.iter().position(|known| *known == account) {
+            Some(number) => number,
+            None => {
+                accounts.push(account);
+                accounts.len() - 1
+            }
+        };
+        let mut timeline: Vec<(i64, usize)> =
+            owners.timeline.iter().map(|span| (span.since.timestamp_millis(), number_of(&span.account))).collect();
+        timeline.sort_by_key(|(since, _)| *since);
+        let mut spans_of: std::collections::HashMap<&str, Vec<(i64, usize)>> = std::collections::HashMap::new();
+        for placement in owners.placements {
+            let account = number_of(&placement.account);
+            spans_of
+                .entry(placement.session_id.as_str())
+                .or_default()
+                .push((placement.since.timestamp_millis(), account));
+        }
+        for spans in spans_of.values_mut() {
+            spans.sort_by_key(|(since, _)| *since);
+        }
+        let placed: Vec<Option<&Vec<(i64, usize)>>> = sessions.iter().map(|id| spans_of.get(id.as_str())).collect();
+        let at = |spans: &[(i64, usize)], at_ms: i64| {
+            spans.partition_point(|(since, _)| *since <= at_ms).checked_sub(1).map(|i| spans[i].1)
+        };
+        let mut responses_of: Vec<Vec<Response>> = vec![Vec::new(); accounts.len()];
         let mut unattributed = Vec::new();
-        for record in store.records() {
+        for record in records {
             let response = Response { at_ms: record.stored.at_ms, tokens: record.stored.tokens };
-            match attribute(&sorted_timeline, response.at_ms) {
-                Some(account) => match by_account.get_mut(account) {
-                    Some(responses) => responses.push(response),
-                    None => {
-                        by_account.insert(account.to_owned(), vec![response]);
-                    }
-                },
+            let owner = placed
+                .get(record.stored.session as usize)
+                .copied()
+                .flatten()
+                .and_then(|spans| at(spans, response.at_ms))
+                .or_else(|| at(&timeline, response.at_ms));
+            match owner {
+                Some(account) => responses_of[account].push(response),
                 None => unattributed.push(response),
             }
         }
-        UsageSnapshot { now, retained_since: windows::instant(store.retained_since_ms), by_account, unattributed }
+        let by_account = accounts
+            .into_iter()
+            .zip(responses_of)
+            .filter(|(_, responses)| !responses.is_empty())
+            .map(|(account, responses)| (account.to_owned(), responses))
+            .collect();
+        UsageSnapshot { now, retained_since, by_account, unattributed }
     }
 
     /// An account's responses, oldest first.

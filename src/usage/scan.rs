@@ -1,6 +1,8 @@
 //! The incremental transcript reader: walks `<root>/**/*.jsonl` (subagent transcripts
 //! included), keeps a cursor per file and reads only the bytes appended since the last
-//! run, turning assistant lines that carry usage into compact [`ParsedResponse`]s.
+//! run, turning assistant lines that carry usage into compact [`ParsedResponse`]s,
+//! each with the conversation it belongs to (the line's `sessionId`, else the file's
+//! stem, which the client names after the conversation).
 //!
 //! It owns the cursor rules: a torn last line waits for the next run; a file that
 //! shrank below its cursor, was replaced (another device or inode) or whose first
@@ -14,7 +16,7 @@
 //! It must not decide anything about accounts or windows, and it never writes: it
 //! returns the new cursors and responses to [`super`], which stores them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -76,7 +78,10 @@ pub struct ScanCounts {
 /// The result of one scan: responses found, cursors updated in place, what happened.
 #[derive(Debug, Default)]
 pub struct Scan {
+    /// `session` indexes [`Scan::sessions`].
     pub responses: Vec<ParsedResponse>,
+    /// The conversation ids the responses name, each once.
+    pub sessions: Vec<String>,
     /// Failed turns not from a server error (429s and the legacy limit text), in the
     /// bytes read this time, for the quota detection.
     pub api_errors: Vec<ApiErrorRecord>,
@@ -117,6 +122,7 @@ pub fn scan(roots: &[PathBuf], cursors: &mut BTreeMap<String, Cursor>, retained_
     }
     let before = cursors.len();
     cursors.retain(|key, _| seen.contains(key));
+    let mut session_numbers: HashMap<String, u32> = HashMap::new();
     result.cursors_changed = cursors.len() != before;
 
     jobs.sort_by_key(|job| std::cmp::Reverse(job.meta.len().saturating_sub(job.cursor.map_or(0, |c| c.offset))));
@@ -127,7 +133,20 @@ pub fn scan(roots: &[PathBuf], cursors: &mut BTreeMap<String, Cursor>, retained_
                 result.counts.files_rescanned += u64::from(done.rescanned);
                 result.counts.bytes_read += done.bytes_read;
                 add_counts(&mut result.counts, &done.counts);
-                result.responses.extend(done.responses);
+                let numbers: Vec<u32> = done
+                    .sessions
+                    .into_iter()
+                    .map(|id| {
+                        let next = result.sessions.len() as u32;
+                        *session_numbers.entry(id).or_insert_with_key(|id| {
+                            result.sessions.push(id.clone());
+                            next
+                        })
+                    })
+                    .collect();
+                result.responses.extend(
+                    done.responses.into_iter().map(|r| ParsedResponse { session: numbers[r.session as usize], ..r }),
+                );
                 result.api_errors.extend(done.api_errors);
                 if cursors.insert(job.key.clone(), done.cursor) != Some(done.cursor) {
                     result.cursors_changed = true;
@@ -246,7 +265,9 @@ struct JobDone {
     cursor: Cursor,
     rescanned: bool,
     bytes_read: u64,
+    /// `session` of the responses indexes this, the file's own table.
     responses: Vec<ParsedResponse>,
+    sessions: Vec<String>,
     api_errors: Vec<ApiErrorRecord>,
     counts: ScanCounts,
 }
@@ -327,16 +348,18 @@ impl Reader {
             rescanned: job.cursor.is_some_and(|c| c.offset > 0) && start == 0,
             bytes_read: size.saturating_sub(start),
             responses: Vec::new(),
+            sessions: Vec::new(),
             api_errors: Vec::new(),
             counts: ScanCounts::default(),
         };
-        done.cursor.offset = self.read_lines(&mut file, start, size, &mut done)?;
+        let stem = job.path.file_stem().and_then(|stem| stem.to_str()).unwrap_or_default();
+        done.cursor.offset = self.read_lines(&mut file, start, size, stem, &mut done)?;
         Ok(done)
     }
 
     /// Reads `[start, end)` and handles every complete line; returns the offset just
     /// after the last complete one.
-    fn read_lines(&mut self, file: &mut File, start: u64, end: u64, done: &mut JobDone) -> io::Result<u64> {
+    fn read_lines(&mut self, file: &mut File, start: u64, end: u64, stem: &str, done: &mut JobDone) -> io::Result<u64> {
         file.seek(SeekFrom::Start(start))?;
         let mut remaining = end.saturating_sub(start);
         let mut complete_end = start;
@@ -357,7 +380,7 @@ impl Reader {
             remaining -= got as u64;
             let Some(last_newline) = memchr::memrchr(b'\n', &self.buffer[..filled]) else { continue };
             let complete = last_newline + 1;
-            self.handle_lines(complete, done);
+            self.handle_lines(complete, stem, done);
             self.buffer.copy_within(complete..filled, 0);
             filled -= complete;
             complete_end += complete as u64;
@@ -365,8 +388,9 @@ impl Reader {
         Ok(complete_end)
     }
 
-    /// Finds the lines of `buffer[..len]` that mention usage and parses them.
-    fn handle_lines(&self, len: usize, done: &mut JobDone) {
+    /// Finds the lines of `buffer[..len]` that mention usage and parses them; `stem`
+    /// names the conversation of a line without `sessionId`.
+    fn handle_lines(&self, len: usize, stem: &str, done: &mut JobDone) {
         let block = &self.buffer[..len];
         let mut pos = 0;
         while pos < len {
@@ -375,21 +399,23 @@ impl Reader {
             let line_start = memchr::memrchr(b'\n', &block[pos..hit]).map_or(pos, |i| pos + i + 1);
             let line_end = memchr::memchr(b'\n', &block[hit..]).map_or(len, |i| hit + i);
             match parse_line(&block[line_start..line_end]) {
-                LineKind::Response(response) if response.at_ms < self.retained_since_ms => {
+                LineKind::Response(response, _) if response.at_ms < self.retained_since_ms => {
                     done.counts.response_lines += 1;
                     done.counts.response_lines_old += 1;
                 }
-                LineKind::Response(response) => {
+                LineKind::Response(response, session) => {
                     done.counts.response_lines += 1;
-                    done.responses.push(response);
+                    let session = session_number(&mut done.sessions, session.as_deref().unwrap_or(stem));
+                    done.responses.push(ParsedResponse { session, ..response });
                 }
                 LineKind::ApiError => {
                     done.counts.error_lines += 1;
                     let line = &block[line_start..line_end];
-                    if let Some(record) = parse_api_error(line)
+                    if let Some(mut record) = parse_api_error(line)
                         && record.error.as_deref() != Some("server_error")
                         && record.at.timestamp_millis() >= self.retained_since_ms
                     {
+                        record.session_id.get_or_insert_with(|| stem.to_owned());
                         done.api_errors.push(record);
                     }
                 }
@@ -397,6 +423,18 @@ impl Reader {
                 LineKind::Other => {}
             }
             pos = line_end + 1;
+        }
+    }
+}
+
+/// The number of conversation `id` in a file's table; a file names one conversation,
+/// rarely a few, so a search beats a map.
+fn session_number(sessions: &mut Vec<String>, id: &str) -> u32 {
+    match sessions.iter().rposition(|known| known == id) {
+        Some(number) => number as u32,
+        None => {
+            sessions.push(id.to_owned());
+            (sessions.len() - 1) as u32
         }
     }
 }

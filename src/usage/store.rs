@@ -2,17 +2,25 @@
 //! the retention period, beside `state.json` and under the same lock.
 //!
 //! ```text
-//! "ccfail usage v1\n"                         16 bytes: what and which version
+//! "ccfail usage v2\n"                         16 bytes: what and which version
 //! header length                               u64 little-endian
 //! header: JSON                                {"retained_since":"2026-11-13T10:00:00Z",
 //!                                              "files":{"/abs/…/3f….jsonl":{"dev":2049,
 //!                                              "ino":1234,"size":81234,"mtime_ns":…,
-//!                                              "offset":81234,"head_len":256,"head":"9a0c…"}}}
+//!                                              "offset":81234,"head_len":256,"head":"9a0c…"}},
+//!                                              "sessions":["3f…","8a…"]}
 //! record count                                u64 little-endian
-//! records, 48 bytes each, sorted by time:     timestamp ms (i64), dedup key, input,
+//! records, 56 bytes each, sorted by time:     timestamp ms (i64), dedup key, input,
 //!                                             output, cache creation, cache read (u64),
-//!                                             all little-endian
+//!                                             conversation (u64: its place in
+//!                                             `sessions`), all little-endian
 //! ```
+//!
+//! Version 2 added the conversation of each record (usage is attributed per
+//! conversation since sessions may run on different accounts at once); a version-1
+//! file is rebuilt like any file this build cannot use. The conversation ids are
+//! interned: a week holds a few thousand conversations and a hundred thousand
+//! responses, so a 36-byte id per record would triple the file.
 //!
 //! `retained_since` is the instant from which the records are complete: older ones were
 //! pruned or never kept. The header stays JSON so the cursors can be read with `head`;
@@ -42,16 +50,18 @@ use super::scan::Cursor;
 use super::windows::{Tokens, instant};
 
 /// The usage file format this build reads and writes.
-pub const USAGE_VERSION: u32 = 1;
+pub const USAGE_VERSION: u32 = 2;
 const MAGIC_PREFIX: &[u8] = b"ccfail usage v";
-const MAGIC: &[u8; 16] = b"ccfail usage v1\n";
-const RECORD_BYTES: usize = 48;
+const MAGIC: &[u8; 16] = b"ccfail usage v2\n";
+const RECORD_BYTES: usize = 56;
 
-/// One response as kept: when, and its tokens.
+/// One response as kept: when, its tokens, and its conversation (a place in
+/// [`UsageStore::sessions`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
     pub at_ms: i64,
     pub tokens: Tokens,
+    pub session: u32,
 }
 
 /// A kept response and its dedup key.
@@ -68,6 +78,10 @@ pub struct UsageStore {
     pub retained_since_ms: i64,
     /// Cursor per transcript, keyed by its absolute path.
     pub files: BTreeMap<String, Cursor>,
+    /// The conversation ids the records name, each once.
+    sessions: Vec<String>,
+    /// Place in `sessions` per id; built at the first [`UsageStore::intern`] of a run.
+    session_index: Option<HashMap<String, u32>>,
     records: Vec<Record>,
     /// Position in `records` per dedup key; built at the first merge of a run.
     index: Option<KeyMap<usize>>,
@@ -78,8 +92,12 @@ pub struct UsageStore {
 impl PartialEq for UsageStore {
     fn eq(&self, other: &UsageStore) -> bool {
         let ordered = |store: &UsageStore| {
-            let mut records = store.records.clone();
-            records.sort_unstable_by_key(|r| (r.stored.at_ms, r.key));
+            let mut records: Vec<_> = store
+                .records
+                .iter()
+                .map(|r| (r.stored.at_ms, r.key, r.stored.tokens, store.sessions[r.stored.session as usize].clone()))
+                .collect();
+            records.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
             records
         };
         self.retained_since_ms == other.retained_since_ms
@@ -130,14 +148,42 @@ impl UsageStore {
         self.records.len()
     }
 
-    /// Adds a response; copies of one response keep the earliest time and the largest
-    /// count of each token kind, so the result does not depend on reading order.
+    /// The conversation ids, in the order [`Stored::session`] counts them.
+    #[cfg(test)]
+    pub fn sessions(&self) -> &[String] {
+        &self.sessions
+    }
+
+    /// The store's number of each id (adding those it does not know yet): what a
+    /// scan's `session` numbers become before [`UsageStore::merge`].
+    pub fn intern(&mut self, ids: &[String]) -> Vec<u32> {
+        let sessions = &mut self.sessions;
+        let index = self.session_index.get_or_insert_with(|| {
+            sessions.iter().enumerate().map(|(number, id)| (id.clone(), number as u32)).collect()
+        });
+        ids.iter()
+            .map(|id| match index.get(id) {
+                Some(&number) => number,
+                None => {
+                    let number = sessions.len() as u32;
+                    sessions.push(id.clone());
+                    index.insert(id.clone(), number);
+                    number
+                }
+            })
+            .collect()
+    }
+
+    /// Adds a response whose `session` is the store's number ([`UsageStore::intern`]);
+    /// copies of one response keep the earliest time (with its conversation; the
+    /// smaller id of two at the same time) and the largest count of each token kind, so
+    /// the result does not depend on reading order.
     pub fn merge(&mut self, response: &ParsedResponse) -> Merged {
         let records = &mut self.records;
         let index = self
             .index
             .get_or_insert_with(|| records.iter().enumerate().map(|(position, r)| (r.key, position)).collect());
-        let incoming = Stored { at_ms: response.at_ms, tokens: response.tokens };
+        let incoming = Stored { at_ms: response.at_ms, tokens: response.tokens, session: response.session };
         match index.get(&response.key) {
             None => {
                 index.insert(response.key, records.len());
@@ -147,7 +193,16 @@ impl UsageStore {
             }
             Some(&position) => {
                 let kept = &mut records[position].stored;
-                let merged = Stored { at_ms: kept.at_ms.min(incoming.at_ms), tokens: kept.tokens.max(incoming.tokens) };
+                let session = match incoming.at_ms.cmp(&kept.at_ms) {
+                    std::cmp::Ordering::Less => incoming.session,
+                    std::cmp::Ordering::Greater => kept.session,
+                    std::cmp::Ordering::Equal => {
+                        let id = |number: u32| &self.sessions[number as usize];
+                        if id(incoming.session) < id(kept.session) { incoming.session } else { kept.session }
+                    }
+                };
+                let merged =
+                    Stored { at_ms: kept.at_ms.min(incoming.at_ms), tokens: kept.tokens.max(incoming.tokens), session };
                 if merged == *kept {
                     Merged::Duplicate
                 } else {
@@ -159,24 +214,47 @@ impl UsageStore {
         }
     }
 
-    /// Drops records stamped before `since_ms`; returns how many.
+    /// Drops records stamped before `since_ms`, and the conversations no record names
+    /// any more; returns how many records.
     pub fn prune(&mut self, since_ms: i64) -> usize {
         let before = self.records.len();
         self.records.retain(|r| r.stored.at_ms >= since_ms);
         if self.records.len() != before {
             self.index = None;
+            self.compact_sessions();
         }
         before - self.records.len()
     }
 
+    /// Renumbers the conversations so the table holds only those records name.
+    fn compact_sessions(&mut self) {
+        let mut renumbered = vec![u32::MAX; self.sessions.len()];
+        let mut kept = Vec::new();
+        for record in &mut self.records {
+            let number = &mut renumbered[record.stored.session as usize];
+            if *number == u32::MAX {
+                *number = kept.len() as u32;
+                kept.push(std::mem::take(&mut self.sessions[record.stored.session as usize]));
+            }
+            record.stored.session = *number;
+        }
+        self.sessions = kept;
+        self.session_index = None;
+    }
+
     /// The records in time order (then by key, so the order is the same every run).
     pub fn records(&mut self) -> &[Record] {
+        self.records_and_sessions().0
+    }
+
+    /// [`UsageStore::records`] and the conversation ids they name.
+    pub fn records_and_sessions(&mut self) -> (&[Record], &[String]) {
         if !self.sorted {
             self.records.sort_unstable_by_key(|r| (r.stored.at_ms, r.key));
             self.index = None;
             self.sorted = true;
         }
-        &self.records
+        (&self.records, &self.sessions)
     }
 }
 
@@ -196,9 +274,10 @@ pub fn load(file: &Path) -> Result<Result<Option<UsageStore>, String>> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Header<F> {
+struct Header<F, S> {
     retained_since: DateTime<Utc>,
     files: F,
+    sessions: S,
 }
 
 fn decode(bytes: &[u8]) -> Result<UsageStore, String> {
@@ -214,19 +293,25 @@ fn decode(bytes: &[u8]) -> Result<UsageStore, String> {
     let (header_len, rest) = take_u64(rest).ok_or("cut short in its header length")?;
     let header_len = usize::try_from(header_len).map_err(|_| "header length out of range".to_owned())?;
     let header = rest.get(..header_len).ok_or("cut short in its header")?;
-    let header: Header<BTreeMap<String, Cursor>> =
+    let header: Header<BTreeMap<String, Cursor>, Vec<String>> =
         serde_json::from_slice(header).map_err(|err| format!("header does not parse: {err}"))?;
+    let known = header.sessions.len() as u64;
     let (count, rest) = take_u64(&rest[header_len..]).ok_or("cut short in its record count")?;
     if Some(rest.len()) != usize::try_from(count).ok().and_then(|n| n.checked_mul(RECORD_BYTES)) {
         return Err(format!("{count} records announced, {} bytes of records present", rest.len()));
     }
     let mut sorted = true;
     let mut previous = (i64::MIN, 0);
+    let mut unknown_session = None;
     let records = rest
         .chunks_exact(RECORD_BYTES)
         .map(|row| {
             let field = |i: usize| u64::from_le_bytes(row[i * 8..i * 8 + 8].try_into().unwrap_or_default());
             let at_ms = field(0) as i64;
+            let session = field(6);
+            if session >= known {
+                unknown_session.get_or_insert(session);
+            }
             let record = Record {
                 key: field(1),
                 stored: Stored {
@@ -237,6 +322,7 @@ fn decode(bytes: &[u8]) -> Result<UsageStore, String> {
                         cache_creation: field(4),
                         cache_read: field(5),
                     },
+                    session: session as u32,
                 },
             };
             sorted &= previous <= (at_ms, record.key);
@@ -244,9 +330,14 @@ fn decode(bytes: &[u8]) -> Result<UsageStore, String> {
             record
         })
         .collect();
+    if let Some(session) = unknown_session {
+        return Err(format!("a record names conversation {session}, the header lists {known}"));
+    }
     Ok(UsageStore {
         retained_since_ms: header.retained_since.timestamp_millis(),
         files: header.files,
+        sessions: header.sessions,
+        session_index: None,
         records,
         index: None,
         sorted,
@@ -260,8 +351,12 @@ fn take_u64(bytes: &[u8]) -> Option<(u64, &[u8])> {
 
 /// Replaces the usage file atomically (same protocol and mode as `state.json`).
 pub fn save(file: &Path, store: &mut UsageStore) -> Result<()> {
-    let header = serde_json::to_vec(&Header { retained_since: instant(store.retained_since_ms), files: &store.files })
-        .context("could not encode the usage file header")?;
+    let header = serde_json::to_vec(&Header {
+        retained_since: instant(store.retained_since_ms),
+        files: &store.files,
+        sessions: &store.sessions,
+    })
+    .context("could not encode the usage file header")?;
     let records = store.records();
     let mut bytes = Vec::with_capacity(MAGIC.len() + 16 + header.len() + records.len() * RECORD_BYTES);
     bytes.extend_from_slice(MAGIC);
@@ -270,7 +365,10 @@ pub fn save(file: &Path, store: &mut UsageStore) -> Result<()> {
     bytes.extend_from_slice(&(records.len() as u64).to_le_bytes());
     for record in records {
         let t = &record.stored.tokens;
-        for field in [record.stored.at_ms as u64, record.key, t.input, t.output, t.cache_creation, t.cache_read] {
+        let session = u64::from(record.stored.session);
+        for field in
+            [record.stored.at_ms as u64, record.key, t.input, t.output, t.cache_creation, t.cache_read, session]
+        {
             bytes.extend_from_slice(&field.to_le_bytes());
         }
     }
@@ -290,8 +388,19 @@ mod tests {
             Cursor { dev: 1, ino: 2, size: 30, mtime_ns: 5, offset: 20, head_len: 20, head: u64::MAX },
         );
         let tokens = Tokens { input: 1, output: 2, cache_creation: 3, cache_read: u64::MAX };
-        store.merge(&ParsedResponse { key: 0xfedc_ba98_7654_3210, at_ms: 1_700_000_000_500, tokens });
-        store.merge(&ParsedResponse { key: 7, at_ms: 1_700_000_000_100, tokens: Tokens::default() });
+        let sessions = store.intern(&["s-1".to_owned(), "s-2".to_owned()]);
+        store.merge(&ParsedResponse {
+            key: 0xfedc_ba98_7654_3210,
+            at_ms: 1_700_000_000_500,
+            tokens,
+            session: sessions[1],
+        });
+        store.merge(&ParsedResponse {
+            key: 7,
+            at_ms: 1_700_000_000_100,
+            tokens: Tokens::default(),
+            session: sessions[0],
+        });
         store
     }
 
@@ -305,10 +414,13 @@ mod tests {
         assert_eq!(loaded, store);
         assert!(loaded.sorted);
         assert_eq!(loaded.records().iter().map(|r| r.key).collect::<Vec<_>>(), [7, 0xfedc_ba98_7654_3210]);
+        let (records, sessions) = loaded.records_and_sessions();
+        let named: Vec<&str> = records.iter().map(|r| sessions[r.stored.session as usize].as_str()).collect();
+        assert_eq!(named, ["s-1", "s-2"]);
         let bytes = fs::read(&file).unwrap();
-        assert!(bytes.starts_with(b"ccfail usage v1\n"));
+        assert!(bytes.starts_with(b"ccfail usage v2\n"));
         let text = String::from_utf8_lossy(&bytes);
-        assert!(text.contains(r#""files":{"/p/a.jsonl":{"dev":1,"ino":2,"size":30,"mtime_ns":5,"offset":20,"head_len":20,"head":"ffffffffffffffff"}}"#), "{text}");
+        assert!(text.contains(r#""files":{"/p/a.jsonl":{"dev":1,"ino":2,"size":30,"mtime_ns":5,"offset":20,"head_len":20,"head":"ffffffffffffffff"}},"sessions":["s-1","s-2"]}"#), "{text}");
         assert_eq!(crate::state::too_open(&file).unwrap(), None);
     }
 
@@ -323,9 +435,16 @@ mod tests {
         other_version[14] = b'7';
         let mut bad_header = good.clone();
         bad_header[24] = b'[';
-        let cases: [(&[u8], &str); 6] = [
+        let mut unknown_session = good.clone();
+        let last = unknown_session.len() - 8;
+        unknown_session[last] = 9;
+        let mut version_1 = good.clone();
+        version_1[14] = b'1';
+        let cases: [(&[u8], &str); 8] = [
             (b"{\"version\":1}", "not a ccfail usage file"),
             (&other_version, "version 7"),
+            (&version_1, "version 1, this ccfail reads version 2"),
+            (&unknown_session, "names conversation 9, the header lists 2"),
             (&good[..20], "header length"),
             (&good[..good.len() - 1], "records announced"),
             (&[good.as_slice(), &[0]].concat(), "records announced"),
@@ -342,19 +461,31 @@ mod tests {
     fn copies_keep_the_earliest_time_and_largest_counts() {
         let mut store = UsageStore::empty(0);
         let tokens = |output| Tokens { output, ..Tokens::default() };
-        assert_eq!(store.merge(&ParsedResponse { key: 1, at_ms: 50, tokens: tokens(3) }), Merged::New);
-        assert_eq!(store.merge(&ParsedResponse { key: 2, at_ms: 45, tokens: tokens(1) }), Merged::New);
-        assert_eq!(store.merge(&ParsedResponse { key: 1, at_ms: 60, tokens: tokens(3) }), Merged::Duplicate);
-        assert_eq!(store.merge(&ParsedResponse { key: 1, at_ms: 40, tokens: tokens(9) }), Merged::Changed);
+        let ids = ["x", "y", "z"].map(str::to_owned);
+        let [x, y, z] = store.intern(&ids)[..] else { panic!() };
+        let response = |key, at_ms, output, session| ParsedResponse { key, at_ms, tokens: tokens(output), session };
+        assert_eq!(store.merge(&response(1, 50, 3, y)), Merged::New);
+        assert_eq!(store.merge(&response(2, 45, 1, z)), Merged::New);
+        assert_eq!(store.merge(&response(1, 60, 3, z)), Merged::Duplicate, "a later copy in another conversation");
+        assert_eq!(store.merge(&response(1, 40, 9, z)), Merged::Changed, "the earliest copy names the conversation");
+        assert_eq!(store.merge(&response(1, 40, 9, x)), Merged::Changed, "at the same time the smaller id wins");
+        assert_eq!(store.merge(&response(1, 40, 9, y)), Merged::Duplicate);
         let records: Vec<_> = store.records().iter().map(|r| (r.key, r.stored)).collect();
         assert_eq!(
             records,
-            [(1, Stored { at_ms: 40, tokens: tokens(9) }), (2, Stored { at_ms: 45, tokens: tokens(1) })]
+            [
+                (1, Stored { at_ms: 40, tokens: tokens(9), session: x }),
+                (2, Stored { at_ms: 45, tokens: tokens(1), session: z })
+            ]
         );
-        // The index follows the records through sorting and pruning.
+        // The index follows the records through sorting and pruning, and pruning drops
+        // the conversations no record names.
         assert_eq!(store.prune(41), 1);
-        assert_eq!(store.merge(&ParsedResponse { key: 2, at_ms: 45, tokens: tokens(1) }), Merged::Duplicate);
-        assert_eq!(store.merge(&ParsedResponse { key: 1, at_ms: 70, tokens: tokens(1) }), Merged::New);
+        assert_eq!(store.sessions(), ["z"]);
+        assert_eq!(store.records()[0].stored.session, 0);
+        assert_eq!(store.intern(&ids), [1, 2, 0]);
+        assert_eq!(store.merge(&response(2, 45, 1, 0)), Merged::Duplicate);
+        assert_eq!(store.merge(&response(1, 70, 1, 1)), Merged::New);
         assert_eq!(store.len(), 2);
     }
 }

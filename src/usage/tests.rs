@@ -57,8 +57,12 @@ impl Tree {
     }
 
     fn refresh_at(&self, now: &str, timeline: &[ActiveSpan]) -> Refreshed {
+        self.refresh_owned(now, &Owners { timeline, placements: &[] })
+    }
+
+    fn refresh_owned(&self, now: &str, owners: &Owners<'_>) -> Refreshed {
         let lock = self.state.lock().unwrap();
-        refresh(&lock, std::slice::from_ref(&self.root), timeline, at(now)).unwrap()
+        refresh(&lock, std::slice::from_ref(&self.root), owners, at(now)).unwrap()
     }
 
     fn refresh(&self) -> Refreshed {
@@ -237,7 +241,8 @@ fn a_corrupt_usage_file_or_a_clock_gone_back_is_rebuilt() {
 fn peek_reads_without_writing() {
     let tree = Tree::new();
     tree.write("a.jsonl", &assistant("m1", "q1", "2026-11-21T09:00:00Z", 5));
-    let peeked = peek(tree.state.paths(), std::slice::from_ref(&tree.root), &[], at(NOW)).unwrap();
+    let owners = Owners { timeline: &[], placements: &[] };
+    let peeked = peek(tree.state.paths(), std::slice::from_ref(&tree.root), &owners, at(NOW)).unwrap();
     assert_eq!(totals(&peeked), (1, 5));
     assert!(!peeked.report.saved);
     assert!(!tree.state.paths().usage_file().exists());
@@ -284,6 +289,75 @@ fn the_timeline_attributes_each_response_to_the_account_active_then() {
     let hit = snapshot.proactive_hit(&account("work"), &QuotaConfig::default()).unwrap();
     assert_eq!((hit.cap_kind, hit.used, hit.cap), (CapKind::FiveHourMessages, 3, 3));
     assert_eq!(snapshot.proactive_hit(&account("spare"), &QuotaConfig::default()), None);
+}
+
+/// `line` with `"sessionId"` first, as the client writes it in every line.
+fn in_conversation(id: &str, line: &str) -> String {
+    line.replacen('{', &format!(r#"{{"sessionId":"{id}","#), 1)
+}
+
+#[test]
+fn a_conversation_moved_mid_window_counts_to_each_account_in_turn() {
+    let tree = Tree::new();
+    // c1 ran on a, moved to b at 08:00 while the pool stayed on a, and stays on b after
+    // the pool went to c at 09:00. Its file names it; so do its lines.
+    tree.write(
+        "c1.jsonl",
+        &[
+            assistant("m1", "q1", "2026-11-21T07:00:00Z", 1),
+            in_conversation("c1", &assistant("m2", "q2", "2026-11-21T07:59:59.999Z", 2)),
+            assistant("m3", "q3", "2026-11-21T08:00:00Z", 4),
+            assistant("m4", "q4", "2026-11-21T09:30:00Z", 8),
+        ]
+        .concat(),
+    );
+    // The line's sessionId wins over the file name: before c1's first placement it
+    // follows the timeline, after it c1's account.
+    tree.write(
+        "s1/subagents/agent-1.jsonl",
+        &[
+            in_conversation("c1", &assistant("m5", "q5", "2026-11-21T06:10:00Z", 16)),
+            in_conversation("c1", &assistant("m6", "q6", "2026-11-21T08:45:00Z", 32)),
+        ]
+        .concat(),
+    );
+    // c2 has no placement: it follows the timeline.
+    tree.write(
+        "c2.jsonl",
+        &(assistant("m7", "q7", "2026-11-21T08:30:00Z", 64) + &assistant("m8", "q8", "2026-11-21T09:30:00Z", 128)),
+    );
+    let span = |account: &str, since: &str| ActiveSpan { account: account.to_owned(), since: at(since) };
+    let timeline = [span("a", "2026-11-21T06:00:00Z"), span("c", "2026-11-21T09:00:00Z")];
+    let place = |account: &str, since: &str| Placement {
+        session_id: "c1".to_owned(),
+        account: account.to_owned(),
+        since: at(since),
+    };
+    // Out of order on purpose, with another conversation's span between.
+    let placements = [
+        place("b", "2026-11-21T08:00:00Z"),
+        Placement { session_id: "c9".to_owned(), account: "c".to_owned(), since: at("2026-11-21T06:00:00Z") },
+        place("a", "2026-11-21T06:30:00Z"),
+    ];
+    let owners = Owners { timeline: &timeline, placements: &placements };
+    let outputs = |snapshot: &UsageSnapshot, account: &str| {
+        snapshot.responses(account).iter().map(|r| r.tokens.output).collect::<Vec<_>>()
+    };
+    // The first run reads the transcripts, the second loads usage.bin: the same answer.
+    for run in 0..2 {
+        let refreshed = tree.refresh_owned(NOW, &owners);
+        assert_eq!(refreshed.report.responses_new, if run == 0 { 8 } else { 0 });
+        let snapshot = &refreshed.snapshot;
+        assert_eq!(outputs(snapshot, "a"), [16, 1, 2, 64], "run {run}");
+        assert_eq!(outputs(snapshot, "b"), [4, 32, 8], "run {run}");
+        assert_eq!(outputs(snapshot, "c"), [128], "run {run}");
+        assert!(snapshot.unattributed().is_empty());
+    }
+    assert_eq!(owner_at(&owners, "c1", at("2026-11-21T08:00:00Z")), Some("b"));
+    assert_eq!(owner_at(&owners, "c1", at("2026-11-21T06:10:00Z")), Some("a"), "the timeline before c1's first");
+    assert_eq!(owner_at(&owners, "c2", at("2026-11-21T09:30:00Z")), Some("c"));
+    assert_eq!(placed_at(&placements, "c2", at("2026-11-21T09:30:00Z")), None);
+    assert_eq!(owner_at(&Owners { timeline: &[], placements: &[] }, "c1", at(NOW)), None);
 }
 
 #[test]
