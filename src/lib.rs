@@ -5,6 +5,7 @@
 //! and maps it to the exit-code table. See DESIGN.md for the shape of every command.
 
 pub(crate) mod accounts;
+pub(crate) mod attribution;
 pub mod cli;
 pub(crate) mod client;
 pub(crate) mod clock;

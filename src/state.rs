@@ -80,6 +80,11 @@ pub struct State {
     pub unknown: Unknown,
 }
 
+/// Placements kept at most ([`State::place`]): a 20-session pool starting a
+/// conversation every 30 minutes each records about 7,700 in the 8 days usage is kept
+/// for. At about 110 bytes each, the bound keeps them under 1 MB of `state.json`.
+pub const PLACEMENTS_LIMIT: usize = 8_192;
+
 /// The fields of a state object this build does not know, kept through load and save.
 pub type Unknown = serde_json::Map<String, serde_json::Value>;
 
@@ -127,12 +132,35 @@ pub struct AccountState {
 pub struct QuotaState {
     /// Bytes of the hook events spool already read.
     pub spool_offset: u64,
-    /// A pane hit without a reset, waiting for the next run.
-    pub suspicion: Option<Suspicion>,
+    /// Pane hits without a reset, waiting for the next run: one per account at most.
+    /// Older files hold one (`suspicion`), which loads as the only one.
+    #[serde(alias = "suspicion", deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
+    pub suspicions: Vec<Suspicion>,
     /// When quota-check last ran and what it decided.
     pub last_check: Option<QuotaCheck>,
     #[serde(flatten)]
     pub unknown: Unknown,
+}
+
+impl QuotaState {
+    /// The pending suspicion about `account`.
+    pub fn suspicion_of(&self, account: &str) -> Option<&Suspicion> {
+        self.suspicions.iter().find(|s| s.account == account)
+    }
+}
+
+/// A list, or what an older file held in its place: one value or null.
+fn one_or_many<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(Option<T>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::Many(many) => many,
+        OneOrMany::One(one) => one.into_iter().collect(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -445,33 +473,56 @@ impl State {
         }
     }
 
+    /// Records that conversation `session_id` runs on `account` from `since`, unless its
+    /// latest placement already says so; returns whether one was added. A placement
+    /// never starts before the latest of its conversation (an older observation does
+    /// not rewrite what a newer one recorded). Kept bounded: a placement whose
+    /// conversation moved on before the usage retention start covers nothing usage
+    /// still counts and is dropped (the latest of each conversation is kept), and past
+    /// [`PLACEMENTS_LIMIT`] the oldest go.
+    pub fn place(&mut self, session_id: &str, account: &str, since: DateTime<Utc>) -> bool {
+        let latest = self.placements.iter().filter(|p| p.session_id == session_id).max_by_key(|p| p.since);
+        if latest.is_some_and(|p| p.account == account) {
+            return false;
+        }
+        let since = latest.map_or(since, |p| p.since.max(since));
+        let at = self.placements.partition_point(|p| p.since <= since);
+        self.placements.insert(at, Placement { session_id: session_id.to_owned(), account: account.to_owned(), since });
+        self.trim_placements();
+        true
+    }
+
+    /// Drops the placements [`State::place`] says are not needed, measured from the
+    /// newest one.
+    fn trim_placements(&mut self) {
+        let (Some(oldest), Some(newest)) = (self.placements.first(), self.placements.last()) else { return };
+        let cutoff = newest.since - crate::usage::RETENTION;
+        if oldest.since > cutoff {
+            // Nothing started before the cutoff, so nothing ended before it.
+            let over = self.placements.len().saturating_sub(PLACEMENTS_LIMIT);
+            self.placements.drain(..over);
+            return;
+        }
+        // Walking newest first: the start of the next placement of each conversation
+        // is where the one at hand ended.
+        let mut next_start: std::collections::HashMap<&str, DateTime<Utc>> = std::collections::HashMap::new();
+        let mut keep = vec![true; self.placements.len()];
+        for (i, p) in self.placements.iter().enumerate().rev() {
+            if next_start.get(p.session_id.as_str()).is_some_and(|ended| *ended <= cutoff) {
+                keep[i] = false;
+            }
+            next_start.insert(&p.session_id, p.since);
+        }
+        let mut keep = keep.into_iter();
+        self.placements.retain(|_| keep.next().unwrap_or(true));
+        let over = self.placements.len().saturating_sub(PLACEMENTS_LIMIT);
+        self.placements.drain(..over);
+    }
+
     /// Records an event for the history and returns it, so that the caller can say what
     /// it concerns: `state.record(now, "dispatched", line).session(name).task(key)`.
     /// The one way anything enters the history: the next [`StateLock::save`] appends it
     /// to `history.jsonl`.
-    /// Records that the conversation `session_id` runs on `account` from `since` (nothing
-    /// when its latest placement already says so). Placements older than the usage
-    /// retention are dropped, but the latest of each conversation.
-    pub fn place(&mut self, session_id: &str, account: &str, since: DateTime<Utc>) {
-        let latest = self.placements.iter().rev().find(|p| p.session_id == session_id);
-        if latest.is_some_and(|p| p.account == account) {
-            return;
-        }
-        self.placements.push(Placement { session_id: session_id.to_owned(), account: account.to_owned(), since });
-        let horizon = since - crate::usage::RETENTION;
-        let mut seen = std::collections::HashSet::new();
-        let mut kept: Vec<Placement> = Vec::with_capacity(self.placements.len());
-        for placement in self.placements.drain(..).rev() {
-            let newest_of_its_id = seen.insert(placement.session_id.clone());
-            if newest_of_its_id || placement.since >= horizon {
-                kept.push(placement);
-            }
-        }
-        kept.reverse();
-        kept.sort_by_key(|p| p.since);
-        self.placements = kept;
-    }
-
     pub fn record(&mut self, at: DateTime<Utc>, event: &str, detail: impl Into<String>) -> &mut HistoryEntry {
         self.recorded.push(HistoryEntry::new(at, event, detail));
         self.recorded.last_mut().expect("just pushed")
@@ -948,7 +999,8 @@ mod tests {
         assert_eq!(state.accounts["b"], AccountState::default());
 
         assert_eq!(state.quota.spool_offset, 10049);
-        let suspicion = state.quota.suspicion.as_ref().unwrap();
+        assert_eq!(state.quota.suspicions.len(), 1, "the one suspicion of a version-1 file");
+        let suspicion = state.quota.suspicion_of("b").unwrap();
         assert_eq!(suspicion.account, "b");
         assert_eq!(suspicion.hit.signal, crate::quota::detect::Signal::Pane);
         assert_eq!(suspicion.hit.session.as_deref(), Some("main"));
@@ -1063,6 +1115,43 @@ mod tests {
         assert_eq!(back.pause, state.pause);
         assert_eq!(back.pause.dispatch_of("app"), Some(&pause));
         assert_eq!(back.pause.dispatch_of("web"), None);
+    }
+
+    #[test]
+    fn a_conversation_is_placed_when_its_account_changes_and_old_spans_go() {
+        let mut state = State::fresh();
+        let t0 = at("2026-11-21T06:00:00Z");
+        let hours = |n: i64| t0 + chrono::TimeDelta::hours(n);
+        assert!(state.place("c1", "a", t0));
+        assert!(!state.place("c1", "a", hours(1)), "the same account again adds nothing");
+        assert!(state.place("c2", "a", hours(1)));
+        assert!(state.place("c1", "b", hours(2)));
+        // An observation older than the latest span starts at the latest span.
+        assert!(state.place("c1", "a", hours(1)));
+        let spans: Vec<(&str, &str, DateTime<Utc>)> =
+            state.placements.iter().map(|p| (p.session_id.as_str(), p.account.as_str(), p.since)).collect();
+        assert_eq!(spans, [("c1", "a", t0), ("c2", "a", hours(1)), ("c1", "b", hours(2)), ("c1", "a", hours(2))]);
+        let placed = crate::usage::placed_at(&state.placements, "c1", hours(2));
+        assert_eq!(placed, Some("a"), "the later of two at one instant");
+
+        // Nine days on: c1's spans that ended before the retention start go (the one
+        // that ran until now stays), the latest of each conversation stays however old.
+        assert!(state.place("c1", "b", hours(2 + 24 * 9)));
+        assert!(state.place("c3", "b", hours(3 + 24 * 9)));
+        let left: Vec<(&str, &str)> =
+            state.placements.iter().map(|p| (p.session_id.as_str(), p.account.as_str())).collect();
+        assert_eq!(left, [("c2", "a"), ("c1", "a"), ("c1", "b"), ("c3", "b")]);
+        // A span that ended inside the retention stays: it covers kept usage.
+        assert!(state.place("c3", "a", hours(4 + 24 * 9)));
+        assert_eq!(state.placements.len(), 5);
+
+        // The hard cap drops the oldest.
+        let mut state = State::fresh();
+        for i in 0..PLACEMENTS_LIMIT + 10 {
+            state.place(&format!("c{i}"), "a", t0 + chrono::TimeDelta::seconds(i as i64));
+        }
+        assert_eq!(state.placements.len(), PLACEMENTS_LIMIT);
+        assert_eq!(state.placements[0].session_id, "c10");
     }
 
     #[test]

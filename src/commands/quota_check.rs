@@ -1,15 +1,20 @@
-//! `ccfail quota-check`: is the active account exhausted (or about to be), since when,
-//! until when? One run per timer tick.
+//! `ccfail quota-check`: is an account exhausted (or the active one about to be), since
+//! when, until when? One run per timer tick.
 //!
-//! lock → observe (new hook events, new transcript bytes with the usage windows, one tmux
-//! observe, one batched capture of the pool and dedicated panes) → decide ([`crate::quota::detect::decide`], pure) → record in state →
-//! report. Acting on a confirmed hit (the swap) is not this command's job.
+//! lock → observe (the running clients and where they run, new hook events, new
+//! transcript bytes with the usage windows, one tmux observe, one batched capture of
+//! the pool and dedicated panes on every account) → attribute each signal to the
+//! account of its session at its time ([`crate::attribution`]) → decide each account
+//! ([`crate::quota::detect::decide_each`], pure) → record in state (the placements
+//! the clients showed, each account's hit, warning and suspicion) → report. Acting on
+//! a confirmed hit (the swap) is not [`check`]'s job.
 
 use anyhow::Result;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::accounts;
+use crate::attribution::{self, SeenClient, Whereabouts};
 use crate::cli::QuotaCheckArgs;
 use crate::client::{self, RunningClient};
 use crate::clock;
@@ -19,7 +24,7 @@ use crate::ctx::Ctx;
 use crate::exit::ExitCode;
 use crate::hooks;
 use crate::pool;
-use crate::quota::detect::{self, LimitHit, Observed, Origin, Outcome, Prior, Rules, Signal};
+use crate::quota::detect::{self, Decision, LimitHit, Observed, Origin, Outcome, Prior, Rules, Signal};
 use crate::quota::{Classification, classify, classify_screen};
 use crate::render;
 use crate::screen::Screen;
@@ -35,10 +40,17 @@ const UNKNOWN_RESET: std::time::Duration = std::time::Duration::from_secs(5 * 36
 #[derive(Debug, Serialize)]
 pub struct QuotaReport {
     pub at: DateTime<Utc>,
+    /// The active account, which `outcome` is about.
     pub account: String,
     #[serde(flatten)]
     pub outcome: Outcome,
-    pub warnings: Vec<LimitHit>,
+    /// Every account confirmed exhausted this run, the active one included.
+    pub hits: Vec<AccountHit>,
+    /// Every account suspected this run (a pane hit without a reset), the active one
+    /// included.
+    pub suspected: Vec<AccountSuspected>,
+    /// "Approaching usage limit" notices, each with the account it is about.
+    pub warnings: Vec<AccountWarning>,
     pub hook_events_read: usize,
     /// Failed-turn records (429s, the legacy limit text) read from new transcript bytes.
     pub transcript_errors_read: usize,
@@ -54,6 +66,29 @@ pub struct QuotaReport {
     /// The sessions placement moved this run (`placement`), and those that wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub placement: Option<swap::moves::Tick>,
+}
+
+/// An account confirmed exhausted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountHit {
+    pub account: String,
+    pub hit: LimitHit,
+    pub drained_until: DateTime<Utc>,
+}
+
+/// An account suspected exhausted: the next run confirms or clears it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountSuspected {
+    pub account: String,
+    pub hit: LimitHit,
+}
+
+/// An "approaching usage limit" notice and the account it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountWarning {
+    pub account: String,
+    #[serde(flatten)]
+    pub warning: LimitHit,
 }
 
 pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
@@ -131,12 +166,20 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
             return Ok(code);
         }
     }
-    Ok(match report.outcome {
-        Outcome::Confirmed { .. } => ExitCode::QuotaHit,
-        Outcome::Suspected { .. } => ExitCode::QuotaSuspected,
-        Outcome::None | Outcome::Cooldown { .. } if report.proactive.is_some() => ExitCode::QuotaProactive,
-        Outcome::None | Outcome::Cooldown { .. } => ExitCode::Ok,
-    })
+    Ok(exit_code(&report))
+}
+
+/// A hit on any account, else a suspicion on any, else a soft cap passed.
+fn exit_code(report: &QuotaReport) -> ExitCode {
+    if !report.hits.is_empty() {
+        ExitCode::QuotaHit
+    } else if !report.suspected.is_empty() {
+        ExitCode::QuotaSuspected
+    } else if report.proactive.is_some() {
+        ExitCode::QuotaProactive
+    } else {
+        ExitCode::Ok
+    }
 }
 
 /// Placement's part of the run: each account's counted use stored for the start sites,
@@ -169,7 +212,6 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
     // Nothing recorded yet: hook events and usage from before this first run count for
     // the active account.
     state.timeline = state.timeline_assuming(&active.name);
-    let active_since = state.active_account().map_or(DateTime::UNIX_EPOCH, |span| span.since);
 
     let observation = match ctx.tmux.observe() {
         Ok(observation) => observation,
@@ -178,31 +220,41 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
             Observation::default()
         }
     };
-    let mut observed = Vec::new();
+    // Where every client runs, and what that tells the state: placements of the
+    // conversations, the accounts of the sessions.
+    let running = client::all_running(config);
+    let seen = seen_clients(ctx, &observation, &running);
+    let sightings = attribution::sightings(&seen, state, now);
+    attribution::apply(state, &sightings);
 
+    let mut observed = Vec::new();
     let spool = ctx.state.paths().dir.join(hooks::SPOOL_FILE);
     let read = hooks::read_from(&spool, state.quota.spool_offset)
         .map_err(|err| anyhow::anyhow!("could not read the hook spool {}: {err}", spool.display()))?;
     notes.extend(read.skipped.iter().map(|line| format!("skipped a hook spool line that does not parse: {line}")));
     let hook_events_read = read.events.len();
-    for event in &read.events {
-        if event.event != "StopFailure" || event.error.as_deref() != Some("rate_limit") {
-            continue;
+    {
+        let whereabouts = Whereabouts { state, clients: &seen, active: &active.name };
+        for event in &read.events {
+            if event.event != "StopFailure" || event.error.as_deref() != Some("rate_limit") {
+                continue;
+            }
+            let tmux_session = event
+                .pane
+                .as_deref()
+                .and_then(|pane| observation.pane_by_id(pane))
+                .filter(|_| hooks::from_server(event, ctx.tmux.socket()))
+                .map(|pane| pane.session.clone());
+            let account = whereabouts.of_hook(tmux_session.as_deref(), event.session_id.as_deref(), event.at);
+            observed.push(Observed {
+                account: account.to_owned(),
+                signal: Signal::Hook,
+                origin: Origin::Client,
+                session: tmux_session.or_else(|| event.session_id.clone()),
+                seen_at: event.at,
+                classification: classify(event.last_message.as_deref().unwrap_or_default()),
+            });
         }
-        let session = event
-            .pane
-            .as_deref()
-            .and_then(|pane| observation.pane_by_id(pane))
-            .filter(|_| hooks::from_server(event, ctx.tmux.socket()))
-            .map(|pane| pane.session.clone())
-            .or_else(|| event.session_id.clone());
-        observed.push(Observed {
-            signal: Signal::Hook,
-            origin: Origin::Client,
-            session,
-            seen_at: event.at,
-            classification: classify(event.last_message.as_deref().unwrap_or_default()),
-        });
     }
 
     // Transcripts: only the bytes appended since the last run are read (usage.bin keeps
@@ -214,6 +266,7 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
     } else {
         usage::refresh(lock, &roots, &usage::Owners::of(state), now)
     };
+    let whereabouts = Whereabouts { state, clients: &seen, active: &active.name };
     let (usage_windows, proactive_hit, transcript_errors_read) = match refreshed {
         Ok(refreshed) => {
             notes.extend(refreshed.report.rebuilt.iter().cloned());
@@ -221,6 +274,7 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
             let errors = &refreshed.report.api_errors;
             for record in errors {
                 observed.push(Observed {
+                    account: whereabouts.of_conversation(record.session_id.as_deref(), record.at).to_owned(),
                     signal: Signal::Transcript,
                     origin: Origin::Client,
                     session: record.session_id.clone(),
@@ -237,7 +291,7 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         }
     };
 
-    let panes_read = observe_panes(ctx, &observation, &active.name, now, &mut observed);
+    let panes_read = observe_panes(ctx, &observation, &whereabouts, now, &mut observed);
 
     let zone = config.quota.timezone_tz().or_else(|| clock::local_zone(ctx.inputs.env.get("TZ")));
     let rules = Rules {
@@ -247,15 +301,17 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         zone,
         unknown_reset: UNKNOWN_RESET,
     };
-    let prior = Prior {
-        active_account: active.name.clone(),
-        active_since,
-        last_swap_at: state.swap.last.as_ref().map(|swap| swap.at),
-        suspicion: state.quota.suspicion.clone(),
-        last_check_at: state.quota.last_check.as_ref().map(|check| check.at),
-    };
-    let decision = detect::decide(&observed, &prior, &rules, now);
-    for ahead in &decision.ahead_of_clock {
+    let priors = priors(state, config.accounts.iter().map(|a| a.name.as_str()));
+    for o in observed.iter().filter(|o| config.account(&o.account).is_none()) {
+        notes.push(format!(
+            "{} of {} is about account {:?}, which is not configured: not counted",
+            signal_word(o.signal),
+            o.session.as_deref().unwrap_or("an unknown session"),
+            o.account
+        ));
+    }
+    let decisions = detect::decide_each(&observed, &priors, &rules, now);
+    for ahead in decisions.iter().flat_map(|d| &d.ahead_of_clock) {
         notes.push(format!(
             "{} of {} is stamped {} ({}), ahead of this host's clock: set aside, not counted; check the clocks (NTP) of the hosts whose clients write into the account homes",
             signal_word(ahead.signal),
@@ -265,34 +321,52 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
         ));
     }
 
-    // Record.
+    // Record, each account on its own.
     state.quota.spool_offset = read.next_offset;
-    let account_state = state.accounts.entry(active.name.clone()).or_default();
-    if let Some(warning) = decision.warnings.last() {
-        account_state.last_warning = Some(warning.clone());
+    let mut hits = Vec::new();
+    let mut suspected = Vec::new();
+    let mut warnings = Vec::new();
+    let mut suspicions = Vec::new();
+    let mut active_outcome = Outcome::None;
+    for (prior, decision) in priors.iter().zip(decisions) {
+        let name = prior.account.as_str();
+        let Decision { outcome, suspicion, warnings: notices, .. } = decision;
+        let account_state = state.accounts.entry(name.to_owned()).or_default();
+        if let Some(warning) = notices.last() {
+            account_state.last_warning = Some(warning.clone());
+        }
+        warnings.extend(notices.into_iter().map(|warning| AccountWarning { account: name.to_owned(), warning }));
+        match &outcome {
+            Outcome::Confirmed { hit, drained_until, .. } => {
+                account_state.drained_until = account_state.drained_until.max(Some(*drained_until));
+                account_state.last_hit = Some(hit.clone());
+                state
+                    .record(now, "quota-hit", format!("{name}: {} ({})", hit.snippet, signal_word(hit.signal)))
+                    .account(name)
+                    .data(serde_json::json!({ "drained_until": drained_until, "session": hit.session }));
+                hits.push(AccountHit { account: name.to_owned(), hit: hit.clone(), drained_until: *drained_until });
+            }
+            Outcome::Suspected { hit, .. } => {
+                if state.quota.suspicion_of(name).is_none() {
+                    state.record(now, "quota-suspected", format!("{name}: {}", hit.snippet)).account(name);
+                }
+                suspected.push(AccountSuspected { account: name.to_owned(), hit: hit.clone() });
+            }
+            Outcome::None | Outcome::Cooldown { .. } => {}
+        }
+        suspicions.extend(suspicion);
+        if name == active.name {
+            active_outcome = outcome;
+        }
     }
-    let proactive = proactive_hit.filter(|_| matches!(decision.outcome, Outcome::None));
-    let outcome_word = match &decision.outcome {
+    let proactive = proactive_hit.filter(|_| matches!(active_outcome, Outcome::None));
+    let outcome_word = match &active_outcome {
         Outcome::None if proactive.is_some() => "proactive",
         Outcome::None => "none",
         Outcome::Cooldown { .. } => "cooldown",
         Outcome::Suspected { .. } => "suspected",
         Outcome::Confirmed { .. } => "confirmed",
     };
-    match &decision.outcome {
-        Outcome::Confirmed { hit, drained_until, .. } => {
-            account_state.drained_until = account_state.drained_until.max(Some(*drained_until));
-            account_state.last_hit = Some(hit.clone());
-            state
-                .record(now, "quota-hit", format!("{}: {} ({})", active.name, hit.snippet, signal_word(hit.signal)))
-                .account(&active.name)
-                .data(serde_json::json!({ "drained_until": drained_until, "session": hit.session }));
-        }
-        Outcome::Suspected { hit, .. } if state.quota.suspicion.is_none() => {
-            state.record(now, "quota-suspected", format!("{}: {}", active.name, hit.snippet)).account(&active.name);
-        }
-        _ => {}
-    }
     // A soft cap passed is recorded once, when it starts; the runs after it say it again.
     if let Some(hit) = &proactive
         && state.quota.last_check.as_ref().is_none_or(|check| check.outcome != "proactive")
@@ -312,15 +386,17 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
             )
             .account(&hit.account);
     }
-    state.quota.suspicion = decision.suspicion.clone();
+    state.quota.suspicions = suspicions;
     state.quota.last_check =
         Some(QuotaCheck { at: now, outcome: outcome_word.to_owned(), account: Some(active.name.clone()) });
 
     Ok(QuotaReport {
         at: now,
         account: active.name,
-        outcome: decision.outcome,
-        warnings: decision.warnings,
+        outcome: active_outcome,
+        hits,
+        suspected,
+        warnings,
         hook_events_read,
         transcript_errors_read,
         panes_read,
@@ -333,23 +409,63 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
     })
 }
 
-/// Classifies the screens of the pool and dedicated panes running on the active account
-/// (or on no known account), in one batched capture.
+/// Each account's prior: its cooldown starts at the last swap onto it or the last move
+/// of a session onto it, whichever is later; its own pending suspicion.
+fn priors<'a>(state: &State, accounts: impl Iterator<Item = &'a str>) -> Vec<Prior> {
+    accounts
+        .map(|account| {
+            let swapped = state.swap.last.as_ref().filter(|swap| swap.to == account).map(|swap| swap.at);
+            let moved = state
+                .sessions
+                .values()
+                .filter(|s| s.account.as_deref() == Some(account))
+                .filter_map(|s| s.moved_at)
+                .max();
+            Prior {
+                account: account.to_owned(),
+                arrived_at: swapped.max(moved),
+                suspicion: state.quota.suspicion_of(account).cloned(),
+                last_check_at: state.quota.last_check.as_ref().map(|check| check.at),
+            }
+        })
+        .collect()
+}
+
+/// Every running client, with the pool or dedicated session it runs in when it runs in
+/// one.
+fn seen_clients(ctx: &Ctx, observation: &Observation, running: &[RunningClient]) -> Vec<SeenClient> {
+    let mut in_session: Vec<Option<String>> = vec![None; running.len()];
+    for (name, _) in pool::session_names(ctx) {
+        let Some(pane) = observation.session_pane(&name) else { continue };
+        if let Some(found) = client::client_in_pane(running, &pane.pane_id, pane.pid)
+            && let Some(i) = running.iter().position(|c| std::ptr::eq(c, found))
+        {
+            in_session[i] = Some(name);
+        }
+    }
+    running
+        .iter()
+        .zip(in_session)
+        .map(|(c, tmux_session)| SeenClient {
+            tmux_session,
+            session_id: c.state.session_id.clone(),
+            account: c.account.clone(),
+        })
+        .collect()
+}
+
+/// Classifies the screens of the pool and dedicated panes, whatever account they run
+/// on, in one batched capture; each is about the account its session runs on now.
 fn observe_panes(
     ctx: &Ctx,
     observation: &Observation,
-    active: &str,
+    whereabouts: &Whereabouts<'_>,
     now: DateTime<Utc>,
     out: &mut Vec<Observed>,
 ) -> usize {
-    let config = &ctx.config;
-    let clients: Vec<RunningClient> = client::all_running(config);
     let panes: Vec<_> = pool::session_names(ctx)
         .into_iter()
         .filter_map(|(name, kind)| observation.session_pane(&name).map(|pane| (pane, kind)))
-        .filter(|(pane, _)| {
-            client::client_in_pane(&clients, &pane.pane_id, pane.pid).is_none_or(|c| c.account == active)
-        })
         .collect();
     if panes.is_empty() {
         return 0;
@@ -373,6 +489,7 @@ fn observe_panes(
         // "resets 7am" read at 07:00:20 must not mean tomorrow.
         let seen_at = Utc.timestamp_opt(pane.activity, 0).single().filter(|t| *t <= now).unwrap_or(now);
         out.push(Observed {
+            account: whereabouts.of_pane(&pane.session).to_owned(),
             signal: Signal::Pane,
             origin: if *kind == SessionKind::Pool { Origin::Pool } else { Origin::Dedicated },
             session: Some(pane.session.clone()),
@@ -404,25 +521,27 @@ impl commands::TimerReport for QuotaReport {
             format!("{}{session}: {:?}", signal_word(hit.signal), hit.snippet)
         };
         let mut lines = Vec::new();
-        match &self.outcome {
-            Outcome::None | Outcome::Cooldown { .. } => {}
-            Outcome::Suspected { account, hit } => lines.push(commands::Line::once(
+        for suspected in &self.suspected {
+            let (account, hit) = (&suspected.account, &suspected.hit);
+            lines.push(commands::Line::once(
                 format!("suspected {account} {}", hit.snippet),
                 format!("account {account} SUSPECTED ({}); the next run confirms or clears it", source(hit)),
-            )),
-            Outcome::Confirmed { account, hit, drained_until } => lines.push(commands::Line::once(
+            ));
+        }
+        for AccountHit { account, hit, drained_until } in &self.hits {
+            lines.push(commands::Line::once(
                 format!("hit {account} {} {drained_until}", hit.snippet),
                 format!(
                     "account {account} HIT ITS LIMIT ({}), drained until {}",
                     source(hit),
                     drained_until.format("%Y-%m-%d %H:%M UTC")
                 ),
-            )),
+            ));
         }
-        for warning in &self.warnings {
+        for AccountWarning { account, warning } in &self.warnings {
             lines.push(commands::Line::once(
-                format!("warning {} {}", self.account, warning.snippet),
-                format!("account {} warned: {}", self.account, source(warning)),
+                format!("warning {account} {}", warning.snippet),
+                format!("account {account} warned: {}", source(warning)),
             ));
         }
         if let Some(hit) = &self.proactive {
@@ -545,8 +664,25 @@ fn human(report: &QuotaReport) -> String {
             if hit.reset_at.is_none() { " (no reset time given: assumed 5 h)" } else { "" }
         ),
     };
-    for warning in &report.warnings {
-        out.push_str(&format!("  warning: {}\n", source(warning)));
+    // The other accounts this run found exhausted or suspected.
+    for AccountHit { account, hit, drained_until } in report.hits.iter().filter(|h| h.account != report.account) {
+        out.push_str(&format!(
+            "  account {account} HIT ITS LIMIT ({})\n    drained until {}{}\n",
+            source(hit),
+            render::when(*drained_until, now),
+            if hit.reset_at.is_none() { " (no reset time given: assumed 5 h)" } else { "" }
+        ));
+    }
+    for suspected in report.suspected.iter().filter(|s| s.account != report.account) {
+        out.push_str(&format!(
+            "  account {} SUSPECTED ({}); the next run confirms or clears it\n",
+            suspected.account,
+            source(&suspected.hit)
+        ));
+    }
+    for AccountWarning { account, warning } in &report.warnings {
+        let whose = if *account == report.account { String::new() } else { format!(" (account {account})") };
+        out.push_str(&format!("  warning{whose}: {}\n", source(warning)));
     }
     if let Some(hit) = &report.proactive {
         out.push_str(&format!(

@@ -621,11 +621,15 @@ fn human(report: &StatusReport, width: usize) -> String {
             "quota:      last check {} ({}){}\n",
             render::relative(check.at, now),
             check.outcome,
-            match &report.quota.suspicion {
-                Some(s) =>
-                    format!("; suspected on {}: {:?}, the next check confirms or clears it", s.account, s.hit.snippet),
-                None => String::new(),
-            }
+            report
+                .quota
+                .suspicions
+                .iter()
+                .map(|s| format!(
+                    "; suspected on {}: {:?}, the next check confirms or clears it",
+                    s.account, s.hit.snippet
+                ))
+                .collect::<String>()
         )),
         None => out.push_str("quota:      never checked\n"),
     }

@@ -1,12 +1,16 @@
 //! The quota decision: from classified signals of one run and what earlier runs stored,
-//! is the active account exhausted (confirmed), possibly so (suspected), or not?
+//! is an account exhausted (confirmed), possibly so (suspected), or not? Sessions may
+//! run on different accounts at once, so every signal names the account it is about
+//! (the caller attributes it: [`crate::attribution`]) and each account is decided on
+//! its own signals with its own prior ([`decide_each`]).
 //!
 //! Pure: the caller gathers the signals (hook events, transcript error records, pane
 //! screens), classifies them with [`super::patterns`], and stores what this returns.
 //! Hook and transcript hits are the client's own word and count at once. Pane hits are
 //! read off a screen, so they follow the old daemon's defence: enough sessions must
 //! show them in one run, and a hit without a reset time must be seen again on the next
-//! run. Nothing is detected inside the cooldown after a swap.
+//! run. Nothing is detected for an account inside the cooldown after a swap or a move
+//! onto it.
 
 use std::time::Duration;
 
@@ -39,6 +43,8 @@ pub enum Origin {
 /// One classified message of this run.
 #[derive(Debug, Clone)]
 pub struct Observed {
+    /// The account the session that showed it ran on at `seen_at`.
+    pub account: String,
     pub signal: Signal,
     pub origin: Origin,
     /// The tmux session, else the Claude session id, when known.
@@ -83,14 +89,15 @@ pub struct Rules {
     pub unknown_reset: Duration,
 }
 
-/// What earlier runs left that this decision depends on.
+/// What earlier runs left that one account's decision depends on.
 #[derive(Debug, Clone)]
 pub struct Prior {
-    pub active_account: String,
-    /// Since when the active account is active: older hook and transcript signals were
-    /// about the account before it.
-    pub active_since: DateTime<Utc>,
-    pub last_swap_at: Option<DateTime<Utc>>,
+    pub account: String,
+    /// The last swap or session move onto the account: nothing is detected for it in
+    /// the cooldown after (the screens and events of the sessions that just arrived may
+    /// still speak of the account they left).
+    pub arrived_at: Option<DateTime<Utc>>,
+    /// The account's pending suspicion.
     pub suspicion: Option<Suspicion>,
     /// When the previous quota-check ran: transcript records older than that were
     /// already judged (a first scan or a rebuild reads days of history).
@@ -119,7 +126,7 @@ pub enum Outcome {
     Cooldown { until: DateTime<Utc> },
     /// A pane hit without a reset: the next run confirms or clears it.
     Suspected { account: String, hit: LimitHit },
-    /// The active account is exhausted until `drained_until`.
+    /// The account is exhausted until `drained_until`.
     Confirmed { account: String, hit: LimitHit, drained_until: DateTime<Utc> },
 }
 
@@ -155,9 +162,22 @@ fn judged_time(observed: &Observed, now: DateTime<Utc>) -> Result<DateTime<Utc>,
     }
 }
 
+/// Each account of `priors` decided on the signals about it, in the order of `priors`.
+/// Signals about an account `priors` does not name are left out: the caller says so.
+pub fn decide_each(observed: &[Observed], priors: &[Prior], rules: &Rules, now: DateTime<Utc>) -> Vec<Decision> {
+    priors
+        .iter()
+        .map(|prior| {
+            let group: Vec<Observed> = observed.iter().filter(|o| o.account == prior.account).cloned().collect();
+            decide(&group, prior, rules, now)
+        })
+        .collect()
+}
+
+/// One account's decision on `observed`, the signals about it.
 pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime<Utc>) -> Decision {
-    if let Some(last_swap) = prior.last_swap_at {
-        let until = last_swap + chrono::Duration::from_std(rules.cooldown).unwrap_or_default();
+    if let Some(arrived) = prior.arrived_at {
+        let until = arrived + chrono::Duration::from_std(rules.cooldown).unwrap_or_default();
         if now < until {
             return Decision {
                 outcome: Outcome::Cooldown { until },
@@ -178,16 +198,15 @@ pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime
             }
         })
         .collect();
-    // Client signals from before the active account became active were about another;
-    // transcript records older than the previous check were judged by it (one minute of
-    // slack for a record written while that check ran).
+    // Transcript records older than the previous check were judged by it (one minute
+    // of slack for a record written while that check ran). Which account a signal is
+    // about was settled by the caller, at the signal's time.
     let transcripts_since = prior
         .last_check_at
         .map_or(now - chrono::Duration::minutes(FIRST_CHECK_LOOKBACK_MINUTES), |at| at - chrono::Duration::minutes(1));
     let current = |o: &&Observed| match o.signal {
-        Signal::Pane => true,
-        Signal::Hook => o.seen_at >= prior.active_since,
-        Signal::Transcript => o.seen_at >= prior.active_since && o.seen_at >= transcripts_since,
+        Signal::Pane | Signal::Hook => true,
+        Signal::Transcript => o.seen_at >= transcripts_since,
     };
     let hit_of = |o: &Observed, notice: &Notice| LimitHit {
         signal: o.signal,
@@ -213,7 +232,7 @@ pub fn decide(observed: &[Observed], prior: &Prior, rules: &Rules, now: DateTime
             Classification::Vetoed { .. } | Classification::None => {}
         }
     }
-    let account = prior.active_account.clone();
+    let account = prior.account.clone();
     let confirmed = |hit: LimitHit| {
         let fallback = hit.seen_at + chrono::Duration::from_std(rules.unknown_reset).unwrap_or_default();
         let drained_until = hit.reset_at.unwrap_or(fallback);
@@ -286,9 +305,8 @@ mod tests {
 
     fn prior() -> Prior {
         Prior {
-            active_account: "a".to_owned(),
-            active_since: at("2026-11-21T08:00:00Z"),
-            last_swap_at: Some(at("2026-11-21T08:00:00Z")),
+            account: "a".to_owned(),
+            arrived_at: Some(at("2026-11-21T08:00:00Z")),
             suspicion: None,
             last_check_at: None,
         }
@@ -296,6 +314,7 @@ mod tests {
 
     fn seen(signal: Signal, origin: Origin, text: &str, when: &str) -> Observed {
         Observed {
+            account: "a".to_owned(),
             signal,
             origin,
             session: Some(format!("{origin:?}")),
@@ -365,9 +384,54 @@ mod tests {
     }
 
     #[test]
-    fn client_signals_from_before_the_account_was_active_are_ignored() {
-        let observed = [seen(Signal::Transcript, Origin::Client, PARIS, "2026-11-21T07:30:00Z")];
-        assert_eq!(decide(&observed, &prior(), &rules(), at(NOW)).outcome, Outcome::None);
+    fn each_account_is_decided_on_its_own_signals_with_its_own_prior() {
+        let on = |account: &str, o: Observed| Observed { account: account.to_owned(), ..o };
+        let priors = [
+            // a: one pool pane, not enough; b: two, with a reset; c: a pane without a
+            // reset it suspected last run; d: a move onto it two minutes ago.
+            prior(),
+            Prior { account: "b".to_owned(), ..prior() },
+            Prior {
+                account: "c".to_owned(),
+                suspicion: Some(Suspicion {
+                    account: "c".to_owned(),
+                    first_seen: at("2026-11-21T09:58:00Z"),
+                    hit: LimitHit {
+                        signal: Signal::Pane,
+                        session: None,
+                        pattern: "usage_limit_reached".to_owned(),
+                        snippet: NO_RESET.to_owned(),
+                        reset_text: None,
+                        reset_at: None,
+                        seen_at: at("2026-11-21T09:58:00Z"),
+                    },
+                }),
+                ..prior()
+            },
+            Prior { account: "d".to_owned(), arrived_at: Some(at("2026-11-21T09:58:00Z")), ..prior() },
+            Prior { account: "e".to_owned(), ..prior() },
+        ];
+        let observed = [
+            on("a", seen(Signal::Pane, Origin::Pool, PARIS, "2026-11-21T09:59:00Z")),
+            on("b", seen(Signal::Pane, Origin::Pool, PARIS, "2026-11-21T09:59:00Z")),
+            on("b", seen(Signal::Pane, Origin::Pool, PARIS, "2026-11-21T09:59:10Z")),
+            on("c", seen(Signal::Pane, Origin::Dedicated, NO_RESET, "2026-11-21T09:59:00Z")),
+            on("d", seen(Signal::Hook, Origin::Client, PARIS, "2026-11-21T09:59:00Z")),
+            on("e", seen(Signal::Pane, Origin::Dedicated, NO_RESET, "2026-11-21T09:59:00Z")),
+            // About an account no prior names: left out.
+            on("z", seen(Signal::Hook, Origin::Client, PARIS, "2026-11-21T09:59:00Z")),
+        ];
+        let decisions = decide_each(&observed, &priors, &rules(), at(NOW));
+        assert_eq!(decisions[0].outcome, Outcome::None, "a: one pool pane is not enough");
+        let Outcome::Confirmed { account, drained_until, .. } = &decisions[1].outcome else { panic!("{decisions:?}") };
+        assert_eq!((account.as_str(), *drained_until), ("b", at("2026-11-21T19:00:00Z")));
+        let Outcome::Confirmed { account, .. } = &decisions[2].outcome else { panic!("{decisions:?}") };
+        assert_eq!(account, "c", "c's own suspicion confirms it");
+        assert!(decisions[2].suspicion.is_none());
+        assert_eq!(decisions[3].outcome, Outcome::Cooldown { until: at("2026-11-21T10:03:00Z") });
+        let Outcome::Suspected { account, .. } = &decisions[4].outcome else { panic!("{decisions:?}") };
+        assert_eq!(account, "e", "c's suspicion does not confirm e");
+        assert_eq!(decisions[4].suspicion.as_ref().map(|s| s.account.as_str()), Some("e"));
     }
 
     #[test]

@@ -1073,7 +1073,7 @@ fn finish(ctx: &Ctx, lock: &StateLock, state: &mut State, tracker: &mut Tracker<
             reason: journal.reason.describe(),
             relaunch_failed,
         });
-        state.quota.suspicion = None;
+        state.quota.suspicions.clear();
     }
     record_placements(state, &journal, started, now);
     let failed = journal.sessions.iter().filter(|s| s.outcome.as_ref().is_some_and(SessionOutcome::failed)).count();

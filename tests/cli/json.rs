@@ -45,7 +45,7 @@ fn quota_check_json() {
     let env = TestEnv::new();
     let json = document(
         env.ccfail(&["quota-check", "--json", "--dry-run"]).status(0),
-        &["at", "account", "outcome", "warnings", "panes_read", "dry_run", "swap"],
+        &["at", "account", "outcome", "hits", "suspected", "warnings", "panes_read", "dry_run", "swap"],
     );
     assert_eq!(json["outcome"], "none");
 }

@@ -86,11 +86,11 @@ fn a_pane_hit_without_reset_is_suspected_then_confirmed() {
     let first = env.ccfail(&["quota-check", "--json"]);
     first.status(11);
     assert_eq!(first.json()["outcome"], "suspected");
-    assert_eq!(state(&env)["quota"]["suspicion"]["account"], "a");
+    assert_eq!(state(&env)["quota"]["suspicions"][0]["account"], "a");
     let second = env.ccfail(&["quota-check", "--json"]);
     second.status(10);
     assert_eq!(second.json()["outcome"], "confirmed");
-    assert!(state(&env)["quota"]["suspicion"].is_null());
+    assert!(state(&env)["quota"]["suspicions"].is_null());
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn a_suspicion_is_cleared_by_a_clean_run() {
     env.prompt(&pane, "again");
     env.wait_screen(&pane, "mode normal");
     env.ccfail(&["--format", "table", "quota-check"]).status(0).stdout_has("account a ok");
-    assert!(state(&env)["quota"]["suspicion"].is_null());
+    assert!(state(&env)["quota"]["suspicions"].is_null());
 }
 
 #[test]
@@ -237,4 +237,73 @@ fn a_transcript_record_from_a_clock_ten_days_ahead_is_set_aside() {
     let notes = report["notes"].to_string();
     assert!(notes.contains("2026-12-01T21:34:54Z") && notes.contains("ahead of this host's clock"), "{notes}");
     assert!(state(&env)["accounts"]["a"]["drained_until"].is_null());
+}
+
+/// The pool on both accounts at once: w1 on a (the active account), w2 on b, each
+/// client started with its own CLAUDE_CONFIG_DIR; only b's session hits its limit.
+/// Returns the report of the quota-check run that follows.
+fn limit_on_b_while_a_works(env: &TestEnv, hooks: bool) -> Value {
+    if hooks {
+        env.ccfail(&["hooks", "install"]).status(0);
+    }
+    env.control("a", r#"{"mode": "normal", "work_seconds": 0.1}"#);
+    env.control("b", PARIS);
+    let on_a = env.start_claude("w1", "a");
+    let on_b = env.start_claude("w2", "b");
+    env.prompt(&on_a, "work on the task");
+    env.prompt(&on_b, "work on the task");
+    env.wait_screen(&on_a, "mode normal");
+    env.wait_screen(&on_b, "resets 8pm (Europe/Paris)");
+    if hooks {
+        let spool = env.path("state/events.jsonl");
+        wait_until("b's StopFailure hook event in the spool", Duration::from_secs(20), || {
+            let text = std::fs::read_to_string(&spool).unwrap_or_default();
+            if text.contains("StopFailure") { Ok(()) } else { Err(format!("spool: {text:?}")) }
+        });
+    }
+    let run = env.ccfail(&["quota-check", "--json"]);
+    run.status(10);
+    let report = run.json();
+    assert_eq!(report["account"], "a");
+    assert_eq!(report["outcome"], "none", "the active account is fine: {report:#}");
+    assert_eq!(report["hits"].as_array().map(Vec::len), Some(1), "{report:#}");
+    assert_eq!(report["hits"][0]["account"], "b");
+    let drained = report["hits"][0]["drained_until"].as_str().unwrap();
+    assert!(drained.ends_with("T19:00:00Z"), "{drained}");
+    assert_eq!(report["panes_read"], 2, "the panes of both accounts are read");
+
+    let state = state(env);
+    assert_eq!(state["accounts"]["b"]["drained_until"], report["hits"][0]["drained_until"]);
+    assert_eq!(state["accounts"]["b"]["last_hit"]["reset_text"], "8pm (Europe/Paris)");
+    assert!(state["accounts"]["a"]["drained_until"].is_null(), "{:#}", state["accounts"]);
+    assert!(state["accounts"]["a"]["last_hit"].is_null());
+    // Both conversations were placed on the account they run on.
+    let mut placed: Vec<&str> =
+        state["placements"].as_array().unwrap().iter().map(|p| p["account"].as_str().unwrap()).collect();
+    placed.sort_unstable();
+    assert_eq!(placed, ["a", "b"], "{:#}", state["placements"]);
+    let history = env.history();
+    let hit_events: Vec<&Value> = history.iter().filter(|e| e["event"] == "quota-hit").collect();
+    assert_eq!(hit_events.len(), 1);
+    assert_eq!(hit_events[0]["account"], "b");
+    // The next run, with b drained and nothing new, confirms nothing: b's one pool
+    // screen is not enough on its own.
+    env.ccfail(&["--format", "table", "quota-check", "--dry-run"]).status(0).stdout_has("account a ok");
+    report
+}
+
+#[test]
+fn a_limit_on_one_of_two_accounts_in_use_drains_that_account_only() {
+    let report = limit_on_b_while_a_works(&quota_env(), true);
+    let hit = &report["hits"][0]["hit"];
+    assert_eq!(hit["signal"], "hook", "the hook event of w2's pane, attributed to b: {report:#}");
+    assert_eq!(hit["session"], "w2");
+}
+
+#[test]
+fn a_transcript_record_counts_for_the_account_its_conversation_runs_on() {
+    // No hooks: b's client's own transcript record decides, by its conversation.
+    let report = limit_on_b_while_a_works(&quota_env(), false);
+    assert_eq!(report["hits"][0]["hit"]["signal"], "transcript", "{report:#}");
+    assert_eq!(report["transcript_errors_read"], 1);
 }
