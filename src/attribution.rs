@@ -21,6 +21,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::client::RunningClient;
 use crate::state::{Placement, State};
 use crate::usage;
 
@@ -33,6 +34,24 @@ pub struct SeenClient {
     pub session_id: String,
     /// The account whose home holds its state file.
     pub account: String,
+}
+
+/// Every running client, with the tmux session `in_sessions` found it in (a session
+/// name and the client in its pane, as [`crate::client::client_in_pane`] matched them).
+pub fn seen<'a>(
+    running: &[RunningClient],
+    in_sessions: impl IntoIterator<Item = (&'a str, &'a RunningClient)>,
+) -> Vec<SeenClient> {
+    let mut seen: Vec<SeenClient> = running
+        .iter()
+        .map(|c| SeenClient { tmux_session: None, session_id: c.state.session_id.clone(), account: c.account.clone() })
+        .collect();
+    for (name, client) in in_sessions {
+        if let Some(i) = running.iter().position(|c| c.file == client.file) {
+            seen[i].tmux_session = Some(name.to_owned());
+        }
+    }
+    seen
 }
 
 /// What the running clients make known: placements to add and session accounts to set.
@@ -163,6 +182,28 @@ mod tests {
     }
 
     const NOW: &str = "2026-11-21T10:00:00Z";
+
+    #[test]
+    fn seen_clients_carry_the_session_they_were_found_in() {
+        let running = |account: &str, pid: u32, id: &str| RunningClient {
+            account: account.to_owned(),
+            file: format!("/homes/{account}/sessions/{pid}.json").into(),
+            state: crate::client::ClientState {
+                pid,
+                session_id: id.to_owned(),
+                cwd: String::new(),
+                status: "idle".to_owned(),
+                waiting_for: None,
+                updated_at: None,
+                tmux: None,
+            },
+        };
+        let clients = [running("a", 10, "c1"), running("b", 10, "c2"), running("b", 11, "c3")];
+        // The same pid under two homes are two clients; the match is by state file.
+        let matched = running("b", 10, "c2");
+        let seen = seen(&clients, [("w2", &matched)]);
+        assert_eq!(seen, [client(None, "c1", "a"), client(Some("w2"), "c2", "b"), client(None, "c3", "b")]);
+    }
 
     #[test]
     fn clients_place_their_conversations_and_name_their_sessions_accounts() {

@@ -57,7 +57,7 @@ pub enum Command {
     /// nothing; a config that differs is replaced only with --force (kept as .bak).
     /// Without --account, finishes the setup of the existing config.
     Init(InitArgs),
-    /// Detect whether the active account hit its usage limit; record it in state.
+    /// Detect whether an account in use hit its usage limit; record it in state.
     ///
     /// Reads new hook events and the screens of the pool and dedicated sessions; server
     /// errors and "not your usage limit" texts never count.

@@ -22,7 +22,7 @@ pub enum ExitCode {
     Busy,
     /// `doctor` found problems that are still there.
     ProblemsFound,
-    /// `quota-check` confirmed that the active account hit its limit (recorded in state).
+    /// `quota-check` confirmed that an account hit its limit (recorded in state).
     QuotaHit,
     /// `quota-check` saw a limit notice that the next run must confirm.
     QuotaSuspected,
@@ -103,7 +103,7 @@ impl ExitCode {
             ExitCode::ConfigInvalid => "the configuration is invalid (every problem is listed)",
             ExitCode::Busy => "skipped: another ccfail run held the state lock (benign for timers)",
             ExitCode::ProblemsFound => "doctor found problems that remain",
-            ExitCode::QuotaHit => "quota-check: the active account hit its limit (recorded in state)",
+            ExitCode::QuotaHit => "quota-check: an account hit its limit (recorded in state)",
             ExitCode::QuotaSuspected => "quota-check: a limit notice awaits confirmation by the next run",
             ExitCode::QuotaProactive => "quota-check: usage passed a soft cap (proactive hit recorded)",
             ExitCode::SwapNoTarget => "swap: no account can take the pool (each one's reason is listed)",

@@ -65,7 +65,7 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
         &[
             ex(
                 "ccfail quota-check --dry-run",
-                "Decide and report whether the active account hit its limit; record nothing.",
+                "Decide and report whether an account in use hit its limit; record nothing.",
             ),
             ex(
                 "ccfail quota-check --json",
@@ -575,7 +575,7 @@ mod tests {
     fn the_root_page_prints_the_exit_table_once_and_names_only_pages_that_ship() {
         let pages = pages(Cli::command());
         let root = &pages[0].1;
-        assert_eq!(root.matches("quota\\-check: the active account hit its limit").count(), 1, "{root}");
+        assert_eq!(root.matches("quota\\-check: an account hit its limit").count(), 1, "{root}");
         let files: Vec<&str> = pages.iter().map(|(f, _)| f.as_str()).collect();
         for (file, text) in &pages {
             let mut rest = text.as_str();

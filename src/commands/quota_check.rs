@@ -434,24 +434,12 @@ fn priors<'a>(state: &State, accounts: impl Iterator<Item = &'a str>) -> Vec<Pri
 /// Every running client, with the pool or dedicated session it runs in when it runs in
 /// one.
 fn seen_clients(ctx: &Ctx, observation: &Observation, running: &[RunningClient]) -> Vec<SeenClient> {
-    let mut in_session: Vec<Option<String>> = vec![None; running.len()];
-    for (name, _) in pool::session_names(ctx) {
-        let Some(pane) = observation.session_pane(&name) else { continue };
-        if let Some(found) = client::client_in_pane(running, &pane.pane_id, pane.pid)
-            && let Some(i) = running.iter().position(|c| std::ptr::eq(c, found))
-        {
-            in_session[i] = Some(name);
-        }
-    }
-    running
-        .iter()
-        .zip(in_session)
-        .map(|(c, tmux_session)| SeenClient {
-            tmux_session,
-            session_id: c.state.session_id.clone(),
-            account: c.account.clone(),
-        })
-        .collect()
+    let names = pool::session_names(ctx);
+    let in_sessions = names.iter().filter_map(|(name, _)| {
+        let pane = observation.session_pane(name)?;
+        Some((name.as_str(), client::client_in_pane(running, &pane.pane_id, pane.pid)?))
+    });
+    attribution::seen(running, in_sessions)
 }
 
 /// Classifies the screens of the pool and dedicated panes, whatever account they run

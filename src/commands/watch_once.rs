@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::accounts;
+use crate::attribution;
 use crate::cli::WatchOnceArgs;
 use crate::config::{Account, fill};
 use crate::ctx::Ctx;
@@ -203,6 +204,9 @@ pub fn watch(ctx: &Ctx, lock: &StateLock, state: &mut State, dry_run: bool) -> R
     let mut work: Vec<(String, Work)> = Vec::new();
     let mut effects: Vec<Effect<'_>> = Vec::new();
     let views: Vec<View<'_>> = names.iter().map(|(name, kind)| world.view(name, *kind)).collect();
+    // Where the conversations run, from the clients the views already matched to panes.
+    let seen = attribution::seen(&world.clients, views.iter().filter_map(|v| Some((v.name.as_str(), v.client?))));
+    attribution::apply(state, &attribution::sightings(&seen, state, now));
     if !world.observation.server_running
         && names.iter().any(|(name, _)| {
             state.sessions.get(name).is_some_and(|s| s.claude_session_id.is_some() || s.task.is_some())

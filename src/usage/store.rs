@@ -97,7 +97,7 @@ impl PartialEq for UsageStore {
                 .iter()
                 .map(|r| (r.stored.at_ms, r.key, r.stored.tokens, store.sessions[r.stored.session as usize].clone()))
                 .collect();
-            records.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            records.sort_unstable_by_key(|r| (r.0, r.1));
             records
         };
         self.retained_since_ms == other.retained_since_ms
