@@ -97,10 +97,17 @@ pub fn run(ctx: &Ctx, args: &crate::cli::QuotaCheckArgs) -> Result<ExitCode> {
     if let Some(recovered) = swap::recover(ctx, &lock, &mut state)? {
         ctx.log().warn(&format!("an unfinished swap was resolved first: {}", outcome_word(&recovered)));
     }
+    let drained_before: std::collections::BTreeMap<String, Option<DateTime<Utc>>> =
+        state.accounts.iter().map(|(name, account)| (name.clone(), account.drained_until)).collect();
     let mut report = check(ctx, &lock, &mut state, args)?;
     if !args.dry_run {
         lock.save(&mut state)?;
-        if let Outcome::Confirmed { account, hit, drained_until } = &report.outcome {
+        // Every account that ran out, once: a late signal about an account already
+        // drained as long (a hook event from before its sessions moved) is not news.
+        for AccountHit { account, hit, drained_until } in &report.hits {
+            if drained_before.get(account).copied().flatten().is_some_and(|before| before >= *drained_until) {
+                continue;
+            }
             ctx.notify(
                 "quota_hit",
                 format!("account {account} hit its limit: {} (drained until {drained_until})", hit.snippet),
