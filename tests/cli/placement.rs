@@ -278,3 +278,32 @@ fn tags_keep_the_pool_on_its_accounts_and_a_pin_keeps_a_dedicated_session_on_its
     assert_eq!(client_of(&env, "main").unwrap().2, "c");
     assert_eq!(state(&env)["sessions"]["main"]["account"], "c", "the start is recorded");
 }
+
+#[test]
+fn a_limit_on_an_account_that_is_not_the_active_one_moves_its_sessions_too() {
+    let env = spread_env(2);
+    fs::remove_file(env.path("accounts/c/.credentials.json")).unwrap();
+    let before = start_pool(&env, 2);
+    let on_b = on(&before, "b");
+    assert_eq!(on_b.len(), 1, "{before:?}");
+    let mover = on_b[0].as_str();
+    give_tasks(&env, &[mover]);
+    env.control("b", LIMIT);
+    let pane = pane_of(&env, mover);
+    env.prompt(&pane, "next step");
+    env.wait_screen(&pane, "resets 8pm (Europe/Paris)");
+    let run = env.ccfail(&["quota-check", "--json"]);
+    run.status(10);
+    let report = run.json();
+    assert_eq!(report["outcome"], "none", "the active account a is fine: {report:#}");
+    assert_eq!(report["hits"][0]["account"], "b", "{report:#}");
+    let moves = report["placement"]["moves"].as_array().unwrap_or_else(|| panic!("no move: {report:#}"));
+    assert_eq!(moves.len(), 1, "{report:#}");
+    assert_eq!((moves[0]["from"].as_str(), moves[0]["to"].as_str()), (Some("b"), Some("a")));
+    let (id, _, account) = client_of(&env, mover).unwrap();
+    assert_eq!((id.as_str(), account.as_str()), (before[mover].0.as_str(), "a"), "resumed on a");
+    let stayer = on(&before, "a")[0].clone();
+    assert_eq!(client_of(&env, &stayer).unwrap().1, before[&stayer].1, "{stayer} untouched");
+    // The drained account takes no new start.
+    assert!(state(&env)["accounts"]["b"]["drained_until"].is_string());
+}
