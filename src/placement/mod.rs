@@ -156,24 +156,27 @@ impl Pool {
         (!shares.is_empty()).then(|| shares.iter().sum::<f64>() / shares.len() as f64)
     }
 
-    /// The account that takes a session (`kind`, `pinned`), given how many sessions
-    /// this plan already sends to each account; `exclude` is its current account.
+    /// What `account` has left once one more session joins those this plan already
+    /// sends it (`incoming`), each costing `share`.
+    fn left_after(account: &AccountView, incoming: &BTreeMap<String, usize>, share: Option<f64>) -> f64 {
+        let coming = incoming.get(&account.name).copied().unwrap_or(0) + 1;
+        account.headroom.left - share.unwrap_or(0.0) * coming as f64
+    }
+
+    /// The account that takes a session of `kind`, given how many sessions this plan
+    /// already sends to each account; `exclude` is its current account.
     fn pick(
         &self,
         kind: SessionKind,
-        pinned: Option<&str>,
         exclude: Option<&str>,
         incoming: &BTreeMap<String, usize>,
     ) -> Option<&AccountView> {
         let share = self.share_per_session();
-        let left_after = |a: &AccountView| {
-            let coming = incoming.get(&a.name).copied().unwrap_or(0) + 1;
-            a.headroom.left - share.unwrap_or(0.0) * coming as f64
-        };
+        let left_after = |a: &AccountView| Pool::left_after(a, incoming, share);
         let candidates = self.accounts.iter().enumerate().filter(|(_, a)| {
             Some(a.name.as_str()) != exclude
                 && a.usable(self.now)
-                && self.allowed(kind, pinned, a)
+                && self.allowed(kind, None, a)
                 && a.headroom.left > 0.0
                 && left_after(a) >= 0.0
         });
@@ -213,7 +216,7 @@ pub fn start_account(pool: &Pool, kind: SessionKind, pinned: Option<&str>) -> Op
     if let Some(pin) = pinned {
         return Some(Start { account: pin.to_owned(), displaced_from: None });
     }
-    let chosen = pool.pick(kind, None, None, &BTreeMap::new())?;
+    let chosen = pool.pick(kind, None, &BTreeMap::new())?;
     let preferred = pool
         .accounts
         .iter()
@@ -282,7 +285,7 @@ pub fn plan_moves(pool: &Pool) -> Plan {
             Why::Return => return_target(pool, session, pool.account(&session.account).expect("checked"))
                 .filter(|to| fits(pool, to, &incoming)),
             Why::Drained | Why::Full => {
-                pool.pick(session.kind, None, Some(&session.account), &incoming).map(|a| a.name.clone())
+                pool.pick(session.kind, Some(&session.account), &incoming).map(|a| a.name.clone())
             }
         };
         let Some(to) = target else {
@@ -307,9 +310,7 @@ pub fn plan_moves(pool: &Pool) -> Plan {
 
 /// Whether one more session fits on `to` under its ceiling with what it already receives.
 fn fits(pool: &Pool, to: &str, incoming: &BTreeMap<String, usize>) -> bool {
-    let Some(account) = pool.account(to) else { return false };
-    let coming = incoming.get(to).copied().unwrap_or(0) + 1;
-    account.headroom.left - pool.share_per_session().unwrap_or(0.0) * coming as f64 >= 0.0
+    pool.account(to).is_some_and(|account| Pool::left_after(account, incoming, pool.share_per_session()) >= 0.0)
 }
 
 /// The account a session comes back to: the one a limit drove it from, once that
