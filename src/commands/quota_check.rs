@@ -252,7 +252,10 @@ pub fn check(ctx: &Ctx, lock: &StateLock, state: &mut State, args: &QuotaCheckAr
                 .and_then(|pane| observation.pane_by_id(pane))
                 .filter(|_| hooks::from_server(event, ctx.tmux.socket()))
                 .map(|pane| pane.session.clone());
-            let account = whereabouts.of_hook(tmux_session.as_deref(), event.session_id.as_deref(), event.at);
+            // The client names its own config dir in the transcript path it reports
+            // (`<CLAUDE_CONFIG_DIR>/projects/…`, the link not resolved): the surest word.
+            let account = account_of_transcript(config, event.transcript_path.as_deref())
+                .unwrap_or_else(|| whereabouts.of_hook(tmux_session.as_deref(), event.session_id.as_deref(), event.at));
             observed.push(Observed {
                 account: account.to_owned(),
                 signal: Signal::Hook,
@@ -447,6 +450,13 @@ fn seen_clients(ctx: &Ctx, observation: &Observation, running: &[RunningClient])
         Some((name.as_str(), client::client_in_pane(running, &pane.pane_id, pane.pid)?))
     });
     attribution::seen(running, in_sessions)
+}
+
+/// The account whose home holds `path` under its `projects/` (as the client wrote it),
+/// when one does.
+fn account_of_transcript<'c>(config: &'c crate::config::Config, path: Option<&str>) -> Option<&'c str> {
+    let path = std::path::Path::new(path?);
+    config.accounts.iter().find(|a| path.starts_with(a.home.join("projects"))).map(|a| a.name.as_str())
 }
 
 /// Classifies the screens of the pool and dedicated panes, whatever account they run
@@ -706,5 +716,26 @@ fn outcome_word(outcome: &swap::Outcome) -> &'static str {
         swap::Outcome::RolledBack { .. } => "rolled back",
         swap::Outcome::Partial { .. } => "partial, latch set",
         swap::Outcome::Refused { .. } | swap::Outcome::Latched { .. } | swap::Outcome::Planned { .. } => "not run",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hook_events_transcript_path_names_the_account_whose_home_it_is_under() {
+        let account = |name: &str| crate::config::Account {
+            name: name.to_owned(),
+            home: format!("/homes/{name}").into(),
+            ..crate::config::Account::default()
+        };
+        let config = crate::config::Config { accounts: vec![account("a"), account("ab")], ..Default::default() };
+        let of = |path: &str| account_of_transcript(&config, Some(path));
+        assert_eq!(of("/homes/ab/projects/-work/c1.jsonl"), Some("ab"), "a home whose name extends another's");
+        assert_eq!(of("/homes/a/projects/-work/c1.jsonl"), Some("a"));
+        assert_eq!(of("/shared/projects/-work/c1.jsonl"), None, "the shared tree itself says nothing");
+        assert_eq!(of("/homes/a/sessions/1.json"), None);
+        assert_eq!(account_of_transcript(&config, None), None);
     }
 }
