@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use crate::budget;
 use crate::control::{self, Control, Mode, Plan};
 use crate::hooks::{self, Effort, Event, HookEnv, HookRun, Payload};
 use crate::keys::{Key, KeyParser};
@@ -210,6 +211,8 @@ struct Turn {
     reply_no: u32,
     stage: Stage,
     user_written: bool,
+    /// The usage warning this turn brings up once it answers.
+    warning: Option<budget::Warning>,
 }
 
 pub struct App {
@@ -246,6 +249,10 @@ pub struct App {
     rewrites_due: VecDeque<Duration>,
     /// Usage limits hit in this process (2.1.332 words the second one `again`).
     limits_hit: u32,
+    /// The budget's usage warning on screen, and when it goes stale.
+    warning: Option<budget::Warning>,
+    /// The tmux session the client runs in, for the control file's `log`.
+    tmux_session: Option<String>,
 }
 
 /// How the interactive client is started.
@@ -341,8 +348,24 @@ pub fn run(ctx: Ctx, start: Start) -> i32 {
         started_at: Instant::now(),
         rewrites_due: profile::current().claude_json_rewrites_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
         limits_hit: 0,
+        warning: None,
+        tmux_session: None,
         ctx,
     };
+    if app.control.log.is_some() {
+        app.tmux_session = pane_name(app.ctx.tmux_socket.as_deref(), app.ctx.tmux_pane.as_deref())
+            .and_then(|name| name.split_once(':').map(|(session, _)| session.to_owned()));
+        budget::log(
+            &app.control,
+            serde_json::json!({
+                "event": "start",
+                "home": app.ctx.config_dir.display().to_string(),
+                "session": app.tmux_session,
+                "conversation": app.session_id,
+                "resume": app.resumed_history.is_some(),
+            }),
+        );
+    }
     app.term.begin();
     app.rewrite_claude_json();
     if first_view == View::Main {
@@ -686,6 +709,17 @@ impl App {
     fn submit(&mut self, prompt: String) {
         let mut control = self.ctx.load_control();
         control::apply_prompt_override(&mut control, &prompt);
+        let warning = budget::apply(&mut control, &self.ctx.config_dir, crate::util::now().timestamp());
+        budget::log(
+            &control,
+            serde_json::json!({
+                "event": "turn",
+                "home": self.ctx.config_dir.display().to_string(),
+                "session": self.tmux_session,
+                "conversation": self.session_id,
+                "mode": control.mode.name(),
+            }),
+        );
         self.model = self.ctx.model(&control);
         self.control = control.clone();
         self.notice = None;
@@ -708,6 +742,7 @@ impl App {
             reply_no: 0,
             stage: Stage::PromptHooks(run),
             user_written: false,
+            warning,
         });
     }
 
@@ -806,6 +841,7 @@ impl App {
                 turn.reply_no = self.replies;
                 match outcome(&turn.control, turn.reply_no) {
                     Some(Outcome::Reply(text)) => {
+                        self.warning = turn.warning.take();
                         self.term.print_static(&screen::assistant_item(&text, cols));
                         let usage = Usage::for_reply(turn.reply_no);
                         self.transcript.assistant_reply(&text, &self.model.api_id, usage);
@@ -849,6 +885,7 @@ impl App {
                         }
                         if usage_limit {
                             self.limits_hit += 1;
+                            self.warning = None;
                         }
                         self.term.print_static(&lines);
                         let quota = quota_limits(&turn.control, usage_limit);
@@ -1011,8 +1048,13 @@ impl App {
                 bottom.push(spinner.clone());
             }
         }
+        let warning = self.current_warning();
         let mut input = screen::input_box(cols, &self.input);
-        input[0] = screen::effort_line(cols);
+        input[0] = match warning {
+            // As captured: the usage warning takes the effort hint's place.
+            Some(text) => screen::right_aligned(cols, text),
+            None => screen::effort_line(cols),
+        };
         bottom.extend(input);
         if self.input.starts_with('/') && !self.input.contains(' ') {
             bottom.extend(screen::slash_menu(&self.input, &self.model.display));
@@ -1023,10 +1065,12 @@ impl App {
             bottom.extend(screen::limit_footer(reset));
         }
         let working = if self.turn.is_some() { " \u{b7} esc to interrupt" } else { "" };
+        // As captured: with the usage warning up, the mode line drops `← for agents`.
+        let agents = if warning.is_some() { "" } else { " \u{b7} \u{2190} for agents" };
         bottom.push(if self.ctrl_c_at.is_some() {
             "  Press Ctrl-C again to exit".to_owned()
         } else {
-            format!("{mode}{working} \u{b7} \u{2190} for agents")
+            format!("{mode}{working}{agents}")
         });
         (top, bottom)
     }
@@ -1076,8 +1120,19 @@ impl App {
             screen::FOOTER_IDLE
         };
         // As captured: an API-key session drops the effort hint from the idle footer.
-        let right = self.notice.or((working || self.control.plan != Plan::Api).then_some(screen::EFFORT));
+        let right = self
+            .notice
+            .or(self.current_warning())
+            .or((working || self.control.plan != Plan::Api).then_some(screen::EFFORT));
         screen::footer(self.term.cols, left, right)
+    }
+
+    /// The budget's usage warning while its window lasts.
+    fn current_warning(&self) -> Option<&str> {
+        self.warning
+            .as_ref()
+            .filter(|(_, stale_at)| crate::util::now().timestamp() < *stale_at)
+            .map(|(text, _)| text.as_str())
     }
 
     fn turn_block(&self, turn: &Turn) -> Vec<String> {

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::budget::Budget;
+
 /// Which account the stand-in pretends to be logged into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -81,6 +83,17 @@ struct ControlFile {
     limit_type: Option<String>,
     resets_at: Option<i64>,
     auto_continue_seconds: Option<f64>,
+    budget: Option<BudgetFile>,
+    log: Option<PathBuf>,
+}
+
+/// `budget` as written: turns per window of the account home (see `budget.rs`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BudgetFile {
+    turns: u32,
+    window_seconds: u64,
+    warn_at: Option<f64>,
 }
 
 /// The effective settings for one moment (start-up or one prompt).
@@ -109,6 +122,10 @@ pub struct Control {
     /// Profiles that continue by themselves: seconds from the limit to the automatic
     /// continuation; `None` waits for a reset no test reaches.
     pub auto_continue_seconds: Option<f64>,
+    /// Turns per window of the account home; past it a turn is a usage limit.
+    pub budget: Option<Budget>,
+    /// A JSON-lines file the stand-in appends its starts and turn outcomes to.
+    pub log: Option<PathBuf>,
 }
 
 impl Default for Control {
@@ -128,6 +145,8 @@ impl Default for Control {
             limit_type: "five_hour".to_owned(),
             resets_at: None,
             auto_continue_seconds: None,
+            budget: None,
+            log: None,
         }
     }
 }
@@ -199,6 +218,12 @@ pub fn load(path: &Path, retries_env: Option<u32>) -> Control {
     }
     control.resets_at = file.resets_at;
     control.auto_continue_seconds = file.auto_continue_seconds.map(|s| s.max(0.0));
+    control.budget = file.budget.map(|b| Budget {
+        turns: b.turns,
+        window_seconds: i64::try_from(b.window_seconds.max(1)).unwrap_or(i64::MAX),
+        warn_at: b.warn_at.filter(|f| f.is_finite() && *f > 0.0),
+    });
+    control.log = file.log.filter(|p| !p.as_os_str().is_empty());
     control
 }
 

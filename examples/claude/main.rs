@@ -9,6 +9,7 @@
 //! interactive client; it is a separate program and must not use the ccfail library.
 
 mod app;
+mod budget;
 mod control;
 mod hooks;
 mod keys;

@@ -31,6 +31,8 @@ pub fn run(ctx: &Ctx, resume: Option<(String, PathBuf)>, prompt: &str) -> i32 {
     tty::install_signal_handlers();
     let mut control = ctx.load_control();
     control::apply_prompt_override(&mut control, prompt);
+    // Print mode shows no footer, so a usage warning has nowhere to go.
+    let _ = crate::budget::apply(&mut control, &ctx.config_dir, crate::util::now().timestamp());
     let model = ctx.model(&control);
     let (session_id, mut transcript, source) = if let Some((id, path)) = resume {
         let transcript = Transcript::resume(path, &ctx.cwd, &id, "sdk-cli", ctx.permission_mode);
@@ -69,6 +71,16 @@ pub fn run(ctx: &Ctx, resume: Option<(String, PathBuf)>, prompt: &str) -> i32 {
         return 1;
     }
 
+    crate::budget::log(
+        &control,
+        serde_json::json!({
+            "event": "turn",
+            "home": ctx.config_dir.display().to_string(),
+            "session": null,
+            "conversation": session_id,
+            "mode": control.mode.name(),
+        }),
+    );
     transcript.queue_operations(prompt);
     transcript.user_prompt(prompt, &prompt_id, false);
     let mut attempt = 0;

@@ -95,6 +95,11 @@ pub fn effort_line(cols: usize) -> String {
     format!("{}{effort}", " ".repeat(cols.saturating_sub(2 + width(effort))))
 }
 
+/// `text` flush with the right edge as the effort hint stands (two cells from it).
+pub fn right_aligned(cols: usize, text: &str) -> String {
+    format!("{}{text}", " ".repeat(cols.saturating_sub(2 + width(text))))
+}
+
 pub fn rule(cols: usize) -> String {
     "\u{2500}".repeat(cols)
 }
