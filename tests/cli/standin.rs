@@ -1335,6 +1335,72 @@ fn newest_limit_screen_footer_record_and_auto_continue_follow_the_captures() {
     assert_eq!(session_id_of(&rig), id, "the same conversation");
 }
 
+/// The budget of an account home: turns are counted across the home's clients; near the
+/// end the client's usage warning is up as captured, past it a turn is the captured limit
+/// with the window's end as its reset, and the next window takes turns again.
+#[test]
+fn newest_budget_warns_refuses_past_it_with_the_window_end_and_accepts_after_the_window() {
+    let epoch = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp();
+    let rig = Rig::as_version(NEWEST);
+    let log = rig.root.path().join("standin.jsonl");
+    let budget = json!({"turns": 25, "window_seconds": 900, "warn_at": 0.9});
+    rig.control(newest_control(json!({"budget": budget, "log": log, "work_seconds": 0})));
+    rig.install_hook_logger(&rig.account());
+    // 21 turns of the window 02:30-02:45 already taken by other clients of the account
+    let counter = rig.account().join("standin-budget");
+    std::fs::write(&counter, format!("{} 21\n", epoch("2026-12-02T02:30:00Z"))).unwrap();
+    rig.send_line("CCFAIL_NOW=2026-12-02T02:40:00Z claude");
+    rig.wait_idle();
+    let screen = rig.prompt("hello");
+    rig.assert_screen_of(NEWEST, &screen, "tui_max20x_warn_5h_after_1", &[]);
+    let screen = rig.prompt("again");
+    rig.assert_screen_of(NEWEST, &screen, "tui_max20x_warn_5h_after_2", &[]);
+    rig.prompt("three");
+    let screen = rig.prompt("four");
+    assert!(screen.contains("You've used 100% of your 5-hour limit · resets 2:45am (UTC)"), "{screen}");
+
+    // the 26th turn: refused like `mode: limit`, resetting at the window's end
+    rig.send_line("five");
+    let screen = rig.wait("the limit", |s| s.contains("Continuing automatically at 2:45am"));
+    assert!(screen.contains("You've hit your 5-hour limit · resets 2:45am (UTC)"), "{screen}");
+    assert!(screen.contains("● Usage limit reached · set to continue automatically at 2:45am"), "{screen}");
+    assert!(!screen.contains("You've used"), "the limit replaces the warning:\n{screen}");
+    let parsed = ccfail::screen::parse(&screen);
+    assert!(matches!(ccfail::quota::classify_screen(&parsed), ccfail::quota::Classification::Hit(_)));
+    let id = session_id_of(&rig);
+    let record = rig.transcript_lines(&id).into_iter().find(|l| l["isApiErrorMessage"] == true).expect("error record");
+    assert_eq!(record["quotaLimits"]["resetsAt"], epoch("2026-12-02T02:45:00Z"));
+    assert_eq!(record["quotaLimits"]["status"], "rejected");
+    assert_eq!(rig.wait_hook("StopFailure", 0)["stdin"]["error"], "rate_limit");
+    assert_eq!(std::fs::read_to_string(&counter).unwrap(), format!("{} 25\n", epoch("2026-12-02T02:30:00Z")));
+    rig.send_line("/exit");
+    rig.shell_exit_code();
+
+    // another client of the account, once the window has passed: the turn runs
+    rig.send_line("clear");
+    rig.send_line("CCFAIL_NOW=2026-12-02T02:45:10Z claude");
+    rig.wait_idle();
+    let screen = rig.prompt("after the reset");
+    assert!(screen.contains("● Done."), "{screen}");
+    assert!(!screen.contains("You've used"), "{screen}");
+    assert_eq!(std::fs::read_to_string(&counter).unwrap(), format!("{} 1\n", epoch("2026-12-02T02:45:00Z")));
+
+    // the log: both starts, every turn with the mode it was answered in
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<String> = lines
+        .iter()
+        .map(|l| format!("{} {}", l["event"].as_str().unwrap(), l["mode"].as_str().unwrap_or("")).trim().to_owned())
+        .collect();
+    let mut expected = vec!["start".to_owned()];
+    expected.extend(["turn normal"; 4].map(str::to_owned));
+    expected.extend(["turn limit", "start", "turn normal"].map(str::to_owned));
+    assert_eq!(events, expected);
+    assert!(lines.iter().all(|l| l["session"] == SESSION && l["home"] == rig.account().display().to_string()));
+    assert_eq!(lines[1]["conversation"], id.as_str());
+    assert_eq!(lines[0]["resume"], false);
+}
+
 /// Every capture of every supported version is read as its name says by ccfail's screen
 /// and quota code: idle, working, shell, the dialogs (with a "yes" option found by its
 /// words), limit hits and what is not a hit. A capture no rule covers fails: add a rule.
