@@ -718,6 +718,7 @@ impl App {
                 "session": self.tmux_session,
                 "conversation": self.session_id,
                 "mode": control.mode.name(),
+                "prompt": prompt.chars().take(200).collect::<String>(),
             }),
         );
         self.model = self.ctx.model(&control);

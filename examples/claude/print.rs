@@ -79,6 +79,7 @@ pub fn run(ctx: &Ctx, resume: Option<(String, PathBuf)>, prompt: &str) -> i32 {
             "session": null,
             "conversation": session_id,
             "mode": control.mode.name(),
+            "prompt": prompt.chars().take(200).collect::<String>(),
         }),
     );
     transcript.queue_operations(prompt);
