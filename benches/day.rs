@@ -23,11 +23,12 @@
 //!
 //! Accounts `a`, `b`, `c` allow 40, 25 and 15 turns per window (`--budgets`). A task is
 //! one turn of the stand-in whose length (15 to 60 simulated minutes) rides in its
-//! title as `[standin work=S]`; tasks arrive one per `--every` simulated minutes on
+//! title as `[standin work=S]` (a turn without it, such as the continue prompt after a
+//! move, works for the mean, 37.5 minutes); tasks arrive one per `--every` simulated minutes on
 //! average (uniform jitter of ±50%), from `--seed`.
 //!
-//! Every figure is measured: tasks done = files in the project's `done/` at the day's
-//! end; blocked = simulated minutes from a refused turn (the stand-in's log, `mode:
+//! Every figure is measured, up to the day's end: tasks done = `task-done` events in
+//! ccfail's history; blocked = simulated minutes from a refused turn (the stand-in's log, `mode:
 //! limit`) in a pool session to that session's next accepted turn, or the day's end;
 //! moves = client starts of a session on another account than its previous client
 //! (stand-in log); re-sent = starts with `--resume` on another account than the one the
@@ -37,10 +38,11 @@
 //! Run: `cargo build --release --bin ccfail --example claude && cargo bench --bench day`
 //! (or `cargo build --examples` and the debug stand-in). Flags after `--`: `--hours H`
 //! (default 24), `--seed N` (1), `--policies baseline,fill,spread`, `--every M` (5),
-//! `--budgets 40,25,15`, `--keep` (keep the temp dirs and print them). Everything lives
+//! `--budgets 40,25,15`, `--keep` (keep the temp dirs and print them; each then holds `runs.jsonl`, the output
+//! of every ccfail run, and `day.json`, the day's start and end). Everything lives
 //! in temp dirs with a private tmux socket; `HOME` points there.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -138,7 +140,7 @@ fn scaled(sim_seconds: f64) -> String {
 
 struct Sandbox {
     /// `None` once kept (`--keep`): the dir outlives the run.
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<tempfile::TempDir>,
     root: PathBuf,
     standin: PathBuf,
 }
@@ -157,7 +159,7 @@ impl Sandbox {
         } else {
             Some(dir)
         };
-        let sandbox = Sandbox { _dir: dir, root, standin: standin() };
+        let sandbox = Sandbox { dir, root, standin: standin() };
         let root = sandbox.root().to_path_buf();
         for sub in ["home", "shared", "proj/.agent-queue/inbox", "state", "tmp", "incoming"] {
             fs::create_dir_all(root.join(sub)).unwrap();
@@ -172,7 +174,9 @@ impl Sandbox {
             let control = serde_json::json!({
                 "version": "2.1.332",
                 "reply": "Done.",
-                "work_seconds": 1.0,
+                // a turn without its task's length (a continue prompt) works as long as
+                // the mean task: 37.5 simulated minutes
+                "work_seconds": 37.5 / SIM_MIN_PER_SEC,
                 "idle_notification_seconds": 3600,
                 "budget": {"turns": turns, "window_seconds": (5.0 * HOUR) as u64, "warn_at": 0.8},
                 "log": root.join("standin.jsonl"),
@@ -299,8 +303,19 @@ struct TimerStats {
 impl TimerStats {
     fn run(&mut self, sandbox: &Sandbox, command: &str) {
         let started = Instant::now();
+        let started_ms = epoch_ms();
         let out = sandbox.ccfail(&[command]);
         let took = started.elapsed();
+        if sandbox.dir.is_none() {
+            // kept: every run's output, for reading what ccfail did when
+            let entry = serde_json::json!({
+                "t": started_ms, "command": command, "seconds": took.as_secs_f64(),
+                "code": out.status.code(), "stdout": text(&out.stdout), "stderr": text(&out.stderr),
+            });
+            let mut file =
+                fs::OpenOptions::new().create(true).append(true).open(sandbox.root().join("runs.jsonl")).unwrap();
+            std::io::Write::write_all(&mut file, format!("{entry}\n").as_bytes()).unwrap();
+        }
         self.runs += 1;
         let code = out.status.code().unwrap_or(-1);
         *self.codes.entry(code).or_default() += 1;
@@ -359,7 +374,7 @@ struct Day {
     swaps: usize,
     history_moves: usize,
     answered: usize,
-    done_unanswered: usize,
+    done_unanswered: Vec<String>,
     events: BTreeMap<String, usize>,
     timers: Vec<(String, TimerStats)>,
     pool_start: Duration,
@@ -405,39 +420,41 @@ fn run_day(policy: &str, args: &Args, stream: &[Task]) -> Day {
     let day_end_ms = day_start_ms + day_len.as_millis() as i64;
     let real = started.elapsed();
 
-    let queue = sandbox.root().join("proj/.agent-queue");
-    let count = |sub: &str| {
-        fs::read_dir(queue.join(sub))
-            .map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "md")).count())
-            .unwrap_or(0)
-    };
-    let done_ids: Vec<String> = fs::read_dir(queue.join("done"))
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".md")).map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    // Everything is cut at the day's end: the timer loop finishes the cycle it is in.
     let log = read_log(&sandbox.root().join("standin.jsonl"), day_end_ms);
     let figures = measure(&log, day_end_ms);
-    let history = read_history(&sandbox.root().join("state"));
+    let history = read_history(&sandbox.root().join("state"), day_end_ms);
     let mut events = BTreeMap::new();
     let mut swaps = 0;
     let mut history_moves = 0;
+    let mut done_ids = Vec::new();
+    let mut failed = 0;
     for entry in &history {
         let event = entry["event"].as_str().unwrap_or("?").to_owned();
-        if event == "swap-done" {
-            swaps += 1;
-            history_moves += entry["data"]["sessions"].as_array().map_or(0, Vec::len);
+        match event.as_str() {
+            "swap-done" => {
+                swaps += 1;
+                history_moves += entry["data"]["sessions"].as_array().map_or(0, Vec::len);
+            }
+            "task-done" => {
+                let task = entry["task"].as_str().unwrap_or("");
+                done_ids.push(task.rsplit(':').next().unwrap_or(task).to_owned());
+            }
+            "task-failed" => failed += 1,
+            _ => {}
         }
         *events.entry(event).or_default() += 1;
     }
-    let done_unanswered = done_ids.iter().filter(|id| !figures.answered.contains_key(*id)).count();
+    let mut done_unanswered: Vec<String> =
+        done_ids.iter().filter(|id| !figures.answered.contains(*id)).cloned().collect();
+    done_unanswered.sort();
+    let day = serde_json::json!({"start_ms": day_start_ms, "end_ms": day_end_ms, "done_unanswered": done_unanswered});
+    fs::write(sandbox.root().join("day.json"), day.to_string()).unwrap();
     Day {
         policy: policy.to_owned(),
         tasks_arrived: stream.len(),
-        done: count("done"),
-        failed: count("failed"),
+        done: done_ids.len(),
+        failed,
         blocked_min: figures.blocked_ms as f64 / 1000.0 * SIM_MIN_PER_SEC,
         refusals: figures.refusals,
         moves: figures.moves,
@@ -493,7 +510,7 @@ struct Figures {
     resent: usize,
     /// Tasks with an accepted turn: their own prompt, or a prompt without a task id (the
     /// swap's continue prompt) in the session that last had it.
-    answered: HashMap<String, ()>,
+    answered: HashSet<String>,
 }
 
 /// The task id a prompt names (`task t0042:`).
@@ -508,7 +525,7 @@ fn measure(log: &[LogLine], day_end_ms: i64) -> Figures {
     let mut last_home_of_session: HashMap<String, String> = HashMap::new();
     let mut last_home_of_conversation: HashMap<String, String> = HashMap::new();
     let mut last_task_of_session: HashMap<String, String> = HashMap::new();
-    let mut figures = Figures { blocked_ms: 0, refusals: 0, moves: 0, resent: 0, answered: HashMap::new() };
+    let mut figures = Figures { blocked_ms: 0, refusals: 0, moves: 0, resent: 0, answered: HashSet::new() };
     for line in log {
         let Some(session) = line.session.clone().filter(|s| s.starts_with('w')) else { continue };
         match line.event.as_str() {
@@ -536,7 +553,7 @@ fn measure(log: &[LogLine], day_end_ms: i64) -> Figures {
                         figures.blocked_ms += line.t - since;
                     }
                     if let Some(task) = task.or_else(|| last_task_of_session.get(&session).cloned()) {
-                        figures.answered.insert(task, ());
+                        figures.answered.insert(task);
                     }
                 }
             }
@@ -547,9 +564,18 @@ fn measure(log: &[LogLine], day_end_ms: i64) -> Figures {
     figures
 }
 
-fn read_history(state: &Path) -> Vec<serde_json::Value> {
+/// ccfail's history up to `until_ms`.
+fn read_history(state: &Path, until_ms: i64) -> Vec<serde_json::Value> {
     let text = fs::read_to_string(state.join("history.jsonl")).unwrap_or_default();
-    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| {
+            e["at"]
+                .as_str()
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+                .is_some_and(|at| at.timestamp_millis() <= until_ms)
+        })
+        .collect()
 }
 
 fn main() {
@@ -599,7 +625,12 @@ fn main() {
     println!();
     for d in &days {
         println!("{}:", d.policy);
-        println!("  tasks with an accepted turn: {}; in done/ without one: {}", d.answered, d.done_unanswered);
+        println!(
+            "  tasks with an accepted turn: {}; in done/ without one: {} {:?}",
+            d.answered,
+            d.done_unanswered.len(),
+            d.done_unanswered
+        );
         let events: Vec<String> = d.events.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("  history events: {}", events.join(", "));
         for (name, s) in &d.timers {
@@ -634,8 +665,7 @@ fn standin() -> PathBuf {
         .map(|profile| target.join(profile).join("examples/claude"))
         .filter_map(|path| Some((fs::metadata(&path).ok()?.modified().ok()?, path)))
         .max()
-        .map(|(_, path)| path)
-        .unwrap_or_else(|| panic!("the stand-in is not built: run `cargo build --examples` first"))
+        .map_or_else(|| panic!("the stand-in is not built: run `cargo build --examples` first"), |(_, path)| path)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -274,10 +274,16 @@ mod tests {
         let threads: Vec<_> = (0..8)
             .map(|_| {
                 let home = dir.path().to_path_buf();
-                std::thread::spawn(move || (0..25).for_each(|_| drop(take_turn(&home, &budget, now))))
+                std::thread::spawn(move || {
+                    for _ in 0..25 {
+                        let _ = take_turn(&home, &budget, now);
+                    }
+                })
             })
             .collect();
-        threads.into_iter().for_each(|t| t.join().unwrap());
+        for thread in threads {
+            thread.join().unwrap();
+        }
         let text = std::fs::read_to_string(dir.path().join(COUNTER_FILE)).unwrap();
         assert_eq!(parse_counter(&text), Some((now - now % 3600, 200)));
     }
