@@ -30,10 +30,12 @@
 //! Every figure is measured, up to the day's end: tasks done = `task-done` events in
 //! ccfail's history; blocked = simulated minutes from a refused turn (the stand-in's log, `mode:
 //! limit`) in a pool session to that session's next accepted turn, or the day's end;
-//! moves = client starts of a session on another account than its previous client
-//! (stand-in log); re-sent = starts with `--resume` on another account than the one the
-//! conversation last ran on (stand-in log); swaps = `swap-done` events in ccfail's
-//! history. The history's move count (sessions of each `swap-done`) is printed beside.
+//! moves = the sessions of every `swap-done` and `move-done` (placement's partial move)
+//! in ccfail's history; re-sent = starts with `--resume` on another account than the one
+//! the conversation last ran on (stand-in log); swaps = `swap-done` events; starts on
+//! another account = client starts of a session on another account than its previous
+//! client (stand-in log: moves, and under spread also the fresh start after a task that
+//! placement puts elsewhere).
 //!
 //! Run: `cargo build --release --bin ccfail --example claude && cargo bench --bench day`
 //! (or `cargo build --examples` and the debug stand-in). Flags after `--`: `--hours H`
@@ -432,8 +434,10 @@ fn run_day(policy: &str, args: &Args, stream: &[Task]) -> Day {
     for entry in &history {
         let event = entry["event"].as_str().unwrap_or("?").to_owned();
         match event.as_str() {
-            "swap-done" => {
-                swaps += 1;
+            "swap-done" | "move-done" => {
+                if event == "swap-done" {
+                    swaps += 1;
+                }
                 history_moves += entry["data"]["sessions"].as_array().map_or(0, Vec::len);
             }
             "task-done" => {
@@ -604,7 +608,7 @@ fn main() {
     }
     println!();
     println!(
-        "| configuration | tasks done | failed | session-min blocked | refused turns | moves | conversations re-sent | swaps | moves (history) |"
+        "| configuration | tasks done | failed | session-min blocked | refused turns | moves | conversations re-sent | swaps | starts on another account |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for d in &days {
@@ -616,10 +620,10 @@ fn main() {
             d.failed,
             d.blocked_min,
             d.refusals,
-            d.moves,
+            d.history_moves,
             d.resent,
             d.swaps,
-            d.history_moves
+            d.moves
         );
     }
     println!();

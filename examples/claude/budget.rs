@@ -20,6 +20,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use crate::control::{Control, Mode, Plan};
 use crate::profile;
 
+/// How long a refused request takes at most (the server answers a 429 at once).
+pub const REFUSAL_SECONDS: f64 = 0.2;
+
 /// The counter file in the account home.
 pub const COUNTER_FILE: &str = "standin-budget";
 
@@ -148,7 +151,7 @@ pub fn warns(budget: &Budget, used: u32) -> bool {
 pub type Warning = (String, i64);
 
 /// Applies the budget to a turn about to be sent with `control` at `now`: a normal turn
-/// past the budget becomes the usage limit, resetting (and, in profiles that continue by
+/// past the budget becomes the usage limit, answered within [`REFUSAL_SECONDS`], resetting (and, in profiles that continue by
 /// themselves, continuing) at the window's end. Returns the warning to show once the turn
 /// has answered, if it brings the use to the warning fraction. Turns of other modes (a
 /// test's `mode: limit`, a server error) are neither counted nor refused.
@@ -161,6 +164,8 @@ pub fn apply(control: &mut Control, config_dir: &Path, now: i64) -> Option<Warni
     match take_turn(config_dir, &budget, now) {
         Verdict::Refused { resets_at } => {
             control.mode = Mode::Limit;
+            // The server refuses at once: no work, whatever the turn asked for.
+            control.work_seconds = control.work_seconds.min(REFUSAL_SECONDS);
             control.limit_text = limit_text(&control.limit_type, fullscreen, resets_at, now);
             control.resets_at = Some(resets_at);
             if control.auto_continue_seconds.is_none() {
