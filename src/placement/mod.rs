@@ -3,7 +3,9 @@
 //! Two questions, answered from one [`Pool`] view of the accounts and the sessions:
 //! * [`start_account`]: where a session that starts (or restarts) goes. `fill` takes the
 //!   preferred account (lowest `priority`, then the one drained longest ago) that has
-//!   headroom left; `spread` takes the one with the most headroom left.
+//!   headroom left (with `return: never`, the active account while it can: the old
+//!   behaviour, the pool stays where a swap took it); `spread` takes the one with the
+//!   most headroom left.
 //! * [`plan_moves`]: which sessions move where in this run. A session must move when its
 //!   account can no longer hold it (drained, logged out, not allowed by its tags) or is
 //!   past its ceiling; it may come back (`return: on_reset`) to the account a limit drove
@@ -77,6 +79,9 @@ pub struct Pool {
     /// `pool.autonomous.account_tags`: pool sessions run only on accounts with one of them.
     pub pool_tags: Vec<String>,
     pub sessions: Vec<SessionView>,
+    /// The active account: where `fill` with `return: never` keeps starting sessions
+    /// after a swap, as before placement.
+    pub active: Option<String>,
     pub now: DateTime<Utc>,
 }
 
@@ -216,7 +221,17 @@ pub fn start_account(pool: &Pool, kind: SessionKind, pinned: Option<&str>) -> Op
     if let Some(pin) = pinned {
         return Some(Start { account: pin.to_owned(), displaced_from: None });
     }
-    let chosen = pool.pick(kind, None, &BTreeMap::new())?;
+    // `fill` that never comes back stays on the account the pool was swapped to.
+    let stay = pool
+        .active
+        .as_deref()
+        .and_then(|name| pool.account(name))
+        .filter(|a| pool.policy == Policy::Fill && pool.return_to == Return::Never)
+        .filter(|a| a.usable(pool.now) && a.headroom.left > 0.0 && pool.allowed(kind, None, a));
+    let chosen = match stay {
+        Some(active) => active,
+        None => pool.pick(kind, None, &BTreeMap::new())?,
+    };
     let preferred = pool
         .accounts
         .iter()

@@ -56,6 +56,7 @@ fn pool(policy: Policy, accounts: Vec<AccountView>, sessions: Vec<SessionView>) 
         accounts,
         pool_tags: Vec::new(),
         sessions,
+        active: Some("a".to_owned()),
         now: at(NOW),
     }
 }
@@ -243,4 +244,16 @@ fn spread_balances_by_session_count_when_use_is_unknown() {
         spread.sessions.push(session(&format!("w{i}"), &start.account, true));
     }
     assert_eq!(placed, ["a", "b", "c", "a", "b", "c", "a", "b", "c"]);
+}
+
+#[test]
+fn fill_that_never_returns_keeps_starting_on_the_account_the_pool_was_swapped_to() {
+    let accounts = vec![account("a", 0, None), account("b", 1, None)];
+    let mut fill = pool(Policy::Fill, accounts, Vec::new());
+    fill.active = Some("b".to_owned());
+    assert_eq!(start_account(&fill, SessionKind::Pool, None).unwrap().account, "a", "on_reset: the preferred");
+    fill.return_to = Return::Never;
+    assert_eq!(start_account(&fill, SessionKind::Pool, None).unwrap().account, "b", "never: where the swap went");
+    fill.accounts[1] = drained(account("b", 1, None), "2026-12-02T12:00:00Z");
+    assert_eq!(start_account(&fill, SessionKind::Pool, None).unwrap().account, "a", "unless it ran out");
 }

@@ -64,6 +64,7 @@ fn pool_of(config: &Config, state: &State, sessions: Vec<SessionView>, now: Date
         accounts: account_views(config, state, now),
         pool_tags: config.pool.autonomous.account_tags.clone(),
         sessions,
+        active: accounts::active_account(config, Some(state)).map(|(account, _)| account.name.clone()),
         now,
     }
 }
