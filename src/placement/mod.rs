@@ -222,12 +222,12 @@ pub fn start_account(pool: &Pool, kind: SessionKind, pinned: Option<&str>) -> Op
         return Some(Start { account: pin.to_owned(), displaced_from: None });
     }
     // `fill` that never comes back stays on the account the pool was swapped to.
+    let stays = pool.policy == Policy::Fill && pool.return_to == Return::Never;
     let stay = pool
         .active
         .as_deref()
         .and_then(|name| pool.account(name))
-        .filter(|a| pool.policy == Policy::Fill && pool.return_to == Return::Never)
-        .filter(|a| a.usable(pool.now) && a.headroom.left > 0.0 && pool.allowed(kind, None, a));
+        .filter(|a| stays && a.usable(pool.now) && a.headroom.left > 0.0 && pool.allowed(kind, None, a));
     let chosen = match stay {
         Some(active) => active,
         None => pool.pick(kind, None, &BTreeMap::new())?,
