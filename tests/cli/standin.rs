@@ -299,10 +299,15 @@ impl Rig {
 
     /// Idle as ccfail reads it: the box drawn and nothing working above it (whatever the
     /// footer of the version and mode says).
+    /// Waits for the idle input box with its footer drawn: a frame caught between the box
+    /// and the footer (seen on a loaded machine) is not yet the screen to compare.
     fn wait_idle(&self) -> String {
-        self.wait("the idle input box", |s| {
+        self.wait("the idle input box and its footer", |s| {
             let screen = ccfail::screen::parse(s);
-            screen.input_box().is_some() && screen.activity() == ccfail::screen::ScreenActivity::Idle
+            screen.activity() == ccfail::screen::ScreenActivity::Idle
+                && screen
+                    .input_box()
+                    .is_some_and(|b| screen.lines().get(b.bottom_rule + 1).is_some_and(|l| !l.trim().is_empty()))
         })
     }
 
