@@ -133,6 +133,10 @@ pub fn wait_ready(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Wa
     // The selection when arrow keys were last sent: the selector wraps (2.1.332), so a
     // key sent again before the screen shows the first one lands past "yes".
     let mut moved: Option<(Option<usize>, Instant)> = None;
+    // When "yes" was first seen selected: Enter waits until it is still so a moment
+    // later, since a client that rewrites `.claude.json` at start-up may draw the dialog
+    // anew with "No, exit" selected just as an old frame shows "yes" (seen with 2.1.332).
+    let mut yes_since: Option<Instant> = None;
     loop {
         // Only what the client printed after the command line counts: an old error or an
         // `echo` above it never decides.
@@ -160,17 +164,22 @@ pub fn wait_ready(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Wa
                         Step::Keys(keys) => {
                             tmux.send_keys(pane, &keys)?;
                             moved = Some((selected, Instant::now()));
+                            yes_since = None;
+                        }
+                        Step::Confirm if yes_since.is_none_or(|at| at.elapsed() < YES_STEADY) => {
+                            yes_since.get_or_insert_with(Instant::now);
                         }
                         Step::Confirm => {
                             tmux.send_keys(pane, &["Enter"])?;
                             confirmed_at = Some(Instant::now());
                             moved = None;
+                            yes_since = None;
                         }
                     }
                 }
             }
             (None, Some(_)) if screen.activity() != ScreenActivity::Shell && !client_waiting => return Ok(()),
-            _ => {}
+            (None, _) => yes_since = None,
         }
         if started.elapsed() > waits.start {
             let last: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -183,6 +192,9 @@ pub fn wait_ready(tmux: &Tmux, pane: &str, command: &str, home: &Path, waits: Wa
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// How long a dialog's "yes" must stay selected on screen before Enter is pressed.
+const YES_STEADY: Duration = Duration::from_millis(400);
 
 /// What to press next at a dialog a start must get past.
 #[derive(Debug, Clone, PartialEq, Eq)]
