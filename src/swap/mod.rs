@@ -83,13 +83,7 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
         );
         return Ok(Outcome::Latched { since: latch.set_at, reason: latch.reason.clone() });
     }
-    if let Some(journal) = &state.swap.journal {
-        anyhow::bail!(
-            "a swap from {} to {} is unfinished; it is recovered first (run the command again)",
-            journal.from,
-            journal.to
-        );
-    }
+    refuse_if_unfinished(state)?;
     let now = ctx.now();
     let config = &ctx.config;
     let Some((active, _)) = accounts::active_account(config, Some(state)) else {
@@ -173,6 +167,18 @@ pub fn swap(ctx: &Ctx, lock: &StateLock, state: &mut State, request: &Request) -
     lock.save(state)?;
     ctx.fault("swap:planned");
     advance(ctx, lock, state, &mut tracker)
+}
+
+/// A swap or move never starts over an unfinished journal: it is recovered first.
+fn refuse_if_unfinished(state: &State) -> Result<()> {
+    if let Some(journal) = &state.swap.journal {
+        anyhow::bail!(
+            "a swap from {} to {} is unfinished; it is recovered first (run the command again)",
+            journal.from,
+            journal.to
+        );
+    }
+    Ok(())
 }
 
 /// A refused swap, in the history (a dry run records nothing).

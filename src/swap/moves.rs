@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::journal::{Journal, Reason};
-use super::{Outcome, Tracker, advance, plan, shared_links_problem};
+use super::{Outcome, Tracker, advance, plan, refuse_if_unfinished, shared_links_problem};
 use crate::accounts;
 use crate::client::{self, RunningClient};
 use crate::config::{Account, Config, Policy, Return};
@@ -196,13 +196,7 @@ pub fn move_sessions(ctx: &Ctx, lock: &StateLock, state: &mut State, planned: &M
     if let Some(latch) = &state.swap.partial_latch {
         return Ok(Outcome::Latched { since: latch.set_at, reason: latch.reason.clone() });
     }
-    if let Some(journal) = &state.swap.journal {
-        anyhow::bail!(
-            "a swap from {} to {} is unfinished; it is recovered first (run the command again)",
-            journal.from,
-            journal.to
-        );
-    }
+    refuse_if_unfinished(state)?;
     let now = ctx.now();
     let target =
         ctx.config.account(&planned.to).with_context(|| format!("account {} is not configured", planned.to))?;
